@@ -1,0 +1,1 @@
+"""Package data: texts in each language and styles. Loaded with importlib.resources."""

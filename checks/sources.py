@@ -1,0 +1,150 @@
+"""Sources: what checks read (a vCenter session, an inventory, a vault snapshot).
+
+Each source is fetched at most once per run, however many checks read it, and
+checks that read the same source wait for the one fetch in flight. Connections
+are kept between runs; data is read anew each run so re-checks see changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from checks.model import SecretLookup, Settings, SourceUnavailable
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    fetch: Callable[[Sources], Any]
+    # Persistent sources (sessions, clients) survive new_run(); data sources do not.
+    persistent: bool = False
+    close: Callable[[Any], None] | None = None
+
+
+class _Slot:
+    __slots__ = ("lock", "done", "value", "error")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+def _no_secrets(kind: str) -> str | None:
+    return None
+
+
+class Sources:
+    def __init__(
+        self,
+        registry: Mapping[str, Source],
+        settings: Settings,
+        secrets: SecretLookup = _no_secrets,
+        cancel: threading.Event | None = None,
+    ) -> None:
+        self._registry = dict(registry)
+        self.settings = settings
+        self._secrets = secrets
+        self.cancel = cancel or threading.Event()
+        self._slots: dict[str, _Slot] = {}
+        self._guard = threading.Lock()
+        self._seen_secrets: set[str] = set()
+        self.stats: dict[str, int] = {}
+
+    # Checks and fix-its call source(); the name reads well in both.
+    def source(self, name: str) -> Any:
+        return self.get(name)
+
+    def secret(self, kind: str) -> str | None:
+        value = self._secrets(kind)
+        if value:
+            with self._guard:
+                self._seen_secrets.add(value)
+        return value
+
+    def redact(self, text: str) -> str:
+        """Replace any secret handed out in this session by asterisks."""
+        with self._guard:
+            secrets = sorted(self._seen_secrets, key=len, reverse=True)
+        for value in secrets:
+            text = text.replace(value, "********")
+        return text
+
+    def _slot(self, name: str) -> _Slot:
+        with self._guard:
+            slot = self._slots.get(name)
+            if slot is None:
+                slot = self._slots[name] = _Slot()
+            return slot
+
+    def get(self, name: str) -> Any:
+        try:
+            source = self._registry[name]
+        except KeyError:
+            raise KeyError(f"no source named {name!r}") from None
+        slot = self._slot(name)
+        with slot.lock:
+            if not slot.done:
+                try:
+                    slot.value = source.fetch(self)
+                except BaseException as exc:  # kept, so every reader sees the same failure
+                    slot.error = exc
+                slot.done = True
+                self.stats[name] = self.stats.get(name, 0) + 1
+        if slot.error is not None:
+            raise slot.error
+        return slot.value
+
+    def peek(self, name: str) -> Any:
+        """The value if already fetched successfully in this run, else None."""
+        with self._guard:
+            slot = self._slots.get(name)
+        if slot is None or not slot.done or slot.error is not None:
+            return None
+        return slot.value
+
+    def fresh(self, name: str) -> Any:
+        """Fetch a data source again now (fix-its read current state before changing it)."""
+        self.invalidate([name])
+        return self.get(name)
+
+    def invalidate(self, names: Iterable[str]) -> None:
+        with self._guard:
+            for name in names:
+                self._slots.pop(name, None)
+
+    def new_run(self) -> None:
+        """Forget data and failures; keep live connections."""
+        with self._guard:
+            keep = {
+                name: slot
+                for name, slot in self._slots.items()
+                if self._registry[name].persistent and slot.done and slot.error is None
+            }
+            self._slots = keep
+        self.cancel = threading.Event()
+
+    def update_settings(self, **changes: Any) -> None:
+        self.settings = replace(self.settings, **changes)
+
+    def close(self) -> None:
+        with self._guard:
+            slots, self._slots = self._slots, {}
+        for name, slot in slots.items():
+            closer = self._registry[name].close
+            if closer and slot.done and slot.error is None:
+                try:
+                    closer(slot.value)
+                except Exception:  # closing is best effort: the peer may be gone
+                    pass
+
+
+def require(value: Any, message: str) -> Any:
+    """Raise SourceUnavailable(skip) when a configuration part is absent."""
+    if value is None:
+        raise SourceUnavailable(message, skip=True)
+    return value
