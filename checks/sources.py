@@ -54,6 +54,9 @@ class Sources:
         self._guard = threading.Lock()
         self._seen_secrets: set[str] = set()
         self.stats: dict[str, int] = {}
+        # How a source tells the operator something mid-fetch (a device code to enter):
+        # stderr headless, a dialog in the wizard. Never given secrets.
+        self.tell: Callable[[str], None] = lambda text: None
 
     # Checks and fix-its call source(); the name reads well in both.
     def source(self, name: str) -> Any:
