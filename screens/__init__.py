@@ -1,0 +1,1 @@
+"""Wizard screens, one module per screen."""

@@ -1,0 +1,1 @@
+"""The app shell and the command line of failback-prep."""

@@ -1,0 +1,160 @@
+"""The `failback-prep` command. Keep imports here light: the wizard's start-up time starts here."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, as the contract asks
+        self.exit(EXIT_USAGE, f"failback-prep: {message}; see `{self.prog} --help`\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="failback-prep", description="Get VMware VMs ready for Azure Site Recovery failback.")
+    parser.add_argument("--config", metavar="FILE", help="the site's configuration file (TOML)")
+    parser.add_argument("--lang", metavar="LANG", help="en or zh-CN (default: the system locale)")
+    parser.add_argument("--resume", metavar="ID", help="continue a saved session: latest or a session id")
+    parser.add_argument("--transcript-dir", metavar="DIR", help="where session transcripts are written")
+    parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    parser.add_argument("--basic", action="store_true", help="ASCII borders and 16 colours, for plain terminals")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    check = sub.add_parser("check", help="run every check without the wizard")
+    check.add_argument("--config", metavar="FILE", dest="sub_config")
+    check.add_argument("--only", metavar="IDS", help="comma list of check ids or prefixes (mt.)")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--transcript-dir", metavar="DIR", dest="sub_transcript_dir")
+    check.add_argument("--lang", metavar="LANG", dest="sub_lang")
+
+    fix = sub.add_parser("fix", help="apply one fix-it")
+    fix.add_argument("fix_id", metavar="FIX_ID")
+    fix.add_argument("--config", metavar="FILE", dest="sub_config")
+    fix.add_argument("--yes", action="store_true", help="do not ask before changing anything")
+    fix.add_argument("--dry-run", action="store_true", help="show the exact change and send nothing")
+    fix.add_argument("--param", action="append", default=[], metavar="K=V")
+    fix.add_argument("--format", choices=("text", "json"), default="text")
+    fix.add_argument("--transcript-dir", metavar="DIR", dest="sub_transcript_dir")
+    fix.add_argument("--lang", metavar="LANG", dest="sub_lang")
+
+    demo = sub.add_parser("demo", help="the wizard against a built-in simulated site")
+    demo.add_argument("--lang", metavar="LANG", dest="sub_lang")
+    demo.add_argument("--transcript-dir", metavar="DIR", dest="sub_transcript_dir")
+    demo.add_argument("--scenario", default="windows", choices=("windows", "linux"),
+                      help="which master target the demo site uses")
+
+    creds = sub.add_parser("creds", help="secrets in the OS keyring")
+    creds.add_argument("action", choices=("set", "delete", "status"))
+    creds.add_argument("kind", choices=("vcenter", "azure"))
+    creds.add_argument("--config", metavar="FILE", dest="sub_config")
+
+    transcript = sub.add_parser("transcript", help="saved session transcripts")
+    transcript.add_argument("action", choices=("list", "show", "export"))
+    transcript.add_argument("ident", nargs="?", metavar="ID")
+    transcript.add_argument("--format", choices=("md", "html", "json"), default="md")
+    transcript.add_argument("--output", "-o", metavar="FILE", help="write the export here instead of stdout")
+    transcript.add_argument("--transcript-dir", metavar="DIR", dest="sub_transcript_dir")
+    transcript.add_argument("--lang", metavar="LANG", dest="sub_lang")
+    return parser
+
+
+def _pick(args: argparse.Namespace, name: str) -> str | None:
+    return getattr(args, "sub_" + name, None) or getattr(args, name, None)
+
+
+def _texts(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from checks.texts import Texts, detect_language
+
+    return Texts(detect_language(_pick(args, "lang")))
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from tui import config
+
+    return config.load(config.find_config(_pick(args, "config")))
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tui import logs
+
+    logs.setup()
+    if args.command == "check":
+        from tui import headless
+
+        return headless.check_command(
+            _settings(args), args.only, args.format, _pick(args, "transcript_dir"), _texts(args)
+        )
+    if args.command == "fix":
+        from tui import headless
+
+        return headless.fix_command(
+            _settings(args), args.fix_id, args.param, args.yes, args.dry_run, args.format,
+            _pick(args, "transcript_dir"), _texts(args),
+        )
+    if args.command == "creds":
+        from tui import creds_command
+
+        return creds_command.run(args.action, args.kind, _settings(args))
+    if args.command == "transcript":
+        from tui import transcript_command
+
+        return transcript_command.run(args.action, args.ident, args.format, args.output,
+                                      _pick(args, "transcript_dir"), _pick(args, "lang"))
+    from tui import app
+
+    if args.command == "demo":
+        return app.run_demo(_texts(args).lang, _pick(args, "transcript_dir"), args.scenario,
+                            no_mouse=args.no_mouse, basic=args.basic)
+    return app.run_wizard(
+        config=_pick(args, "config"), lang=_texts(args).lang, resume=args.resume,
+        transcript_dir=_pick(args, "transcript_dir"), no_mouse=args.no_mouse, basic=args.basic,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from checks.catalog import UnknownName
+    from checks.texts import normalize_language
+    from tui.config import ConfigError
+    from tui.credentials import CredentialError
+    from tui.headless import UsageError
+    from tui.transcript import NotFound
+
+    try:
+        lang = _pick(args, "lang")
+        if lang:
+            try:
+                normalize_language(lang)
+            except ValueError as exc:
+                raise UsageError(f"--lang: {exc}") from None
+        return _run(args)
+    except (ConfigError, UsageError, CredentialError, NotFound, UnknownName) as exc:
+        print(f"failback-prep: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("failback-prep: interrupted; nothing more was sent", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`); say nothing more, exit quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # the last line of defence: one sentence, details in the log
+        from tui import logs
+
+        logs.record_crash()
+        print(
+            f"failback-prep: stopped on an unexpected error ({type(exc).__name__}: {exc}); "
+            f"details are in {logs.log_path()}",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

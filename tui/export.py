@@ -1,0 +1,123 @@
+"""A transcript as a document for the incident review: Markdown or one self-contained HTML page."""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from checks.model import Result
+from checks.texts import Texts
+
+
+def _latest_results(events: Sequence[dict[str, Any]], texts: Texts) -> list[dict[str, str]]:
+    """The last result of each check, its title and summary rendered in the export's language."""
+    latest: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if event["type"] == "check.result":
+            latest.pop(event["id"], None)
+            latest[event["id"]] = event
+    rows = []
+    for event in latest.values():
+        result = Result.from_json(event)
+        rows.append({"id": result.id, "status": str(result.status), "title": texts.check_title(result.id),
+                     "summary": texts.summary(result)})
+    return rows
+
+
+def _timeline(events: Sequence[dict[str, Any]], texts: Texts) -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for e in events:
+        kind = e["type"]
+        if kind == "fix.preview":
+            text = texts.ui("export.fix-preview", fix=e.get("fix"), target=e.get("target"),
+                            changes="; ".join(e.get("changes") or []) or texts.ui("fix.nothing-to-do"))
+        elif kind == "fix.applied":
+            text = texts.ui("export.fix-applied", fix=e.get("fix"), target=e.get("target"), task=e.get("task") or "-")
+        elif kind == "fix.failed":
+            text = texts.ui("export.fix-failed", fix=e.get("fix"), reason=e.get("reason"))
+        elif kind == "step.confirmed":
+            text = texts.ui("export.step-confirmed", step=e.get("step"), by=e.get("by"), note=e.get("note") or "-")
+        elif kind == "step.skipped":
+            text = texts.ui("export.step-skipped", step=e.get("step"), by=e.get("by"), note=e.get("note") or "-")
+        elif kind == "note":
+            text = texts.ui("export.note", text=e.get("text"))
+        else:
+            continue
+        rows.append((str(e.get("ts", "")), text))
+    return rows
+
+
+def _head(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    start = events[0] if events else {}
+    end = next((e for e in reversed(events) if e["type"] == "session.end"), None)
+    return {
+        "session": start.get("session", "?"),
+        "started": start.get("ts", "?"),
+        "ended": end.get("ts") if end else None,
+        "operator": start.get("operator", "?"),
+        "command": start.get("command", "?"),
+        "config": start.get("config", "") or "-",
+    }
+
+
+def to_markdown(events: Sequence[dict[str, Any]], texts: Texts) -> str:
+    head = _head(events)
+    out = [f"# {texts.ui('export.title', session=head['session'])}", ""]
+    out.append(f"- {texts.ui('export.started')}: {head['started']}")
+    out.append(f"- {texts.ui('export.ended')}: {head['ended'] or texts.ui('export.not-ended')}")
+    out.append(f"- {texts.ui('export.operator')}: {head['operator']}")
+    out.append(f"- {texts.ui('export.config')}: {head['config']}")
+    out += ["", f"## {texts.ui('export.results')}", ""]
+    out.append(f"| {texts.ui('export.col-status')} | {texts.ui('export.col-check')} | {texts.ui('export.col-summary')} |")
+    out.append("| --- | --- | --- |")
+    for r in _latest_results(events, texts):
+        summary = str(r.get("summary", "")).replace("|", "\\|")
+        out.append(f"| {texts.get('status', r['status'])} | `{r['id']}` {r.get('title', '')} | {summary} |")
+    rows = _timeline(events, texts)
+    if rows:
+        out += ["", f"## {texts.ui('export.timeline')}", ""]
+        out += [f"- `{ts}` {text}" for ts, text in rows]
+    return "\n".join(out) + "\n"
+
+
+_CSS = """body{font:14px/1.45 system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2em auto;max-width:60em;color:#111}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
+.pass{color:#176f2c}.fail{color:#b00020;font-weight:bold}.warn{color:#8a5a00}.error{color:#6a1b9a}.manual{color:#0d47a1}
+code{background:#f3f3f3;padding:0 .2em}"""
+
+
+def to_html(events: Sequence[dict[str, Any]], texts: Texts) -> str:
+    e = html.escape
+    head = _head(events)
+    lang = "zh-CN" if texts.lang == "zh-CN" else "en"
+    parts = [
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
+        f"<title>{e(texts.ui('export.title', session=head['session']))}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{e(texts.ui('export.title', session=head['session']))}</h1><ul>",
+        f"<li>{e(texts.ui('export.started'))}: {e(str(head['started']))}</li>",
+        f"<li>{e(texts.ui('export.ended'))}: {e(str(head['ended'] or texts.ui('export.not-ended')))}</li>",
+        f"<li>{e(texts.ui('export.operator'))}: {e(str(head['operator']))}</li>",
+        f"<li>{e(texts.ui('export.config'))}: {e(str(head['config']))}</li></ul>",
+        f"<h2>{e(texts.ui('export.results'))}</h2><table><tr><th>{e(texts.ui('export.col-status'))}</th>"
+        f"<th>{e(texts.ui('export.col-check'))}</th><th>{e(texts.ui('export.col-summary'))}</th></tr>",
+    ]
+    for r in _latest_results(events, texts):
+        status = str(r["status"])
+        parts.append(
+            f'<tr><td class="{e(status)}">{e(texts.get("status", status))}</td>'
+            f"<td><code>{e(str(r['id']))}</code> {e(str(r.get('title', '')))}</td><td>{e(str(r.get('summary', '')))}</td></tr>"
+        )
+    parts.append("</table>")
+    rows = _timeline(events, texts)
+    if rows:
+        parts.append(f"<h2>{e(texts.ui('export.timeline'))}</h2><ul>")
+        parts += [f"<li><code>{e(ts)}</code> {e(text)}</li>" for ts, text in rows]
+        parts.append("</ul>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def to_json(events: Sequence[dict[str, Any]]) -> str:
+    return json.dumps(list(events), ensure_ascii=False, indent=2) + "\n"

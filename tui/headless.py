@@ -1,0 +1,252 @@
+"""`check` and `fix` without a screen: for runbooks, automation and pipes.
+
+stdout carries the report (text or JSON); everything meant for a person who is
+watching (progress, device codes, warnings, errors) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from checks import catalog, report
+from checks.model import Check, Fix, FixError, Param, Result, Settings
+from checks.runner import Runner, one_line
+from checks.sources import Sources
+from checks.texts import Texts
+from tui import credentials
+from tui.transcript import Transcript, default_dir, operator
+
+
+class UsageError(Exception):
+    """Bad usage or configuration: nothing was checked (exit 2)."""
+
+
+def open_sources(settings: Settings, lookup: credentials.Lookup | None = None) -> Sources:
+    sources = Sources(catalog.all_sources(), settings, lookup or credentials.Lookup(settings))
+    sources.tell = lambda text: print(text, file=sys.stderr, flush=True)
+    return sources
+
+
+def open_transcript(sources: Sources, directory: str | None, command: str, lang: str, settings: Settings) -> Transcript:
+    folder = Path(directory) if directory else default_dir()
+    try:
+        transcript = Transcript(folder, redact=sources.redact)
+    except OSError as exc:
+        raise UsageError(f"cannot write the transcript in {folder} ({exc.strerror}); pass --transcript-dir") from None
+    transcript.write(
+        "session.start",
+        command=command,
+        config=settings.source,
+        lang=lang,
+        operator=operator(),
+        version=_version(),
+    )
+    return transcript
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("failback-prep")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def result_event(check: Check, result: Result, texts: Texts) -> dict[str, Any]:
+    return {
+        **result.to_json(),
+        "component": str(check.component),
+        "title": texts.check_title(check.id),
+        "summary": texts.summary(result),
+    }
+
+
+def run_checks(
+    checks: Sequence[Check],
+    sources: Sources,
+    transcript: Transcript,
+    texts: Texts,
+    progress: TextIO | None = None,
+) -> list[Result]:
+    by_id = {c.id: c for c in checks}
+
+    def on_result(result: Result) -> None:
+        transcript.write("check.result", **result_event(by_id[result.id], result, texts))
+        if progress is not None:
+            progress.write(f"  {result.status!s:<6} {result.id}\n")
+            progress.flush()
+
+    return Runner(checks, sources).run(on_result=on_result)
+
+
+def notices(results: Sequence[Result], texts: Texts) -> list[str]:
+    found: list[str] = []
+    if report.architecture(results) == "modernized":
+        found.append(texts.ui("notice.modernized"))
+    for result in results:
+        warning = result.evidence.get("warning") if isinstance(result.evidence, Mapping) else None
+        if warning:
+            found.append(f"{result.id}: {warning}")
+    return found
+
+
+def print_report(data: dict[str, Any], fmt: str, texts: Texts, out: TextIO) -> None:
+    if fmt == "json":
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write("\n".join(report.text_lines(data, texts)) + "\n")
+    out.flush()
+
+
+def check_command(settings: Settings, only: str | None, fmt: str, transcript_dir: str | None, texts: Texts) -> int:
+    try:
+        checks = catalog.select(only)
+    except catalog.UnknownName as exc:
+        raise UsageError(f"--only: {exc}") from None
+    sources = open_sources(settings)
+    transcript = open_transcript(sources, transcript_dir, "check", texts.lang, settings)
+    try:
+        results = run_checks(checks, sources, transcript, texts)
+        data = report.build(checks, results, texts, settings.site.architecture, notices(results, texts))
+        code = report.exit_code(results)
+        transcript.write("session.end", exit_code=code, summary=data["summary"])
+    finally:
+        sources.close()
+        transcript.close()
+    print_report(data, fmt, texts, sys.stdout)
+    return code
+
+
+# --- fix ----------------------------------------------------------------------
+
+
+def parse_params(fix: Fix, raw: Sequence[str]) -> dict[str, Any]:
+    known = {p.name: p for p in fix.params}
+    values: dict[str, Any] = {}
+    for item in raw:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"--param {item!r}: write it as NAME=VALUE")
+        if name not in known:
+            names = ", ".join(known) or "none"
+            raise UsageError(f"--param {name}: {fix.id} takes no such parameter (it takes: {names})")
+        values[name] = _convert(known[name], text.strip())
+    for param in fix.params:
+        if param.name not in values:
+            if param.required:
+                raise UsageError(f"{fix.id} needs --param {param.name}=VALUE")
+            if param.default is not None:
+                values[param.name] = param.default
+    return values
+
+
+def _convert(param: Param, text: str) -> Any:
+    if param.kind is int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise UsageError(f"--param {param.name}={text}: must be a whole number") from None
+        if param.minimum is not None and value < param.minimum:
+            raise UsageError(f"--param {param.name}={text}: must be at least {param.minimum}")
+        return value
+    if not text:
+        raise UsageError(f"--param {param.name}: give a value")
+    return text
+
+
+def _ask(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError("this fix-it needs a yes before it changes anything; run it in a terminal or pass --yes")
+    sys.stderr.write(question + " [y/N] ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip().lower()
+    return answer in ("y", "yes", "是", "好")
+
+
+def fix_command(
+    settings: Settings,
+    fix_id: str,
+    raw_params: Sequence[str],
+    yes: bool,
+    dry_run: bool,
+    fmt: str,
+    transcript_dir: str | None,
+    texts: Texts,
+) -> int:
+    try:
+        fix = catalog.fix(fix_id)
+    except catalog.UnknownName as exc:
+        raise UsageError(str(exc)) from None
+    params = parse_params(fix, raw_params)
+    sources = open_sources(settings)
+    transcript = open_transcript(sources, transcript_dir, "fix", texts.lang, settings)
+    err = sys.stderr
+    try:
+        try:
+            plan = fix.plan(sources, params)
+        except FixError as exc:
+            transcript.write("fix.failed", fix=fix.id, stage="plan", reason=sources.redact(str(exc)))
+            err.write(f"{fix.id}: {sources.redact(str(exc))}\n")
+            return report.EXIT_UNDETERMINED
+        except Exception as exc:
+            logging.getLogger("failback_prep").debug("plan of %s raised", fix.id, exc_info=True)
+            reason = sources.redact(one_line(exc))
+            transcript.write("fix.failed", fix=fix.id, stage="plan", reason=reason)
+            err.write(f"{fix.id}: {texts.ui('fix.plan-failed', reason=reason)}\n")
+            return report.EXIT_UNDETERMINED
+        transcript.write(
+            "fix.preview", fix=fix.id, target=plan.target, changes=plan.changes, request=plan.request, params=params
+        )
+        out = sys.stdout
+        if fmt == "json" and dry_run:
+            out.write(json.dumps({"fix": fix.id, "target": plan.target, "changes": plan.changes,
+                                  "request": plan.request}, ensure_ascii=False, indent=2) + "\n")
+        else:
+            out.write(texts.ui("fix.preview-head", fix=fix.id, title=texts.fix_title(fix.id), target=plan.target) + "\n")
+            for line in plan.changes or [texts.ui("fix.nothing-to-do")]:
+                out.write(f"  {line}\n")
+            out.flush()
+        if dry_run:
+            transcript.write("note", text=f"{fix.id}: dry run, nothing sent")
+            if fmt != "json":
+                out.write(texts.ui("fix.dry-run") + "\n")
+            return report.EXIT_OK
+        if not plan.nothing_to_do:
+            if not yes and not _ask(texts.ui("fix.confirm", target=plan.target)):
+                transcript.write("note", text=f"{fix.id}: declined by the operator")
+                out.write(texts.ui("fix.declined") + "\n")
+                return report.EXIT_OK
+            try:
+                applied = fix.apply(sources, plan, lambda msg: err.write(f"  {msg}\n") or err.flush())
+            except FixError as exc:
+                reason = sources.redact(str(exc))
+                transcript.write("fix.failed", fix=fix.id, stage="apply", target=plan.target, reason=reason)
+                err.write(f"{fix.id}: {reason}\n")
+                return report.EXIT_UNDETERMINED
+            except Exception as exc:
+                logging.getLogger("failback_prep").debug("apply of %s raised", fix.id, exc_info=True)
+                reason = sources.redact(one_line(exc))
+                transcript.write("fix.failed", fix=fix.id, stage="apply", target=plan.target, reason=reason)
+                err.write(f"{fix.id}: {texts.ui('fix.apply-failed', reason=reason)}\n")
+                return report.EXIT_UNDETERMINED
+            transcript.write("fix.applied", fix=fix.id, target=plan.target, task=applied.task, detail=applied.detail,
+                             operator=operator())
+            out.write(texts.ui("fix.applied", target=plan.target, task=applied.task or "-") + "\n")
+        rechecks = [c for c in catalog.all_checks() if c.id in fix.rechecks]
+        results = run_checks(rechecks, sources, transcript, texts)
+        data = report.build(rechecks, results, texts, settings.site.architecture)
+        out.write(texts.ui("fix.rechecks") + "\n")
+        print_report(data, "text", texts, out)
+        code = report.exit_code(results)
+        transcript.write("session.end", exit_code=code, summary=data["summary"])
+        return code
+    finally:
+        sources.close()
+        transcript.close()
