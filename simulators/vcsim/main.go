@@ -45,7 +45,7 @@ func main() {
 	scenario := flag.String("scenario", "failback-site", "failback-site | scale")
 	vms := flag.Int("vms", 5000, "scale: number of extra VMs")
 	username := flag.String("username", "administrator@vsphere.local", "the only accepted user name")
-	password := flag.String("password", "", "the only accepted password (required)")
+	password := flag.String("password", "", "the only accepted password (default: $FAILBACK_VCSIM_PASSWORD)")
 	certFile := flag.String("cert", "", "PEM certificate (default: generated self-signed)")
 	keyFile := flag.String("key", "", "PEM private key for -cert")
 	flag.Parse()
@@ -54,7 +54,10 @@ func main() {
 	log.SetFlags(log.LstdFlags | log.Lmicroseconds)
 
 	if *password == "" {
-		log.Fatal("-password is required")
+		*password = os.Getenv("FAILBACK_VCSIM_PASSWORD")
+	}
+	if *password == "" {
+		log.Fatal("-password or $FAILBACK_VCSIM_PASSWORD is required")
 	}
 	if *scenario != "failback-site" && *scenario != "scale" {
 		log.Fatalf("unknown -scenario %q (failback-site | scale)", *scenario)

@@ -1,0 +1,1 @@
+"""Simulators of the failback site that tests, benchmarks and the demo start themselves."""
