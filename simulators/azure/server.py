@@ -577,7 +577,7 @@ class AzureEmulator:
             code = form.get("device_code", "")
             with self._lock:
                 flow = self._device.get(code)
-                if flow is None:
+                if flow is None or flow.get("redeemed"):
                     return self._aad_error(400, "invalid_grant", 70000,
                                            "The provided value for the input parameter 'device_code' is not valid.")
                 if time.time() > flow["expires"]:
@@ -590,7 +590,7 @@ class AzureEmulator:
                 if not flow["approved"]:
                     return self._aad_error(400, "authorization_pending", 70016,
                                            "OAuth 2.0 device flow error. Authorization is pending. Continue polling.")
-                self._device.pop(code, None)
+                flow["redeemed"] = True
             return _Reply(200, self._issue(flow["scope"], flow["client_id"], user=True, with_refresh=True))
         if grant == "refresh_token":
             rt = form.get("refresh_token", "")
@@ -986,6 +986,10 @@ class _Server(http.server.ThreadingHTTPServer):
 
     def finish_request(self, request, client_address):  # runs in the worker thread
         request.settimeout(60)
+        try:
+            request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         try:
             tls = self.ssl_ctx.wrap_socket(request, server_side=True)
         except (ssl.SSLError, OSError):
