@@ -114,12 +114,9 @@ def store(kind: str, settings: Settings, secret: str) -> str:
 def delete(kind: str, settings: Settings) -> bool:
     user = account(kind, settings)
     backend = keyring_backend()
-    from keyring.errors import PasswordDeleteError
-
-    try:
-        _keyring_call("delete the secret", lambda: backend.delete_password(SERVICE, user))
-    except PasswordDeleteError:
+    if not _keyring_call("read a secret", lambda: backend.get_password(SERVICE, user)):
         return False
+    _keyring_call("delete the secret", lambda: backend.delete_password(SERVICE, user))
     return True
 
 

@@ -1,0 +1,102 @@
+"""Fixtures every test gets: a hermetic home, no user config, no keyring unless a test starts one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path_factory.mktemp("home")
+    for name in list(os.environ):
+        if name.startswith("FAILBACK_PREP_") or name.startswith("TEXTUAL"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    monkeypatch.setenv("FAILBACK_PREP_TRANSCRIPT_DIR", str(home / "transcripts"))
+    monkeypatch.setenv("FAILBACK_PREP_LOG", str(home / "failback-prep.log"))
+    # The Go simulator's build cache is shared across tests: building it takes ~25 s.
+    monkeypatch.setenv("XDG_CACHE_HOME", os.environ.get("FAILBACK_PREP_TEST_CACHE", str(ROOT / ".cache")))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.chdir(home)
+    return home
+
+
+def run_cli(*args: str, input: str | None = None, timeout: float = 120, env: dict[str, str] | None = None):
+    """The real command in a subprocess, as an operator or a runbook runs it."""
+    full_env = {**os.environ, **(env or {})}
+    full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
+    return subprocess.run(
+        [sys.executable, "-m", "tui", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+        stdin=None if input is not None else subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def _secret_service_daemon() -> Iterator[str]:
+    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
+        pytest.skip("needs dbus-daemon and gnome-keyring-daemon (Debian: dbus, gnome-keyring)")
+    base = Path(tempfile.mkdtemp(prefix="fp-keyring-"))
+    env = {**os.environ, "HOME": str(base), "XDG_DATA_HOME": str(base / "data"), "XDG_RUNTIME_DIR": str(base / "run")}
+    (base / "run").mkdir(mode=0o700)
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"], stdout=subprocess.PIPE, text=True, env=env
+    )
+    address = bus.stdout.readline().strip() if bus.stdout else ""
+    env["DBUS_SESSION_BUS_ADDRESS"] = address
+    keyring_daemon = subprocess.Popen(
+        ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--foreground"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    assert keyring_daemon.stdin is not None
+    keyring_daemon.stdin.write(b"test-keyring-unlock")
+    keyring_daemon.stdin.close()
+    deadline = time.monotonic() + 10
+    probe = [sys.executable, "-c", "import secretstorage as s; c=s.dbus_init(); s.get_default_collection(c)"]
+    while subprocess.run(probe, env=env, capture_output=True).returncode != 0:
+        if time.monotonic() > deadline:
+            pytest.fail("the Secret Service did not come up within 10 s")
+        time.sleep(0.2)
+    try:
+        yield address
+    finally:
+        for proc in (keyring_daemon, bus):
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=10)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def secret_service(_secret_service_daemon: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A real Secret Service (gnome-keyring on a private D-Bus) for this test."""
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", _secret_service_daemon)
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
+    return _secret_service_daemon
