@@ -1,8 +1,43 @@
-"""Checks, sources and fix-its that read azure."""
+"""Checks, sources and fix-its that read the Site Recovery vault.
 
-from checks.model import Check, Fix
+Sources:
+  azure.client         persistent: the credential and the SiteRecoveryManagementClient
+  azure.vault          one parallel read of the whole vault per run (vault.Vault)
+  azure.master-target  the configured master target as Site Recovery lists it (a dict)
+"""
+
+from checks.azure import (
+    client,
+    configuration_server,
+    connect,
+    failback_vms,
+    master_target,
+    policy,
+    process_server,
+    refresh,
+    vault,
+)
+from checks.azure.site import NOTICE_CLASSIC_RETIRED, NOTICE_MODERNIZED_FAILBACK
+from checks.model import Check, Fix, Result
 from checks.sources import Source
 
-SOURCES: tuple[Source, ...] = ()
-CHECKS: tuple[Check, ...] = ()
-FIXES: tuple[Fix, ...] = ()
+SOURCES: tuple[Source, ...] = (client.SOURCE, vault.SOURCE, master_target.SOURCE)
+CHECKS: tuple[Check, ...] = (
+    connect.CHECK,
+    *configuration_server.CHECKS,
+    process_server.CHECK,
+    *master_target.CHECKS,
+    policy.CHECK,
+    failback_vms.CHECK,
+)
+FIXES: tuple[Fix, ...] = (refresh.FIX,)
+
+NOTICES = (NOTICE_CLASSIC_RETIRED, NOTICE_MODERNIZED_FAILBACK)
+
+
+def notice_keys(results: list[Result]) -> list[str]:
+    """Keys of the [notices] texts a report or the wizard should show for these results."""
+    for result in results:
+        if result.id == "az.connect":
+            return [str(k) for k in result.evidence.get("notices", ())]
+    return []

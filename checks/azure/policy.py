@@ -1,0 +1,62 @@
+"""policy.failback: the failback policy (15 min / 24 h / 60 min) exists and is mapped to the CS."""
+
+from __future__ import annotations
+
+from checks.azure.site import classic_only, props, same_name, site_of
+from checks.azure.vault import same_id
+from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
+
+EXPECTED = {"recoveryPointThresholdInMinutes": 15, "recoveryPointHistory": 1440, "appConsistentFrequencyInMinutes": 60}
+
+
+@classic_only
+def failback(ctx: CheckContext) -> Verdict:
+    site = site_of(ctx)
+    vault = site.vault
+    # The failback policy is the one with InMage (on-premises bound) details.
+    candidates = [
+        p for p in vault.policies if same_name((props(p).get("providerSpecificDetails") or {}).get("instanceType"), "InMage")
+    ]
+    if not candidates:
+        names = [props(p).get("friendlyName") or p.get("name") for p in vault.policies]
+        return verdict(Status.FAIL, "missing", {"policies": names}, known=names)
+    cs_containers = site.containers()
+    rows = []
+    for policy in candidates:
+        details = props(policy).get("providerSpecificDetails") or {}
+        values = {key: details.get(key) for key in EXPECTED}
+        mapped = [
+            m for m in vault.mappings
+            if same_id(props(m).get("policyId"), policy.get("id"))
+            and (site.owns(m.get("id")) or any(same_id(props(m).get("targetProtectionContainerId"), c.get("id"))
+                                               for c in cs_containers))
+        ]
+        rows.append((policy, values, mapped))
+    # Prefer a policy that is both right and mapped, then one that is mapped.
+    rows.sort(key=lambda r: (not r[2], r[1] != EXPECTED))
+    policy, values, mapped = rows[0]
+    evidence = {
+        "policy": props(policy).get("friendlyName") or policy.get("name"),
+        "id": policy.get("id"),
+        "rpo_threshold_min": values["recoveryPointThresholdInMinutes"],
+        "retention_min": values["recoveryPointHistory"],
+        "app_consistent_min": values["appConsistentFrequencyInMinutes"],
+        "expected": {"rpo_threshold_min": 15, "retention_min": 1440, "app_consistent_min": 60},
+        "mappings": [{"name": m.get("name"), "state": props(m).get("state"),
+                      "container": props(m).get("sourceProtectionContainerFriendlyName")} for m in mapped],
+    }
+    params = {
+        "policy": evidence["policy"],
+        "cs": site.name,
+        "rpo": values["recoveryPointThresholdInMinutes"],
+        "retention": values["recoveryPointHistory"],
+        "app": values["appConsistentFrequencyInMinutes"],
+    }
+    if not mapped:
+        return verdict(Status.FAIL, "not-mapped", evidence, **params)
+    if values != EXPECTED:
+        return verdict(Status.FAIL, "wrong-values", evidence, **params)
+    return verdict(Status.PASS, "ok", evidence, **params)
+
+
+CHECK = Check("policy.failback", Component.FAILBACK_POLICY, None, reads=("azure.vault",), decide=failback)
