@@ -82,6 +82,8 @@ class Transcript:
         self.path = path
         self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.chmod(path, 0o600)
+        if path.stat().st_size and not _ends_with_newline(path):
+            os.write(self._fd, b"\n")  # close a line cut short by a kill, so the next one stands alone
 
     def write(self, type_: str, **fields: Any) -> dict[str, Any]:
         with self._lock:
@@ -96,6 +98,12 @@ class Transcript:
             if self._fd >= 0:
                 os.close(self._fd)
                 self._fd = -1
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
 
 
 def read(path: Path) -> Iterator[dict[str, Any]]:

@@ -41,9 +41,11 @@ def failed_over(ctx: CheckContext) -> Verdict:
         return verdict(Status.SKIP, "no-vms")
     vault = vault_of(ctx)
     # Architecture-neutral: classic and modernized items carry the same state fields.
-    fabric = find_site_fabric(
-        [f for f in vault.fabrics if fabric_kind(f) in ("VMware", "InMageRcm")], ctx.settings.site.configuration_server
-    )
+    site_fabrics = [f for f in vault.fabrics if fabric_kind(f) in ("VMware", "InMageRcm")]
+    fabric = find_site_fabric(site_fabrics, ctx.settings.site.configuration_server)
+    if fabric is None and vault.architecture == "modernized":
+        # A modernized site has no configuration server; its appliance's site is the fabric.
+        fabric = find_site_fabric(site_fabrics, "")
     if fabric is None:
         raise SourceUnavailable(f"the site's fabric is not found in vault {vault.name}; check site.configuration_server")
     site = Site(vault, fabric, str(props(fabric).get("friendlyName")))

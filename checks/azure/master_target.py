@@ -161,7 +161,7 @@ def host_discovered(ctx: CheckContext) -> Verdict:
     if len(failed) == len(match):
         first = failed[0]
         return verdict(Status.FAIL, "discovery-failed", evidence, vcenter=first["name"],
-                       status=first["discovery_status"] or "?", errors=first["health_errors"])
+                       discovery=first["discovery_status"] or "?", errors=first["health_errors"])
     if mt is not None and not datastores:
         return verdict(Status.FAIL, "no-datastores", evidence, mt=mt.get("name"))
     good = next(e for e in match if e not in failed)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
+	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 )
@@ -186,6 +187,11 @@ func installOverrides() {
 	pc.Self = si.Content.PropertyCollector
 	simulator.Map.Put(pc)
 
+	if si.Content.ViewManager != nil {
+		orig := simulator.Map.Get(*si.Content.ViewManager).(*simulator.ViewManager)
+		simulator.Map.Put(&viewManager{ViewManager: *orig})
+	}
+
 	if si.Content.StorageResourceManager != nil {
 		srm := &storageResourceManager{}
 		srm.Self = *si.Content.StorageResourceManager
@@ -194,3 +200,66 @@ func installOverrides() {
 }
 
 var serviceInstanceRef = types.ManagedObjectReference{Type: "ServiceInstance", Value: "ServiceInstance"}
+
+// viewManager makes recursive ContainerViews descend into StoragePods, as
+// vCenter does (a pod is a Folder of datastores); stock vcsim stops at the pod,
+// so datastores in a datastore cluster were invisible to a ContainerView.
+type viewManager struct {
+	simulator.ViewManager
+}
+
+func (m *viewManager) CreateContainerView(ctx *simulator.Context, req *types.CreateContainerView) soap.HasFault {
+	res := m.ViewManager.CreateContainerView(ctx, req)
+	body, ok := res.(*methods.CreateContainerViewBody)
+	if !ok || body.Res == nil || !req.Recursive || !wantsDatastores(req.Type) {
+		return res
+	}
+	view, ok := ctx.Session.Get(body.Res.Returnval).(*simulator.ContainerView)
+	if !ok {
+		return res
+	}
+	seen := make(map[types.ManagedObjectReference]bool, len(view.View))
+	for _, ref := range view.View {
+		seen[ref] = true
+	}
+	for _, e := range simulator.Map.All("StoragePod") {
+		pod := e.(*simulator.StoragePod)
+		if !isUnder(pod.Self, req.Container) {
+			continue
+		}
+		for _, child := range pod.ChildEntity {
+			if !seen[child] {
+				seen[child] = true
+				view.View = append(view.View, child)
+			}
+		}
+	}
+	return res
+}
+
+func wantsDatastores(kinds []string) bool {
+	if len(kinds) == 0 {
+		return true
+	}
+	for _, k := range kinds {
+		if k == "Datastore" || k == "ManagedEntity" {
+			return true
+		}
+	}
+	return false
+}
+
+// isUnder reports whether ref is container or one of its descendants.
+func isUnder(ref, container types.ManagedObjectReference) bool {
+	for i := 0; i < 64; i++ {
+		if ref == container {
+			return true
+		}
+		e, ok := simulator.Map.Get(ref).(mo.Entity)
+		if !ok || e.Entity().Parent == nil {
+			return false
+		}
+		ref = *e.Entity().Parent
+	}
+	return false
+}

@@ -418,6 +418,8 @@ func (s *site) create(v vmSpec) (*simulator.VirtualMachine, error) {
 	return vm, nil
 }
 
+// guest.disk carries no mappings: GuestDiskInfo.mappings is vSphere 7.0 API and
+// this vcsim speaks 6.5, so pyVmomi would fail to parse it.
 type guestState struct {
 	running  bool
 	version  string // tools version status2
@@ -486,14 +488,6 @@ func setGuest(vm *simulator.VirtualMachine, g guestState) {
 	})
 }
 
-func diskKeys(vm *simulator.VirtualMachine) []int32 {
-	var keys []int32
-	for _, d := range object.VirtualDeviceList(vm.Config.Hardware.Device).SelectByType((*types.VirtualDisk)(nil)) {
-		keys = append(keys, d.GetVirtualDevice().Key)
-	}
-	return keys
-}
-
 func (s *site) snapshot(vm *simulator.VirtualMachine, name, desc string) error {
 	t, err := object.NewVirtualMachine(s.c, vm.Self).CreateSnapshot(s.ctx, name, desc, false, false)
 	if err != nil {
@@ -550,11 +544,9 @@ func (s *site) failbackSite() error {
 			return err
 		}
 	}
-	keys := diskKeys(mtw)
 	setGuest(mtw, guestState{running: false, version: string(types.VirtualMachineToolsVersionStatusGuestToolsNotInstalled),
 		status: types.VirtualMachineToolsStatusToolsNotInstalled,
-		disks: []types.GuestDiskInfo{{DiskPath: `C:\`, Capacity: 80 * gib, FreeSpace: 31 * gib, FilesystemType: "NTFS",
-			Mappings: []types.GuestInfoVirtualDiskMapping{{Key: keys[0]}}}}})
+		disks:  []types.GuestDiskInfo{{DiskPath: `C:\`, Capacity: 80 * gib, FreeSpace: 31 * gib, FilesystemType: "NTFS"}}})
 
 	mtl, err := s.create(vmSpec{name: "mt-lnx01", guestID: rhel, fullName: rhelName, host: "DC0_C0_H1", datastore: prodDS,
 		cpus: 4, memoryMB: 16384, controller: "lsilogic-sas", diskGB: []int64{50, 100}, nics: 1, nicType: "vmxnet3",
@@ -562,14 +554,11 @@ func (s *site) failbackSite() error {
 	if err != nil {
 		return err
 	}
-	keys = diskKeys(mtl)
 	setGuest(mtl, guestState{running: true, version: string(types.VirtualMachineToolsVersionStatusGuestToolsCurrent),
 		status: types.VirtualMachineToolsStatusToolsOk, hostName: "mt-lnx01.failback.local", ips: []string{"10.0.0.31"},
 		disks: []types.GuestDiskInfo{
-			{DiskPath: "/", Capacity: 50 * gib, FreeSpace: 38 * gib, FilesystemType: "xfs",
-				Mappings: []types.GuestInfoVirtualDiskMapping{{Key: keys[0]}}},
-			{DiskPath: "/mnt/retention", Capacity: 100 * gib, FreeSpace: 92 * gib, FilesystemType: "xfs",
-				Mappings: []types.GuestInfoVirtualDiskMapping{{Key: keys[1]}}},
+			{DiskPath: "/", Capacity: 50 * gib, FreeSpace: 38 * gib, FilesystemType: "xfs"},
+			{DiskPath: "/mnt/retention", Capacity: 100 * gib, FreeSpace: 92 * gib, FilesystemType: "xfs"},
 		}})
 	return nil
 }
@@ -599,9 +588,8 @@ func (s *site) scale(n int) error {
 		}
 		setGuest(vm, guestState{running: true, version: string(types.VirtualMachineToolsVersionStatusGuestToolsCurrent),
 			status: types.VirtualMachineToolsStatusToolsOk, hostName: v.name + ".failback.local",
-			ips: []string{fmt.Sprintf("10.2.%d.%d", i/250, i%250+1)},
-			disks: []types.GuestDiskInfo{{DiskPath: path, Capacity: 40 * gib, FreeSpace: 25 * gib, FilesystemType: fs,
-				Mappings: []types.GuestInfoVirtualDiskMapping{{Key: diskKeys(vm)[0]}}}}})
+			ips:   []string{fmt.Sprintf("10.2.%d.%d", i/250, i%250+1)},
+			disks: []types.GuestDiskInfo{{DiskPath: path, Capacity: 40 * gib, FreeSpace: 25 * gib, FilesystemType: fs}}})
 	}
 	return nil
 }

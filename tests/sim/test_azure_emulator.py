@@ -301,3 +301,35 @@ def test_module_entry_point_prints_json_and_stops_on_eof(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_broken_classic_breaks_each_rule():
+    with AzureEmulator("broken-classic") as emu:
+        sr = client(emu)
+        cd = cs_fabric(sr, emu).properties.custom_details
+        assert cd.cs_service_status == "Stopped"
+        assert time.time() - cd.last_heartbeat.timestamp() > 100 * 60
+        ps = next(p for p in cd.process_servers if p.friendly_name == "ps-azure01")
+        assert ps.health_errors and isinstance(ps.health_errors[0], m.HealthError)
+        assert not ps.ip_address.startswith("10.1.0.")
+        win = next(t for t in cd.master_target_servers if t.name == "mt-win01")
+        assert win.health_errors and win.validation_errors and win.agent_version == "9.60.0.1"
+        items = {i.properties.friendly_name: i for i in sr.replication_protected_items.list(emu.resource_group, emu.vault)}
+        assert "db01" not in items
+        assert "ReverseReplicate" not in items["web01"].properties.allowed_operations
+        win_group = {n for n, i in items.items()
+                     if i.properties.provider_specific_details.multi_vm_group_name == "grp-win"}
+        assert win_group == {"app01", "web02"}
+        fb = sr.replication_policies.get(emu.resource_group, emu.vault, "failback-policy")
+        assert fb.properties.provider_specific_details.recovery_point_threshold_in_minutes != 15
+        vc = list(sr.replicationv_centers.list(emu.resource_group, emu.vault))[0]
+        assert vc.properties.discovery_status == "Failed"
+
+
+def test_latency_setting(fresh):
+    token = credential(fresh).get_token(*SCOPES).token
+    fresh.set_latency(200)
+    t = time.monotonic()
+    r = requests.get(fresh.base_url + fresh.vault_path + "/replicationPolicies", params={"api-version": "2025-08-01"},
+                     headers={"Authorization": f"Bearer {token}"}, verify=fresh.ca_file, timeout=10)
+    assert r.status_code == 200 and time.monotonic() - t >= 0.2
