@@ -1,0 +1,50 @@
+"""Where each failback VM will land on-premises."""
+
+from __future__ import annotations
+
+from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
+from checks.vcenter.subjects import failback_vms, inventory
+
+
+def decide_original_location(ctx: CheckContext) -> Verdict:
+    site = ctx.settings.site
+    if not site.failback_vms:
+        return verdict(Status.SKIP, "no-vms", {})
+    inv = inventory(ctx)
+    mt = inv.vm(site.master_target) if site.master_target else None
+    mt_host = inv.hosts.get(mt.host) if mt else None
+    found, missing = failback_vms(inv, ctx)
+    rows = []
+    for vm in found:
+        host = inv.hosts.get(vm.host)
+        rows.append(
+            {
+                "vm": vm.name,
+                "moref": vm.moref,
+                "lands": "original",
+                "host": host.name if host else vm.host,
+                "datastores": inv.datastore_names(vm.datastores),
+            }
+        )
+    for name, closest in missing.items():
+        rows.append(
+            {
+                "vm": name,
+                "lands": "alternate",
+                "host": mt_host.name if mt_host else None,
+                "closest_names": closest,
+            }
+        )
+    evidence = {"recovery": site.recovery, "vms": rows}
+    original = [vm.name for vm in found]
+    alternate = list(missing)
+    where = mt_host.name if mt_host else (site.master_target or "-")
+    if site.recovery == "original" and missing:
+        shown = [f"{n} (~{'/'.join(c)})" if c else n for n, c in missing.items()]
+        return verdict(Status.FAIL, "missing", evidence, vms=shown)
+    return verdict(Status.PASS, "landing", evidence, original=original, alternate=alternate, host=where)
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("vm.original-location", Component.FAILBACK_VMS, 8, reads=("vcenter.inventory",), decide=decide_original_location),
+)

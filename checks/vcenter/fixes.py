@@ -1,0 +1,388 @@
+"""Fix-its on the master target VM. Each plans from fresh vCenter data, shows the exact
+change, and applies it as one vCenter task it waits for."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from checks.model import Applied, Component, Fix, FixContext, FixError, Param, Plan, Progress
+from checks.vcenter.connection import Session
+from checks.vcenter.inventory import VM, Inventory
+from checks.vcenter.master_target import enable_uuid_set
+
+MT = Component.MASTER_TARGET
+READS = ("vcenter.session", "vcenter.inventory")
+RETENTION_SUFFIX = "_retention.vmdk"
+TASK_POLL_S = 0.25
+TASK_TIMEOUT_S = 1800.0
+
+
+# --- shared -----------------------------------------------------------------------------
+
+
+def _master_target(ctx: FixContext) -> tuple[Inventory, VM]:
+    name = ctx.settings.site.master_target
+    if not name:
+        raise FixError("No master target is named in the configuration; set [site] master_target first.")
+    inv: Inventory = ctx.fresh("vcenter.inventory")
+    vm = inv.vm(name)
+    if vm is None:
+        closest = inv.closest(name)
+        hint = f" (closest names: {', '.join(closest)})" if closest else ""
+        raise FixError(f"vCenter has no VM named {name}{hint}; check [site] master_target.")
+    return inv, vm
+
+
+def _object(type_name: str, moref: str, name: str) -> dict[str, str]:
+    return {"type": type_name, "moref": moref, "name": name}
+
+
+def _vanished(plan: Plan) -> FixError:
+    return FixError(f"The VM {plan.target} no longer exists in vCenter, so nothing was changed; plan the fix again.")
+
+
+def _fault_message(fault: Any) -> str:
+    text = str(getattr(fault, "localizedMessage", "") or getattr(fault, "msg", "") or "").strip()
+    if not text:
+        text = type(fault).__name__.rsplit(".", 1)[-1]
+    return text.splitlines()[0].rstrip(".")
+
+
+def _is_not_found(fault: Any) -> bool:
+    from pyVmomi import vmodl
+
+    return isinstance(fault, vmodl.fault.ManagedObjectNotFound)
+
+
+def _run_task(session: Session, start: Callable[[], Any], plan: Plan, method: str, progress: Progress) -> str:
+    """Start a vCenter task and wait for it; returns its moref. Task errors become FixError."""
+    from pyVmomi import vim, vmodl
+
+    try:
+        task = session.call(start)
+    except vmodl.fault.ManagedObjectNotFound:
+        raise _vanished(plan) from None
+    except vmodl.MethodFault as fault:
+        raise FixError(f"vCenter refused {method} on {plan.target}: {_fault_message(fault)}.") from None
+    moref = str(task._moId)
+    pc = vmodl.query.PropertyCollector
+    spec = pc.FilterSpec(
+        objectSet=[pc.ObjectSpec(obj=task, skip=False)],
+        propSet=[pc.PropertySpec(type=vim.Task, pathSet=["info.state", "info.progress", "info.error"])],
+    )
+    progress(f"{method} {moref}: started")
+    last = -1
+    deadline = time.monotonic() + TASK_TIMEOUT_S
+    while True:
+        objects = session.call(lambda: session.retrieve([spec]))
+        info = {p.name: p.val for p in (objects[0].propSet if objects else ())}
+        state = str(info.get("info.state") or "")
+        percent = info.get("info.progress")
+        if state == "success":
+            progress(f"{method} {moref}: 100%")
+            return moref
+        if state == "error":
+            fault = info.get("info.error")
+            if _is_not_found(fault):
+                raise _vanished(plan)
+            raise FixError(f"vCenter task {moref} ({method} on {plan.target}) failed: {_fault_message(fault)}.")
+        if percent is not None and int(percent) != last:
+            last = int(percent)
+            progress(f"{method} {moref}: {last}%")
+        if time.monotonic() > deadline:
+            raise FixError(f"vCenter task {moref} ({method} on {plan.target}) did not finish within {TASK_TIMEOUT_S:g} s; follow it in vCenter.")
+        time.sleep(TASK_POLL_S)
+
+
+def _session(ctx: FixContext) -> Session:
+    session: Session = ctx.source("vcenter.session")
+    return session
+
+
+def _vm_ref(session: Session, plan: Plan) -> Any:
+    return session.managed("VirtualMachine", plan.request["object"]["moref"])
+
+
+# --- mt.set-disk-enableuuid ----------------------------------------------------------------
+
+
+def plan_enable_uuid(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
+    _, mt = _master_target(ctx)
+    plan = Plan("mt.set-disk-enableuuid", mt.ref)
+    if enable_uuid_set(mt):
+        return plan
+    # Keep the key's existing spelling so vCenter edits the entry instead of adding a twin.
+    key = next((k for k in mt.extra_config if k.lower() == "disk.enableuuid"), "disk.EnableUUID")
+    plan.changes = [f'ReconfigVM_Task on {mt.name} ({mt.moref}): extraConfig["{key}"] = "TRUE"']
+    plan.request = {
+        "method": "ReconfigVM_Task",
+        "object": _object("VirtualMachine", mt.moref, mt.name),
+        "spec": {"extraConfig": [{"key": key, "value": "TRUE"}]},
+    }
+    return plan
+
+
+def apply_enable_uuid(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
+    from pyVmomi import vim
+
+    session = _session(ctx)
+    options = [vim.option.OptionValue(key=o["key"], value=o["value"]) for o in plan.request["spec"]["extraConfig"]]
+    spec = vim.vm.ConfigSpec(extraConfig=options)
+    vm = _vm_ref(session, plan)
+    task = _run_task(session, lambda: vm.ReconfigVM_Task(spec), plan, "ReconfigVM_Task", progress)
+    return Applied(task=task, detail="disk.EnableUUID = TRUE; the guest sees it after the VM is powered off and on again")
+
+
+# --- mt.remove-snapshots ----------------------------------------------------------------------
+
+
+def plan_remove_snapshots(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
+    _, mt = _master_target(ctx)
+    plan = Plan("mt.remove-snapshots", mt.ref)
+    if not mt.snapshots:
+        return plan
+    names = ", ".join(s.name for s in mt.snapshots)
+    plan.changes = [
+        f"RemoveAllSnapshots_Task on {mt.name} ({mt.moref}): delete {len(mt.snapshots)} snapshots ({names}), consolidate = true"
+    ]
+    plan.request = {
+        "method": "RemoveAllSnapshots_Task",
+        "object": _object("VirtualMachine", mt.moref, mt.name),
+        "consolidate": True,
+        "snapshots": [{"name": s.name, "moref": s.moref} for s in mt.snapshots],
+    }
+    return plan
+
+
+def apply_remove_snapshots(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
+    session = _session(ctx)
+    vm = _vm_ref(session, plan)
+    task = _run_task(session, lambda: vm.RemoveAllSnapshots_Task(consolidate=True), plan, "RemoveAllSnapshots_Task", progress)
+    return Applied(task=task, detail=f"{len(plan.request['snapshots'])} snapshots removed, disks consolidated")
+
+
+# --- mt.add-retention-disk ---------------------------------------------------------------------
+
+
+def _datastore_for(inv: Inventory, mt: VM, wanted: str | None) -> tuple[str, str]:
+    """(moref, name) of the datastore for the new disk: the one asked for, else the MT's first."""
+    host = inv.hosts.get(mt.host)
+    reachable = host.datastores if host else mt.datastores
+    if wanted:
+        for moref in reachable:
+            ds = inv.datastores.get(moref)
+            if ds and ds.name == wanted:
+                if not ds.accessible:
+                    raise FixError(f"Datastore {wanted} is not accessible right now; choose another one.")
+                return moref, ds.name
+        names = ", ".join(sorted(inv.datastores[m].name for m in reachable if m in inv.datastores))
+        raise FixError(f"The master target's host does not reach a datastore named {wanted}; choose one of: {names}.")
+    if not mt.datastores:
+        raise FixError(f"{mt.ref} has no datastore; give one with --param datastore=NAME.")
+    moref = mt.datastores[0]
+    return moref, inv.datastores[moref].name if moref in inv.datastores else moref
+
+
+def _free_unit(mt: VM, controller_key: int) -> int | None:
+    used = {d.unit for d in mt.disks if d.controller_key == controller_key}
+    return next((u for u in range(16) if u != 7 and u not in used), None)
+
+
+def plan_add_retention_disk(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
+    size_gb = params.get("size_gb")
+    if not isinstance(size_gb, int) or isinstance(size_gb, bool) or size_gb < 1:
+        raise FixError("The retention disk needs a size: give --param size_gb=N with N a whole number of at least 1.")
+    inv, mt = _master_target(ctx)
+    plan = Plan("mt.add-retention-disk", mt.ref)
+    existing = next((d for d in mt.disks if d.file_name.endswith(RETENTION_SUFFIX)), None)
+    if existing is not None:
+        return plan  # added by an earlier run: a second disk would only confuse Site Recovery
+    ds_moref, ds_name = _datastore_for(inv, mt, params.get("datastore"))
+
+    lsi = [c for c in mt.controllers if c.kind.startswith("lsilogic")]
+    controller: dict[str, Any] | None = None
+    target = next(((c, u) for c in lsi if (u := _free_unit(mt, c.key)) is not None), None)
+    changes = []
+    if target is None:
+        buses = {c.bus for c in mt.controllers}
+        bus = next((b for b in range(4) if b not in buses), None)
+        if bus is None:
+            raise FixError(f"{mt.ref} already has four SCSI controllers and none of them is an LSI Logic one with a free slot; free a slot first.")
+        controller = {"type": "VirtualLsiLogicSASController", "key": -100, "busNumber": bus, "sharedBus": "noSharing"}
+        changes.append(
+            f"ReconfigVM_Task on {mt.name} ({mt.moref}): add VirtualLsiLogicSASController on SCSI bus {bus} (sharedBus = noSharing)"
+        )
+        controller_key, bus_number, unit = -100, bus, 0
+    else:
+        found, unit = target
+        controller_key, bus_number = found.key, found.bus
+
+    home = mt.vmx_path.split("]", 1)
+    folder = home[1].strip().rsplit("/", 1)[0] if len(home) == 2 and home[0].lstrip("[") == ds_name and "/" in home[1] else ""
+    file_name = f"[{ds_name}] {folder + '/' if folder else ''}{mt.name}{RETENTION_SUFFIX}"
+    disk = {
+        "type": "VirtualDisk",
+        "key": -101,
+        "controllerKey": controller_key,
+        "unitNumber": unit,
+        "capacityInKB": size_gb * 1024 * 1024,
+        "backing": {"fileName": file_name, "datastore": ds_moref, "diskMode": "persistent", "thinProvisioned": True},
+        "fileOperation": "create",
+    }
+    changes.append(
+        f'ReconfigVM_Task on {mt.name} ({mt.moref}): add VirtualDisk {size_gb} GB, thin, "{file_name}" on SCSI {bus_number}:{unit}'
+    )
+    device_change = ([{"operation": "add", "device": controller}] if controller else []) + [
+        {"operation": "add", "fileOperation": "create", "device": disk}
+    ]
+    plan.changes = changes
+    plan.request = {
+        "method": "ReconfigVM_Task",
+        "object": _object("VirtualMachine", mt.moref, mt.name),
+        "spec": {"deviceChange": device_change},
+    }
+    return plan
+
+
+def _device_spec(change: Mapping[str, Any]) -> Any:
+    from pyVmomi import vim
+
+    device = change["device"]
+    if device["type"] == "VirtualLsiLogicSASController":
+        made: Any = vim.vm.device.VirtualLsiLogicSASController(
+            key=device["key"], busNumber=device["busNumber"], sharedBus=device["sharedBus"]
+        )
+    else:
+        backing = device["backing"]
+        made = vim.vm.device.VirtualDisk(
+            key=device["key"],
+            controllerKey=device["controllerKey"],
+            unitNumber=device["unitNumber"],
+            capacityInKB=device["capacityInKB"],
+            backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
+                fileName=backing["fileName"],
+                datastore=vim.Datastore(backing["datastore"]),
+                diskMode=backing["diskMode"],
+                thinProvisioned=backing["thinProvisioned"],
+            ),
+        )
+    spec = vim.vm.device.VirtualDeviceSpec(operation=change["operation"], device=made)
+    if change.get("fileOperation"):
+        spec.fileOperation = change["fileOperation"]
+    return spec
+
+
+def apply_add_retention_disk(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
+    from pyVmomi import vim
+
+    session = _session(ctx)
+    changes = plan.request["spec"]["deviceChange"]
+    spec = vim.vm.ConfigSpec(deviceChange=[_device_spec(c) for c in changes])
+    # The datastore moref must travel on this session's stub.
+    for change in spec.deviceChange:
+        backing = getattr(change.device, "backing", None)
+        if backing is not None and backing.datastore is not None:
+            backing.datastore = session.managed("Datastore", backing.datastore._moId)
+    vm = _vm_ref(session, plan)
+    task = _run_task(session, lambda: vm.ReconfigVM_Task(spec), plan, "ReconfigVM_Task", progress)
+    disk = changes[-1]["device"]
+    return Applied(
+        task=task,
+        detail=f"{disk['capacityInKB'] // (1024 * 1024)} GB disk {disk['backing']['fileName']} added; format it in the guest and mount it as the retention volume",
+    )
+
+
+# --- mt.exclude-storage-drs -----------------------------------------------------------------------
+
+
+def plan_exclude_storage_drs(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
+    inv, mt = _master_target(ctx)
+    plan = Plan("mt.exclude-storage-drs", mt.ref)
+    pods = sorted({inv.datastores[d].pod for d in mt.datastores if d in inv.datastores and inv.datastores[d].pod})
+    calls = []
+    for moref in pods:
+        pod = inv.pods.get(moref)
+        if pod is None:
+            continue
+        override = pod.overrides.get(mt.moref)
+        if override is not None and override.enabled is False:
+            continue
+        operation = "edit" if override is not None else "add"
+        plan.changes.append(
+            f"ConfigureStorageDrsForPod_Task on {pod.name} ({pod.moref}): {operation} VM override for {mt.name} ({mt.moref}): enabled = false"
+        )
+        calls.append(
+            {
+                "method": "ConfigureStorageDrsForPod_Task",
+                "object": _object("StorageResourceManager", "StorageResourceManager", "StorageResourceManager"),
+                "pod": _object("StoragePod", pod.moref, pod.name),
+                "modify": True,
+                "spec": {"vmConfigSpec": [{"operation": operation, "info": {"vm": mt.moref, "enabled": False}}]},
+            }
+        )
+    if calls:
+        plan.request = {"object": _object("VirtualMachine", mt.moref, mt.name), "calls": calls}
+    return plan
+
+
+def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
+    from pyVmomi import vim
+
+    session = _session(ctx)
+    manager = session.content.storageResourceManager
+    tasks = []
+    for call in plan.request["calls"]:
+        vm_specs = [
+            vim.storageDrs.VmConfigSpec(
+                operation=s["operation"],
+                info=vim.storageDrs.VmConfigInfo(vm=session.managed("VirtualMachine", s["info"]["vm"]), enabled=s["info"]["enabled"]),
+            )
+            for s in call["spec"]["vmConfigSpec"]
+        ]
+        spec = vim.storageDrs.ConfigSpec(vmConfigSpec=vm_specs)
+        pod = session.managed("StoragePod", call["pod"]["moref"])
+        tasks.append(
+            _run_task(
+                session,
+                lambda pod=pod, spec=spec: manager.ConfigureStorageDrsForPod_Task(pod=pod, spec=spec, modify=True),
+                plan,
+                "ConfigureStorageDrsForPod_Task",
+                progress,
+            )
+        )
+    pods = ", ".join(c["pod"]["name"] for c in plan.request["calls"])
+    return Applied(task=", ".join(tasks), detail=f"Storage DRS automation disabled for the master target in {pods}")
+
+
+FIXES: tuple[Fix, ...] = (
+    Fix("mt.set-disk-enableuuid", MT, READS, plan_enable_uuid, apply_enable_uuid, rechecks=("mt.disk-enableuuid",)),
+    Fix(
+        "mt.remove-snapshots",
+        MT,
+        READS,
+        plan_remove_snapshots,
+        apply_remove_snapshots,
+        rechecks=("mt.no-snapshots",),
+        destructive=True,
+    ),
+    Fix(
+        "mt.add-retention-disk",
+        MT,
+        READS,
+        plan_add_retention_disk,
+        apply_add_retention_disk,
+        rechecks=("mt.retention-volume",),
+        params=(Param("size_gb", int, required=True, minimum=1), Param("datastore", str)),
+    ),
+    Fix(
+        "mt.exclude-storage-drs",
+        MT,
+        READS,
+        plan_exclude_storage_drs,
+        apply_exclude_storage_drs,
+        rechecks=("mt.storage-vmotion",),
+    ),
+)
+

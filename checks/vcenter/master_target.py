@@ -1,0 +1,352 @@
+"""Checks of the master target VM and its ESXi host (steps 1-10 of the MT preparation)."""
+
+from __future__ import annotations
+
+from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
+from checks.vcenter.inventory import VM, os_of
+from checks.vcenter.subjects import azure_master_target, failback_vms, master_target, missing_text
+
+MAX_DISKS = 60
+MT = Component.MASTER_TARGET
+BOTH = ("vcenter.inventory", "azure.master-target")
+INVENTORY = ("vcenter.inventory",)
+DEFAULT_RETENTION = {"windows": "R:\\", "linux": "/mnt/retention"}
+OS_VOLUME = {"windows": "C:", "linux": "/"}
+FAT = {"fat", "fat16", "fat32", "vfat", "msdos"}
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".") if part.isdigit())
+
+
+# --- step 2: same OS family, same or higher version ---------------------------------
+
+
+def decide_os_match(ctx: CheckContext) -> Verdict:
+    inv, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    family, distro, version = os_of(mt)
+    vms, missing = failback_vms(inv, ctx)
+    evidence: dict[str, object] = {
+        "master_target": {"name": mt.name, "family": family, "distribution": distro, "version": version, "guest": mt.guest_full_name},
+        "vms": [dict(zip(("family", "distribution", "version"), os_of(vm)), name=vm.name, guest=vm.guest_full_name) for vm in vms],
+        "not_in_vcenter": list(missing),
+    }
+    azure = azure_master_target(ctx)
+    azure_os = str((azure or {}).get("os_type") or "")
+    evidence["site_recovery_os_type"] = azure_os or None
+    if azure_os and family and azure_os.lower() != family:
+        return verdict(Status.FAIL, "azure-differs", evidence, name=mt.name, family=family, azure=azure_os)
+    other = [vm.name for vm in vms if os_of(vm)[0] and os_of(vm)[0] != family]
+    if not family:
+        return verdict(Status.ERROR, "mt-os-unknown", evidence, name=mt.name)
+    if other:
+        return verdict(Status.FAIL, "family", evidence, name=mt.name, family=family, vms=other)
+    older = []
+    unknown = []
+    for vm in vms:
+        _, vm_distro, vm_version = os_of(vm)
+        if not version or not vm_version or vm_distro != distro:
+            unknown.append(vm.name)
+        elif _version_key(vm_version) > _version_key(version):
+            older.append(f"{vm.name} ({vm_version})")
+    if older:
+        return verdict(Status.FAIL, "older", evidence, name=mt.name, version=f"{distro} {version}", vms=older)
+    if unknown:
+        return verdict(Status.WARN, "version-unknown", evidence, name=mt.name, vms=unknown)
+    if not vms:
+        return verdict(Status.WARN, "no-vms", evidence, name=mt.name, missing=missing_text(missing))
+    return verdict(Status.PASS, "match", evidence, name=mt.name, family=family, version=f"{distro} {version}", count=len(vms))
+
+
+# --- step 1: the limits -------------------------------------------------------------
+
+
+def decide_disk_count(ctx: CheckContext) -> Verdict:
+    inv, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    vms, missing = failback_vms(inv, ctx)
+    per_vm = {vm.name: len(vm.disks) for vm in vms}
+    total = len(mt.disks) + sum(per_vm.values())
+    evidence = {"master_target_disks": len(mt.disks), "vms": per_vm, "total": total, "limit": MAX_DISKS, "not_in_vcenter": list(missing)}
+    if total > MAX_DISKS:
+        return verdict(Status.FAIL, "too-many", evidence, total=total, limit=MAX_DISKS, name=mt.name)
+    if missing:
+        return verdict(Status.WARN, "partial", evidence, total=total, limit=MAX_DISKS, missing=missing_text(missing))
+    return verdict(Status.PASS, "within", evidence, total=total, limit=MAX_DISKS, mt_disks=len(mt.disks))
+
+
+def decide_no_snapshots(ctx: CheckContext) -> Verdict:
+    _, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    evidence = {"vm": mt.ref, "snapshots": [{"name": s.name, "moref": s.moref, "created": s.created} for s in mt.snapshots]}
+    if mt.snapshots:
+        return verdict(Status.FAIL, "found", evidence, name=mt.name, count=len(mt.snapshots), snapshots=[s.name for s in mt.snapshots])
+    return verdict(Status.PASS, "none", evidence, name=mt.name)
+
+
+def decide_scsi_controller(ctx: CheckContext) -> Verdict:
+    _, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    controllers = [{"label": c.label, "type": c.kind, "bus": c.bus} for c in mt.controllers]
+    evidence = {"vm": mt.ref, "controllers": controllers}
+    pvscsi = [c.label for c in mt.controllers if c.kind == "pvscsi"]
+    if pvscsi:
+        return verdict(Status.FAIL, "pvscsi", evidence, name=mt.name, controllers=pvscsi)
+    other = [f"{c.label} ({c.kind})" for c in mt.controllers if not c.kind.startswith("lsilogic")]
+    if other:
+        return verdict(Status.FAIL, "not-lsi", evidence, name=mt.name, controllers=other)
+    if not mt.controllers:
+        return verdict(Status.WARN, "no-scsi", evidence, name=mt.name)
+    return verdict(Status.PASS, "lsi", evidence, name=mt.name, controllers=[f"{c.label} ({c.kind})" for c in mt.controllers])
+
+
+def decide_disk_uuid_clash(ctx: CheckContext) -> Verdict:
+    inv, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    vms, missing = failback_vms(inv, ctx)
+    mine = {d.uuid.lower(): d for d in mt.disks if d.uuid}
+    clashes = []
+    for vm in vms:
+        for disk in vm.disks:
+            hit = mine.get(disk.uuid.lower()) if disk.uuid else None
+            if hit is not None:
+                clashes.append({"uuid": disk.uuid, "master_target_disk": hit.label, "vm": vm.name, "vm_disk": disk.label})
+    evidence = {"clashes": clashes, "compared_vms": [vm.name for vm in vms], "not_in_vcenter": list(missing)}
+    if clashes:
+        shown = [f"{c['master_target_disk']} = {c['vm']} {c['vm_disk']}" for c in clashes]
+        return verdict(Status.FAIL, "clash", evidence, name=mt.name, clashes=shown)
+    return verdict(Status.PASS, "unique", evidence, name=mt.name, count=len(vms))
+
+
+# --- step 3: never Storage vMotion ---------------------------------------------------
+
+
+def decide_storage_vmotion(ctx: CheckContext) -> Verdict:
+    inv, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    pods = {inv.datastores[d].pod for d in mt.datastores if d in inv.datastores and inv.datastores[d].pod}
+    if not pods:
+        return verdict(Status.PASS, "not-in-pod", {"vm": mt.ref, "datastores": inv.datastore_names(mt.datastores)}, name=mt.name)
+    entries = []
+    exposed = []
+    for moref in sorted(pods):
+        pod = inv.pods.get(moref)
+        if pod is None:
+            exposed.append(moref)
+            continue
+        override = pod.overrides.get(mt.moref)
+        entries.append(
+            {
+                "pod": pod.name,
+                "moref": pod.moref,
+                "storage_drs": pod.sdrs_enabled,
+                "default_behavior": pod.default_behavior,
+                "vm_override": None if override is None else {"enabled": override.enabled, "behavior": override.behavior},
+            }
+        )
+        if override is None or override.enabled is not False:
+            exposed.append(pod.name)
+    evidence = {"vm": mt.ref, "pods": entries}
+    if exposed:
+        return verdict(Status.FAIL, "automated", evidence, name=mt.name, pods=exposed)
+    return verdict(Status.PASS, "excluded", evidence, name=mt.name, pods=[e["pod"] for e in entries])
+
+
+# --- steps 4 and 5: the retention volume ------------------------------------------------
+
+
+def _volume_key(path: str, family: str) -> str:
+    if family == "windows":
+        return path.strip().rstrip("\\/").upper()
+    stripped = path.strip().rstrip("/")
+    return stripped or "/"
+
+
+def decide_retention_volume(ctx: CheckContext) -> Verdict:
+    _, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    family = os_of(mt)[0] or "windows"
+    wanted = ctx.settings.site.retention_volume or DEFAULT_RETENTION[family]
+    key = _volume_key(wanted, family)
+    azure = azure_master_target(ctx)
+    listed: list[str] | None = None
+    if azure is not None:
+        listed = [str(v) for v in azure.get("retention_volumes") or ()]
+    in_site_recovery = listed is not None and any(_volume_key(v, family) == key for v in listed)
+    volumes = [{"path": v.path, "filesystem": v.filesystem, "capacity_gb": round(v.capacity / 2**30, 1), "free_gb": round(v.free / 2**30, 1)} for v in mt.guest_volumes]
+    evidence: dict[str, object] = {
+        "vm": mt.ref,
+        "volume": wanted,
+        "guest_volumes": volumes,
+        "tools": mt.tools_running,
+        "site_recovery_volumes": listed,
+    }
+    if not mt.guest_volumes:
+        if in_site_recovery:
+            return verdict(Status.PASS, "listed-only", evidence, name=mt.name, volume=wanted)
+        return verdict(Status.ERROR, "no-guest-info", evidence, name=mt.name, volume=wanted)
+    match = next((v for v in mt.guest_volumes if _volume_key(v.path, family) == key), None)
+    if match is None:
+        return verdict(Status.FAIL, "missing", evidence, name=mt.name, volume=wanted, volumes=[v.path for v in mt.guest_volumes])
+    problems = []
+    if key == OS_VOLUME[family]:
+        problems.append("os-volume")
+    if match.filesystem.lower() in FAT:
+        problems.append("fat")
+    if match.capacity <= 0:
+        problems.append("no-capacity")
+    evidence["problems"] = problems
+    if problems:
+        return verdict(Status.FAIL, "ineligible", evidence, name=mt.name, volume=wanted, problems=problems, filesystem=match.filesystem or "-")
+    if listed is None:
+        return verdict(Status.PASS, "eligible", evidence, name=mt.name, volume=wanted, filesystem=match.filesystem, capacity_gb=volumes[mt.guest_volumes.index(match)]["capacity_gb"])
+    if not in_site_recovery:
+        return verdict(Status.WARN, "not-in-site-recovery", evidence, name=mt.name, volume=wanted)
+    return verdict(Status.PASS, "eligible-listed", evidence, name=mt.name, volume=wanted, filesystem=match.filesystem)
+
+
+# --- step 6: VMware Tools -----------------------------------------------------------------
+
+
+def decide_vmware_tools(ctx: CheckContext) -> Verdict:
+    _, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    evidence = {"vm": mt.ref, "running_status": mt.tools_running, "version_status": mt.tools_version_status, "version": mt.tools_version, "power_state": mt.power_state}
+    if mt.tools_version_status == "guestToolsNotInstalled":
+        return verdict(Status.FAIL, "not-installed", evidence, name=mt.name)
+    if mt.tools_running != "guestToolsRunning":
+        return verdict(Status.FAIL, "not-running", evidence, name=mt.name, state=mt.tools_running or "-", power=mt.power_state or "-")
+    return verdict(Status.PASS, "running", evidence, name=mt.name, version=mt.tools_version or "-")
+
+
+# --- step 7: disk.EnableUUID ----------------------------------------------------------------
+
+
+def enable_uuid_set(vm: VM) -> bool:
+    return (vm.extra("disk.EnableUUID") or "").strip().lower() == "true"
+
+
+def decide_disk_enableuuid(ctx: CheckContext) -> Verdict:
+    _, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    value = mt.extra("disk.EnableUUID")
+    evidence = {"vm": mt.ref, "disk.EnableUUID": value}
+    if enable_uuid_set(mt):
+        return verdict(Status.PASS, "true", evidence, name=mt.name)
+    if value is None:
+        return verdict(Status.FAIL, "absent", evidence, name=mt.name)
+    return verdict(Status.FAIL, "false", evidence, name=mt.name, value=value)
+
+
+# --- step 8: access to the VMs' datastores, or room for new VMs ------------------------------
+
+
+def decide_datastore_access(ctx: CheckContext) -> Verdict:
+    if ctx.settings.site.recovery != "original":
+        return verdict(Status.SKIP, "not-original", {"recovery": ctx.settings.site.recovery})
+    inv, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    host = inv.hosts.get(mt.host)
+    if host is None:
+        return verdict(Status.ERROR, "host-unknown", {"vm": mt.ref, "host": mt.host}, name=mt.name)
+    vms, missing = failback_vms(inv, ctx)
+    rows = []
+    blocked = []
+    for vm in vms:
+        for moref in vm.datastores:
+            ds = inv.datastores.get(moref)
+            mount = ds.mounts.get(host.moref) if ds else None
+            ok = bool(mount and mount.access_mode == "readWrite" and mount.accessible and mount.mounted)
+            rows.append(
+                {
+                    "vm": vm.name,
+                    "datastore": ds.name if ds else moref,
+                    "mounted_on_mt_host": mount is not None,
+                    "access_mode": mount.access_mode if mount else None,
+                    "accessible": mount.accessible if mount else None,
+                    "ok": ok,
+                }
+            )
+            if not ok:
+                blocked.append(f"{vm.name}: {ds.name if ds else moref}")
+    evidence = {"master_target_host": host.name, "datastores": rows, "not_in_vcenter": list(missing)}
+    if blocked:
+        return verdict(Status.FAIL, "blocked", evidence, host=host.name, blocked=blocked)
+    if missing:
+        return verdict(Status.WARN, "partial", evidence, host=host.name, missing=missing_text(missing))
+    return verdict(Status.PASS, "read-write", evidence, host=host.name, count=len(rows))
+
+
+def decide_host_capacity(ctx: CheckContext) -> Verdict:
+    if ctx.settings.site.recovery != "alternate":
+        return verdict(Status.SKIP, "not-alternate", {"recovery": ctx.settings.site.recovery})
+    inv, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    host = inv.hosts.get(mt.host)
+    if host is None:
+        return verdict(Status.ERROR, "host-unknown", {"vm": mt.ref, "host": mt.host}, name=mt.name)
+    on_host = {inv.vm_name(m) for m in host.vms}
+    same_named = [n for n in ctx.settings.site.failback_vms if n in on_host]
+    vms, missing = failback_vms(inv, ctx)
+    needed = sum(vm.memory_mb for vm in vms)
+    evidence = {
+        "host": host.name,
+        "same_named_vms": same_named,
+        "free_memory_mb": host.free_memory_mb,
+        "needed_memory_mb": needed,
+        "memory_unknown_for": list(missing),
+    }
+    if same_named:
+        return verdict(Status.FAIL, "same-name", evidence, host=host.name, vms=same_named)
+    if needed > host.free_memory_mb:
+        return verdict(Status.FAIL, "memory", evidence, host=host.name, needed=needed, free=host.free_memory_mb)
+    if missing:
+        return verdict(Status.WARN, "memory-partial", evidence, host=host.name, needed=needed, free=host.free_memory_mb, missing=list(missing))
+    return verdict(Status.PASS, "room", evidence, host=host.name, needed=needed, free=host.free_memory_mb)
+
+
+# --- step 10: a VMFS datastore on the MT's host ------------------------------------------------
+
+
+def decide_vmfs_datastore(ctx: CheckContext) -> Verdict:
+    inv, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    host = inv.hosts.get(mt.host)
+    if host is None:
+        return verdict(Status.ERROR, "host-unknown", {"vm": mt.ref, "host": mt.host}, name=mt.name)
+    stores = [inv.datastores[d] for d in host.datastores if d in inv.datastores]
+    rows = [{"name": ds.name, "type": ds.type, "accessible": ds.accessible} for ds in stores]
+    evidence = {"host": host.name, "datastores": rows}
+    vmfs = [ds.name for ds in stores if ds.type.upper() == "VMFS" and ds.accessible]
+    if vmfs:
+        return verdict(Status.PASS, "found", evidence, host=host.name, datastores=vmfs)
+    return verdict(Status.FAIL, "none", evidence, host=host.name, datastores=[f"{ds.name} ({ds.type})" for ds in stores])
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("mt.os-match", MT, 2, reads=BOTH, decide=decide_os_match),
+    Check("mt.disk-count", MT, 1, reads=INVENTORY, decide=decide_disk_count),
+    Check("mt.no-snapshots", MT, 1, reads=INVENTORY, decide=decide_no_snapshots, fixes=("mt.remove-snapshots",)),
+    Check("mt.scsi-controller", MT, 1, reads=INVENTORY, decide=decide_scsi_controller),
+    Check("mt.disk-uuid-clash", MT, 2, reads=INVENTORY, decide=decide_disk_uuid_clash),
+    Check("mt.storage-vmotion", MT, 3, reads=INVENTORY, decide=decide_storage_vmotion, fixes=("mt.exclude-storage-drs",)),
+    Check("mt.retention-volume", MT, 4, reads=BOTH, decide=decide_retention_volume, fixes=("mt.add-retention-disk", "cs.refresh")),
+    Check("mt.vmware-tools", MT, 6, reads=INVENTORY, decide=decide_vmware_tools),
+    Check("mt.disk-enableuuid", MT, 7, reads=INVENTORY, decide=decide_disk_enableuuid, fixes=("mt.set-disk-enableuuid",)),
+    Check("mt.datastore-access", MT, 8, reads=INVENTORY, decide=decide_datastore_access),
+    Check("mt.vmfs-datastore", MT, 10, reads=INVENTORY, decide=decide_vmfs_datastore),
+    Check("mt.host-capacity", MT, 8, reads=INVENTORY, decide=decide_host_capacity),
+)

@@ -1,0 +1,53 @@
+"""The things the vCenter checks talk about: the master target, the failback VMs, the CS VM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.model import CheckContext, SourceUnavailable, Status, Verdict, verdict
+from checks.vcenter.inventory import VM, Inventory
+
+
+def inventory(ctx: CheckContext) -> Inventory:
+    inv: Inventory = ctx.source("vcenter.inventory")
+    return inv
+
+
+def master_target(ctx: CheckContext) -> tuple[Inventory, VM | Verdict]:
+    """The MT VM, or the verdict to give when it is not configured or not found."""
+    name = ctx.settings.site.master_target
+    if not name:
+        raise SourceUnavailable("no master target is named in the configuration ([site] master_target)", skip=True)
+    inv = inventory(ctx)
+    vm = inv.vm(name)
+    if vm is None:
+        closest = inv.closest(name)
+        return inv, verdict(Status.ERROR, "mt-unknown", {"master_target": name, "closest": closest}, name=name, closest=closest)
+    return inv, vm
+
+
+def failback_vms(inv: Inventory, ctx: CheckContext) -> tuple[list[VM], dict[str, list[str]]]:
+    """The failback VMs found in vCenter, and the missing ones with the closest names there."""
+    found: list[VM] = []
+    missing: dict[str, list[str]] = {}
+    for name in ctx.settings.site.failback_vms:
+        vm = inv.vm(name)
+        if vm is None:
+            missing[name] = inv.closest(name)
+        else:
+            found.append(vm)
+    return found, missing
+
+
+def missing_text(missing: dict[str, list[str]]) -> list[str]:
+    """`db1 (closest: db01)` for each missing name, for summaries."""
+    return [f"{name} (~{'/'.join(close)})" if close else name for name, close in missing.items()]
+
+
+def azure_master_target(ctx: CheckContext) -> dict[str, Any] | None:
+    """Site Recovery's view of the MT, when the Azure side is configured and answers."""
+    try:
+        data = ctx.source("azure.master-target")
+    except (SourceUnavailable, KeyError):
+        return None
+    return data if isinstance(data, dict) else None
