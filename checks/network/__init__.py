@@ -1,8 +1,12 @@
-"""Checks, sources and fix-its that read network."""
+"""Checks and sources that probe the network from where the tool runs.
+
+Source "network.probes": every TCP/TLS probe of the run, made at once (reachability.Reachability).
+"""
 
 from checks.model import Check, Fix
+from checks.network import checks, reachability
 from checks.sources import Source
 
-SOURCES: tuple[Source, ...] = ()
-CHECKS: tuple[Check, ...] = ()
+SOURCES: tuple[Source, ...] = (reachability.SOURCE,)
+CHECKS: tuple[Check, ...] = checks.CHECKS
 FIXES: tuple[Fix, ...] = ()

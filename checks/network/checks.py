@@ -1,0 +1,145 @@
+"""ps.reachable, net.s2s and net.ports: what answers from where the tool runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
+from checks.network.probe import Probe
+from checks.network.reachability import Reachability
+
+NOTICES = ["azure.classic-retired", "azure.modernized-failback"]
+
+
+def _reach(ctx: CheckContext) -> Reachability:
+    return ctx.source("network.probes")
+
+
+def _modernized(reach: Reachability) -> Verdict:
+    return verdict(Status.SKIP, "classic-only", {"architecture": "modernized", "notices": NOTICES})
+
+
+def _shown(p: Probe | None) -> str:
+    if p is None:
+        return "not probed"
+    if p.tcp != "open":
+        return p.tcp
+    return "TLS " + p.tls if p.tls != "ok" else "TLS ok"
+
+
+def ps_reachable(ctx: CheckContext) -> Verdict:
+    reach = _reach(ctx)
+    if reach.architecture == "modernized":
+        return _modernized(reach)
+    if not reach.ps:
+        return verdict(Status.ERROR, "no-address", {"azure_problem": reach.azure_problem},
+                       why=reach.azure_problem or "-")
+    ports = (reach.https_port, reach.data_port)
+    probes = {port: reach.get(reach.ps, port) for port in ports}
+    evidence = {
+        "address": reach.ps,
+        "address_from": reach.ps_origin,
+        "timeout_s": reach.timeout_s,
+        "ports": {str(port): (p.to_json() if p else None) for port, p in probes.items()},
+    }
+    params = {"address": reach.ps, "https_port": ports[0], "data_port": ports[1],
+              "https": _shown(probes[ports[0]]), "data": _shown(probes[ports[1]])}
+    if all(p is not None and p.tls == "ok" for p in probes.values()):
+        subject = probes[ports[0]].subject  # type: ignore[union-attr]
+        return verdict(Status.PASS, "ok", evidence, subject=subject or "-", **params)
+    return verdict(Status.FAIL, "no-answer", evidence, **params)
+
+
+def s2s(ctx: CheckContext) -> Verdict:
+    reach = _reach(ctx)
+    if reach.architecture == "modernized":
+        return _modernized(reach)
+    if not reach.ps:
+        return verdict(Status.ERROR, "no-address", {"azure_problem": reach.azure_problem},
+                       why=reach.azure_problem or "-")
+    probes = [p for p in (reach.get(reach.ps, reach.https_port), reach.get(reach.ps, reach.data_port)) if p]
+    routed = any(p.routed for p in probes)
+    answer = ctx.settings.answers.get("net.link-type")
+    evidence: dict[str, Any] = {
+        "address": reach.ps,
+        "address_from": reach.ps_origin,
+        "routed": routed,
+        "probes": [p.to_json() for p in probes],
+        "link_type": {"answer": answer.status, "note": answer.note} if answer else None,
+    }
+    results = ", ".join(f"{p.port}: {_shown(p)}" for p in probes)
+    if not routed:
+        return verdict(Status.FAIL, "unreachable", evidence, address=reach.ps, results=results)
+    if answer is None:
+        return verdict(Status.MANUAL, "reachable-unconfirmed", evidence, address=reach.ps)
+    if answer.status == "confirmed":
+        return verdict(Status.PASS, "ok", evidence, address=reach.ps, link=answer.note or "-")
+    return verdict(Status.SKIP, "link-skipped", evidence, address=reach.ps, note=answer.note or "-")
+
+
+def _commands(host: str, port: int) -> dict[str, str]:
+    return {"windows": f"Test-NetConnection {host} -Port {port}", "linux": f"nc -vz -w 5 {host} {port}"}
+
+
+def ports(ctx: CheckContext) -> Verdict:
+    reach = _reach(ctx)
+    if reach.architecture == "modernized":
+        return _modernized(reach)
+    cs = reach.cs or "<configuration-server>"
+    ps = reach.ps or "<process-server>"
+    mt = reach.mt or "<master-target>"
+    tested: list[dict[str, Any]] = []
+    unknown: list[str] = []
+
+    def test(link: str, host: str, port: int) -> None:
+        if not host:
+            unknown.append(link)
+            return
+        p = reach.get(host, port)
+        tested.append({"link": link, "host": host, "port": port, "result": _shown(p),
+                       "answered": bool(p and p.answered), "elapsed_ms": p.elapsed_ms if p else None})
+
+    test("here -> configuration server", reach.cs, reach.https_port)
+    test("here -> process server (https)", reach.ps, reach.https_port)
+    test("here -> process server (data)", reach.ps, reach.data_port)
+    if reach.vcenter:
+        test("here -> vCenter", reach.vcenter.host, reach.vcenter.port)
+    else:
+        unknown.append("here -> vCenter")
+    vc_host = reach.vcenter.host if reach.vcenter else "<vcenter>"
+    vc_port = reach.vcenter.port if reach.vcenter else 443
+    manual = [
+        {"link": "Azure VM -> configuration server", "run_on": "each failed-over Azure VM",
+         **_commands(cs, reach.https_port)},
+        {"link": "Azure VM -> process server (data)", "run_on": "each failed-over Azure VM",
+         **_commands(ps, reach.data_port)},
+        {"link": "process server -> configuration server", "run_on": "the process server in Azure",
+         **_commands(cs, reach.https_port)},
+        {"link": "process server -> master target (data)", "run_on": "the process server in Azure",
+         **_commands(mt, reach.data_port)},
+        {"link": "configuration server -> vCenter", "run_on": "the configuration server",
+         **_commands(vc_host, vc_port)},
+        {"link": "configuration server -> Azure (outbound)", "run_on": "the configuration server",
+         **_commands(reach.arm_host, 443)},
+        {"link": "process server -> Azure (outbound)", "run_on": "the process server in Azure",
+         **_commands(reach.login_host, 443)},
+    ]
+    failed = [t for t in tested if not t["answered"]]
+    evidence = {"tested": tested, "not_testable_here": manual, "address_unknown": unknown,
+                "timeout_s": reach.timeout_s}
+    if reach.azure_problem:
+        evidence["azure_problem"] = reach.azure_problem
+    if failed:
+        return verdict(Status.FAIL, "closed", evidence,
+                       failed=[f"{t['host']}:{t['port']} ({t['result']})" for t in failed], manual=len(manual))
+    if not tested:
+        return verdict(Status.ERROR, "nothing-testable", evidence, unknown=unknown)
+    return verdict(Status.PASS, "ok", evidence, count=len(tested), manual=len(manual),
+                   unknown=unknown)
+
+
+CHECKS = (
+    Check("ps.reachable", Component.PROCESS_SERVER, 2, reads=("network.probes",), decide=ps_reachable),
+    Check("net.s2s", Component.NETWORK, None, reads=("network.probes",), decide=s2s),
+    Check("net.ports", Component.NETWORK, None, reads=("network.probes",), decide=ports),
+)

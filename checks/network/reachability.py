@@ -1,0 +1,116 @@
+"""Where the probes go and what they found: one parallel round per run (source "network.probes")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from checks.model import SourceUnavailable
+from checks.network.probe import Probe, probe_all
+from checks.sources import Source, Sources
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    host: str
+    port: int
+    origin: str  # the setting or the vault field it came from
+
+
+@dataclass(frozen=True)
+class Reachability:
+    architecture: str
+    ps: str  # address of the process server in Azure, "" when unknown
+    ps_origin: str
+    cs: str
+    cs_origin: str
+    vcenter: Endpoint | None
+    mt: str
+    arm_host: str
+    login_host: str
+    https_port: int
+    data_port: int
+    timeout_s: float
+    azure_problem: str = ""
+    probes: dict[tuple[str, int], Probe] = field(default_factory=dict)
+
+    def get(self, host: str, port: int) -> Probe | None:
+        return self.probes.get((host, port))
+
+
+def _from_vault(ctx: Sources) -> dict[str, Any]:
+    """Addresses the vault knows; empty when Azure is not configured or not readable."""
+    from checks.azure.site import find_master_target, find_process_server, site_of
+
+    found: dict[str, Any] = {}
+    try:
+        vault = ctx.source("azure.vault")
+    except SourceUnavailable as exc:
+        found["problem"] = str(exc)
+        return found
+    found["architecture"] = vault.architecture
+    found["arm_host"] = urlsplit(vault.arm_endpoint).hostname or ""
+    if vault.architecture == "modernized":
+        return found
+    try:
+        site = site_of(ctx)
+    except SourceUnavailable as exc:
+        found["problem"] = str(exc)
+        return found
+    found["cs"] = str(site.details.get("ipAddress") or "")
+    ps, _ = find_process_server(site, ctx.settings.site.process_server)
+    if ps is not None:
+        found["ps"] = str(ps.get("ipAddress") or "")
+    mt, _ = find_master_target(site, ctx.settings.site.master_target)
+    if mt is not None:
+        found["mt"] = str(mt.get("ipAddress") or "")
+    return found
+
+
+def _login_host(ctx: Sources) -> str:
+    from checks.azure.clouds import UnknownCloud, resolve
+
+    if ctx.settings.azure is None:
+        return "login.microsoftonline.com"
+    try:
+        return urlsplit(resolve(ctx.settings.azure).authority).hostname or ""
+    except UnknownCloud:
+        return "login.microsoftonline.com"
+
+
+def fetch(ctx: Sources) -> Reachability:
+    net = ctx.settings.network
+    vault = _from_vault(ctx) if ctx.settings.azure is not None else {"problem": "no [azure] table in the configuration"}
+    ps = net.ps_address or vault.get("ps", "")
+    cs = net.cs_address or vault.get("cs", "")
+    vc = ctx.settings.vcenter
+    vcenter = Endpoint(vc.host, vc.port, "vcenter.host") if vc and vc.host else None
+    targets: list[tuple[str, int]] = []
+    architecture = vault.get("architecture", "unknown")
+    if architecture != "modernized":
+        if ps:
+            targets += [(ps, net.https_port), (ps, net.data_port)]
+        if cs:
+            targets.append((cs, net.https_port))
+        if vcenter:
+            targets.append((vcenter.host, vcenter.port))
+    return Reachability(
+        architecture=architecture,
+        ps=ps,
+        ps_origin="network.ps_address" if net.ps_address else "vault",
+        cs=cs,
+        cs_origin="network.cs_address" if net.cs_address else "vault",
+        vcenter=vcenter,
+        mt=vault.get("mt", "") or ctx.settings.site.master_target,
+        arm_host=vault.get("arm_host", "") or "management.azure.com",
+        login_host=_login_host(ctx),
+        https_port=net.https_port,
+        data_port=net.data_port,
+        timeout_s=net.timeout_s,
+        azure_problem=vault.get("problem", ""),
+        probes=probe_all(targets, net.timeout_s),
+    )
+
+
+SOURCE = Source("network.probes", fetch)
