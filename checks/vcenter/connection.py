@@ -163,6 +163,7 @@ class Session:
                 raise ConnectError(
                     "bad-ca-file",
                     f"The CA file {vc.ca_file} could not be read ({exc.__class__.__name__}); check the path in [vcenter] ca_file.",
+                    ca_file=vc.ca_file,
                 ) from None
             self.verified_by = "ca_file"
             return context, None
@@ -229,6 +230,7 @@ class Session:
                 f"after checking its SHA-256 fingerprint {shown} with the vCenter administrator, "
                 "set it as thumbprint in [vcenter].",
                 presented=shown,
+                detail=str(exc.verify_message),
             ) from None
         except vim.fault.InvalidLogin:
             raise ConnectError(
@@ -249,29 +251,32 @@ class Session:
             ) from None
         except (TimeoutError, socket.timeout):
             raise ConnectError(
-                "unreachable",
+                "timeout",
                 f"vCenter {where} did not answer within {self.timeout:g} s; "
                 "check the address and that a firewall lets this machine reach port "
                 f"{self.port}.",
+                timeout_s=self.timeout,
             ) from None
         except ssl.SSLError as exc:
+            detail = str(exc.reason or exc.__class__.__name__)
             raise ConnectError(
                 "tls",
-                f"The TLS handshake with {where} failed ({exc.reason or exc.__class__.__name__}); "
-                "check that the port is vCenter's HTTPS port.",
+                f"The TLS handshake with {where} failed ({detail}); check that the port is vCenter's HTTPS port.",
+                detail=detail,
             ) from None
         except OSError as exc:
+            detail = str(exc.strerror or exc.__class__.__name__)
             raise ConnectError(
                 "unreachable",
-                f"vCenter {where} could not be reached ({exc.strerror or exc.__class__.__name__}); "
-                "check the address, routing and firewalls.",
+                f"vCenter {where} could not be reached ({detail}); check the address, routing and firewalls.",
+                detail=detail,
             ) from None
         except (HTTPException, vmodl.MethodFault) as exc:
-            detail = getattr(exc, "msg", "") or str(exc) or exc.__class__.__name__
+            detail = (getattr(exc, "msg", "") or str(exc) or exc.__class__.__name__).splitlines()[0][:120]
             raise ConnectError(
                 "protocol",
-                f"{where} did not answer as vCenter does ({detail.splitlines()[0][:120]}); "
-                "check that host and port name a vCenter Server.",
+                f"{where} did not answer as vCenter does ({detail}); check that host and port name a vCenter Server.",
+                detail=detail,
             ) from None
 
     # --- using the session ----------------------------------------------------
@@ -356,8 +361,10 @@ def decide_connect(ctx: CheckContext) -> Verdict:
     try:
         session: Session = ctx.source("vcenter.session")
     except ConnectError as exc:
-        evidence = {"kind": exc.kind, **exc.evidence}
-        return verdict(Status.FAIL, exc.kind, evidence, reason=str(exc), **exc.evidence)
+        vc = ctx.settings.vcenter
+        where = {"host": vc.host, "port": vc.port, "user": vc.user} if vc else {}
+        evidence = {"kind": exc.kind, **where, **exc.evidence}
+        return verdict(Status.FAIL, exc.kind, evidence, reason=str(exc), **where, **exc.evidence)
     vc = ctx.settings.vcenter
     assert vc is not None
     about = session.about()
@@ -371,7 +378,15 @@ def decide_connect(ctx: CheckContext) -> Verdict:
     }
     if session.warnings:
         evidence["warnings"] = list(session.warnings)
-        return verdict(Status.WARN, "insecure", evidence, host=session.host, warning=session.warnings[0], product=about["product"])
+        return verdict(
+            Status.WARN,
+            "insecure",
+            evidence,
+            host=session.host,
+            warning=session.warnings[0],
+            product=about["product"],
+            fingerprint=evidence["fingerprint_sha256"],
+        )
     return verdict(
         Status.PASS, "connected", evidence, host=session.host, product=about["product"], verified_by=session.verified_by
     )

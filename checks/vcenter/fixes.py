@@ -9,12 +9,11 @@ from typing import Any
 
 from checks.model import Applied, Component, Fix, FixContext, FixError, Param, Plan, Progress
 from checks.vcenter.connection import Session
-from checks.vcenter.inventory import VM, Inventory
+from checks.vcenter.inventory import RETENTION_SUFFIX, VM, Inventory
 from checks.vcenter.master_target import enable_uuid_set
 
 MT = Component.MASTER_TARGET
 READS = ("vcenter.session", "vcenter.inventory")
-RETENTION_SUFFIX = "_retention.vmdk"
 TASK_POLL_S = 0.25
 TASK_TIMEOUT_S = 1800.0
 

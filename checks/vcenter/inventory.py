@@ -48,6 +48,9 @@ HOST_PROPERTIES = (
 DATASTORE_PROPERTIES = ("name", "summary.type", "summary.accessible", "summary.capacity", "summary.freeSpace", "host", "parent")
 POD_PROPERTIES = ("name", "podStorageDrsEntry.storageDrsConfig")
 
+# The file name the mt.add-retention-disk fix gives the disk it adds, so a second run can find it.
+RETENTION_SUFFIX = "_retention.vmdk"
+
 SCSI_TYPES = {
     "ParaVirtualSCSIController": "pvscsi",
     "VirtualLsiLogicSASController": "lsilogic-sas",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
-from checks.vcenter.inventory import VM, os_of
+from checks.vcenter.inventory import RETENTION_SUFFIX, VM, os_of
 from checks.vcenter.subjects import azure_master_target, failback_vms, master_target, missing_text
 
 MAX_DISKS = 60
@@ -195,6 +195,10 @@ def decide_retention_volume(ctx: CheckContext) -> Verdict:
         return verdict(Status.ERROR, "no-guest-info", evidence, name=mt.name, volume=wanted)
     match = next((v for v in mt.guest_volumes if _volume_key(v.path, family) == key), None)
     if match is None:
+        added = [d.file_name for d in mt.disks if d.file_name.endswith(RETENTION_SUFFIX)]
+        if added:
+            evidence["retention_disks"] = added
+            return verdict(Status.FAIL, "not-formatted", evidence, name=mt.name, volume=wanted, disk=added[0])
         return verdict(Status.FAIL, "missing", evidence, name=mt.name, volume=wanted, volumes=[v.path for v in mt.guest_volumes])
     problems = []
     if key == OS_VOLUME[family]:
