@@ -123,8 +123,9 @@ def _signin_failure(exc: BaseException) -> AzureUnavailable:
     text = str(exc)
     found = _AADSTS.search(text)
     code = found.group(1) if found else ""
-    if code in ("90002", "900023", "90013"):
-        return AzureUnavailable("tenant-not-found", code=f"AADSTS{code}")
+    # MSAL reports an unknown tenant as an authority it cannot configure, without a code.
+    if code in ("90002", "900023", "90013") or "unable to get authority configuration" in text.lower():
+        return AzureUnavailable("tenant-not-found", code=f"AADSTS{code}" if code else "-")
     if code in ("700016",):
         return AzureUnavailable("client-not-found", code=f"AADSTS{code}")
     if code in ("7000215", "7000222", "7000216"):
