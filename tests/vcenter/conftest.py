@@ -1,0 +1,146 @@
+"""The vCenter checks against the real simulator (govmomi vcsim) over SOAP/TLS."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checks import catalog
+from checks.model import Result, Settings, SiteSettings, VCenterSettings
+from checks.runner import Runner
+from checks.sources import Source, Sources
+from simulators.vcenter import SimulatorUnavailable, VCenterSimulator
+
+ROOT = Path(__file__).resolve().parents[2]
+# Session fixtures start before the per-test hermetic home: point the build cache where tests/conftest.py does.
+CACHE = Path(os.environ.get("FAILBACK_PREP_TEST_CACHE", str(ROOT / ".cache"))) / "failback-prep" / "vcsim"
+
+WINDOWS = {"master_target": "mt-win01", "failback_vms": ("app01", "db01")}
+LINUX = {"master_target": "mt-lnx01", "failback_vms": ("web01", "web02")}
+
+
+def start(scenario: str = "failback-site", **kwargs: Any) -> VCenterSimulator:
+    sim = VCenterSimulator(scenario=scenario, cache_dir=CACHE, **kwargs)
+    try:
+        return sim.start()
+    except SimulatorUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def vcsim() -> Iterator[VCenterSimulator]:
+    """A simulator that no test changes."""
+    sim = start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def fresh_vcsim() -> Iterator[VCenterSimulator]:
+    """A simulator of its own, for tests that change the site."""
+    sim = start()
+    yield sim
+    sim.stop()
+
+
+def vcenter_settings(sim: VCenterSimulator, **changes: Any) -> VCenterSettings:
+    base = VCenterSettings(host=str(sim.host), port=int(sim.port or 0), user=sim.username, thumbprint=str(sim.thumbprint_sha256))
+    return replace(base, **changes)
+
+
+def site_settings(sim: VCenterSimulator, site: Mapping[str, Any] = WINDOWS, vcenter: Mapping[str, Any] | None = None) -> Settings:
+    return Settings(
+        site=SiteSettings(**{"configuration_server_vm": "cs01", **site}),
+        vcenter=vcenter_settings(sim, **(vcenter or {})),
+    )
+
+
+@dataclass
+class Run:
+    sources: Sources
+    results: dict[str, Result]
+
+    def __getitem__(self, check_id: str) -> Result:
+        return self.results[check_id]
+
+
+def vcenter_check_ids() -> set[str]:
+    from checks import vcenter
+
+    return {c.id for c in vcenter.CHECKS}
+
+
+def make_sources(
+    settings: Settings, password: str | None, extra: tuple[Source, ...] = ()
+) -> Sources:
+    registry = catalog.all_sources()
+    for src in extra:
+        registry[src.name] = src
+    return Sources(registry, settings, secrets=lambda kind: password if kind == "vcenter" else None)
+
+
+def run_checks(sources: Sources, only: set[str] | None = None) -> Run:
+    wanted = only or vcenter_check_ids()
+    checks = [c for c in catalog.all_checks() if c.id in wanted]
+    results = Runner(checks, sources).run()
+    return Run(sources, {r.id: r for r in results})
+
+
+@pytest.fixture
+def run(vcsim: VCenterSimulator) -> Iterator[Any]:
+    """run(site=..., vcenter=..., password=..., extra=...) -> Run, on the shared simulator."""
+    opened: list[Sources] = []
+
+    def _run(
+        site: Mapping[str, Any] = WINDOWS,
+        vcenter: Mapping[str, Any] | None = None,
+        password: str | None = None,
+        extra: tuple[Source, ...] = (),
+        sim: VCenterSimulator | None = None,
+    ) -> Run:
+        target = sim or vcsim
+        sources = make_sources(site_settings(target, site, vcenter), target.password if password is None else password, extra)
+        opened.append(sources)
+        return run_checks(sources)
+
+    yield _run
+    for sources in opened:
+        sources.close()
+
+
+def pyvmomi_si(sim: VCenterSimulator) -> Any:
+    """An independent pyvmomi connection, to read back and to change the site behind the tool's back."""
+    from pyVim.connect import SmartConnect
+
+    return SmartConnect(host=sim.host, port=sim.port, user=sim.username, pwd=sim.password, serverPemCert=sim.server_pem)
+
+
+def read_vm(si: Any, name: str, paths: list[str]) -> dict[str, Any]:
+    """Properties of one VM by name, in one PropertyCollector call over a ContainerView."""
+    from pyVmomi import vim, vmodl
+
+    pc = vmodl.query.PropertyCollector
+    content = si.RetrieveContent()
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    try:
+        spec = pc.FilterSpec(
+            objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[pc.TraversalSpec(type=vim.view.ContainerView, path="view", skip=False)])],
+            propSet=[pc.PropertySpec(type=vim.VirtualMachine, pathSet=["name", *paths])],
+        )
+        for obj in content.propertyCollector.RetrieveContents([spec]):
+            props = {p.name: p.val for p in obj.propSet}
+            if props.get("name") == name:
+                return {"obj": obj.obj, **props}
+    finally:
+        view.Destroy()
+    raise LookupError(name)
+
+
+def one_sentence(text: str) -> bool:
+    """An operator message: one line, no traceback, ends like a sentence."""
+    return "\n" not in text.strip() and "Traceback" not in text and text.strip().endswith(".")
