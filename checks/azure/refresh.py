@@ -28,12 +28,12 @@ def _texts() -> Texts:
 
 def plan(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     try:
-        ctx.fresh("azure.vault")
+        vault = ctx.fresh("azure.vault")
+        if vault.architecture == "modernized":
+            raise FixError(_texts().fix_text("cs.refresh", "modernized"))
         site = site_of(ctx)  # type: ignore[arg-type]
     except SourceUnavailable as exc:
         raise FixError(str(exc)) from None
-    if site.vault.architecture == "modernized":
-        raise FixError(_texts().fix_text("cs.refresh", "modernized"))
     providers = site.providers()
     if not providers:
         raise FixError(_texts().fix_text("cs.refresh", "no-provider", cs=site.name))
