@@ -9,6 +9,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"time"
@@ -571,7 +572,11 @@ func (s *site) scale(n int) error {
 	}
 	win, winName := string(types.VirtualMachineGuestOsIdentifierWindows9Server64Guest), "Microsoft Windows Server 2016 (64-bit)"
 	rhel, rhelName := string(types.VirtualMachineGuestOsIdentifierRhel7_64Guest), "Red Hat Enterprise Linux 7 (64-bit)"
+	started := time.Now()
 	for i := 1; i <= n; i++ {
+		if i%1000 == 0 {
+			log.Printf("scale: %d VMs after %s", i, time.Since(started).Round(time.Millisecond))
+		}
 		v := vmSpec{name: fmt.Sprintf("vm-%05d", i), host: hosts[i%len(hosts)], datastore: scaleDS, cpus: 2,
 			memoryMB: 4096, diskGB: []int64{40}, nics: 1, nicType: "vmxnet3", poweredOn: true}
 		path := "/"
