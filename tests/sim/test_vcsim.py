@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import ssl
 import time
 
 import pytest
@@ -145,9 +147,15 @@ def _snapshot_names(tree) -> list[str]:
 
 def test_ready_line_and_pinned_certificate(vcsim):
     assert vcsim.url == f"https://{vcsim.host}:{vcsim.port}/sdk"
-    assert len(vcsim.thumbprint_sha256.split(":")) == 32
-    assert vcsim.server_pem.startswith("-----BEGIN CERTIFICATE-----")
+    der = ssl.PEM_cert_to_DER_cert(vcsim.server_pem)
+    assert vcsim.thumbprint_sha256 == ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
     assert vcsim.healthy()
+    si = pyVim_connect.SmartConnect(
+        host=vcsim.host, port=vcsim.port, user=vcsim.username, pwd=vcsim.password,
+        thumbprint=vcsim.thumbprint_sha256,
+    )
+    assert si.RetrieveContent().about.apiType == "VirtualCenter"
+    pyVim_connect.Disconnect(si)
 
 
 def test_named_vms_reachable_from_the_datacenter_vm_folder(inventory):
