@@ -145,10 +145,18 @@ def host_discovered(ctx: CheckContext) -> Verdict:
         }
         for v in vcenters
     ]
+    short = host.split(".")[0] if host and not host.replace(".", "").isdigit() else host
     match = [
         entry for entry in listed
-        if not host or same_name(entry["name"], host) or same_name(entry["ip_address"], host)
+        if not host or any(same_name(entry[k], h) for k in ("name", "ip_address") for h in (host, short))
     ]
+    if not match and listed:
+        # Site Recovery may know the vCenter by another name than the one in the configuration.
+        match = listed
+        evidence_note = "no-name-match"
+    else:
+        evidence_note = ""
+
     mt = None
     if ctx.settings.site.master_target:
         _, mt, _ = _master_target(ctx)
@@ -165,6 +173,9 @@ def host_discovered(ctx: CheckContext) -> Verdict:
     if mt is not None and not datastores:
         return verdict(Status.FAIL, "no-datastores", evidence, mt=mt.get("name"))
     good = next(e for e in match if e not in failed)
+    if evidence_note:
+        evidence["note"] = evidence_note
+        return verdict(Status.WARN, "other-name", evidence, vcenter=good["name"], host=host, datastores=datastores)
     return verdict(Status.PASS, "ok", evidence, vcenter=good["name"], datastores=datastores)
 
 
