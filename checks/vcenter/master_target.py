@@ -37,12 +37,13 @@ def decide_os_match(ctx: CheckContext) -> Verdict:
     azure_os = str((azure or {}).get("os_type") or "")
     evidence["site_recovery_os_type"] = azure_os or None
     if azure_os and family and azure_os.lower() != family:
-        return verdict(Status.FAIL, "azure-differs", evidence, name=mt.name, family=family, azure=azure_os)
+        return verdict(Status.FAIL, "azure-differs", evidence, name=mt.name, family=family.capitalize(), azure=azure_os)
     other = [vm.name for vm in vms if os_of(vm)[0] and os_of(vm)[0] != family]
     if not family:
         return verdict(Status.ERROR, "mt-os-unknown", evidence, name=mt.name)
+    shown = mt.guest_full_name or f"{distro} {version}".strip()
     if other:
-        return verdict(Status.FAIL, "family", evidence, name=mt.name, family=family, vms=other)
+        return verdict(Status.FAIL, "family", evidence, name=mt.name, family=family.capitalize(), vms=other)
     older = []
     unknown = []
     for vm in vms:
@@ -52,12 +53,12 @@ def decide_os_match(ctx: CheckContext) -> Verdict:
         elif _version_key(vm_version) > _version_key(version):
             older.append(f"{vm.name} ({vm_version})")
     if older:
-        return verdict(Status.FAIL, "older", evidence, name=mt.name, version=f"{distro} {version}", vms=older)
+        return verdict(Status.FAIL, "older", evidence, name=mt.name, version=shown, vms=older)
     if unknown:
         return verdict(Status.WARN, "version-unknown", evidence, name=mt.name, vms=unknown)
     if not vms:
         return verdict(Status.WARN, "no-vms", evidence, name=mt.name, missing=missing_text(missing))
-    return verdict(Status.PASS, "match", evidence, name=mt.name, family=family, version=f"{distro} {version}", count=len(vms))
+    return verdict(Status.PASS, "match", evidence, name=mt.name, family=family.capitalize(), version=shown, count=len(vms))
 
 
 # --- step 1: the limits -------------------------------------------------------------
