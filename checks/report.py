@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from checks.azure import notice_keys
 from checks.model import Check, Result, Status
 from checks.texts import Texts
 
@@ -58,14 +59,24 @@ def entry(check: Check, result: Result, texts: Texts) -> dict[str, Any]:
     }
 
 
+def notices(results: Sequence[Result], texts: Texts) -> list[str]:
+    """What the operator must read before the checks: the retired classic architecture, warnings."""
+    found = [texts.get("notices", key) for key in notice_keys(list(results))]
+    for result in results:
+        warning = result.evidence.get("warning")
+        if warning:
+            found.append(f"{result.id}: {warning}")
+    return found
+
+
 def build(
     checks: Sequence[Check],
     results: Sequence[Result],
     texts: Texts,
     configured_architecture: str = "auto",
-    notices: Sequence[str] = (),
 ) -> dict[str, Any]:
     by_id = {c.id: c for c in checks}
+    found_notices = notices(results, texts)
     report: dict[str, Any] = {
         "schema": SCHEMA,
         "generated_at": utc_now(),
@@ -73,8 +84,8 @@ def build(
         "checks": [entry(by_id[r.id], r, texts) for r in results],
         "summary": counts(results),
     }
-    if notices:
-        report["notices"] = list(notices)
+    if found_notices:
+        report["notices"] = found_notices
     return report
 
 

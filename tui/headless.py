@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -85,17 +85,6 @@ def run_checks(
     return Runner(checks, sources).run(on_result=on_result)
 
 
-def notices(results: Sequence[Result], texts: Texts) -> list[str]:
-    found: list[str] = []
-    if report.architecture(results) == "modernized":
-        found.append(texts.ui("notice.modernized"))
-    for result in results:
-        warning = result.evidence.get("warning") if isinstance(result.evidence, Mapping) else None
-        if warning:
-            found.append(f"{result.id}: {warning}")
-    return found
-
-
 def print_report(data: dict[str, Any], fmt: str, texts: Texts, out: TextIO) -> None:
     if fmt == "json":
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -113,7 +102,7 @@ def check_command(settings: Settings, only: str | None, fmt: str, transcript_dir
     transcript = open_transcript(sources, transcript_dir, "check", texts.lang, settings)
     try:
         results = run_checks(checks, sources, transcript, texts)
-        data = report.build(checks, results, texts, settings.site.architecture, notices(results, texts))
+        data = report.build(checks, results, texts, settings.site.architecture)
         code = report.exit_code(results)
         transcript.write("session.end", exit_code=code, summary=data["summary"])
     finally:
