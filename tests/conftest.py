@@ -15,6 +15,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+NETGUARD = Path(__file__).resolve().parent / "netguard"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every process a test starts inherits the loopback-only guard; this one loads it now.
+    paths = [str(NETGUARD), str(ROOT), os.environ.get("PYTHONPATH", "")]
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
+    sys.path.insert(0, str(NETGUARD))
+    import sitecustomize  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +52,6 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
 def run_cli(*args: str, input: str | None = None, timeout: float = 120, env: dict[str, str] | None = None):
     """The real command in a subprocess, as an operator or a runbook runs it."""
     full_env = {**os.environ, **(env or {})}
-    full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
     return subprocess.run(
         [sys.executable, "-m", "tui", *args],
         input=input,
