@@ -10,7 +10,7 @@ import ssl
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,8 @@ class Probe:
     tls_version: str = ""
     elapsed_ms: int = 0
     error: str = ""
+    # On HTTPS ports: the HTTP status the service answered with, or why there was none.
+    http: str = ""
 
     @property
     def answered(self) -> bool:
@@ -94,10 +96,36 @@ def probe(host: str, port: int, timeout: float, tls: bool = True) -> Probe:
         sock.close()
 
 
-def probe_all(targets: Iterable[tuple[str, int]], timeout: float) -> dict[tuple[str, int], Probe]:
+def http_answer(host: str, port: int, timeout: float) -> str:
+    """Whether a web service answers over the TLS session (the CS's 443 is one); any status counts."""
+    import httpx
+
+    netloc = f"[{host}]" if ":" in host else host
+    try:
+        with httpx.Client(verify=False, timeout=timeout, trust_env=False) as client:
+            return str(client.get(f"https://{netloc}:{port}/").status_code)
+    except httpx.HTTPError as exc:
+        return f"no HTTP answer ({type(exc).__name__})"
+
+
+def probe_https(host: str, port: int, timeout: float) -> Probe:
+    """TCP, TLS, then one HTTP request through httpx once the handshake worked."""
+    found = probe(host, port, timeout)
+    if found.tls != "ok":
+        return found
+    return replace(found, http=http_answer(host, port, timeout))
+
+
+def probe_all(
+    targets: Iterable[tuple[str, int]], timeout: float, https_ports: frozenset[int] = frozenset()
+) -> dict[tuple[str, int], Probe]:
     unique = list(dict.fromkeys(targets))
     if not unique:
         return {}
+
+    def one(target: tuple[str, int]) -> Probe:
+        host, port = target
+        return probe_https(host, port, timeout) if port in https_ports else probe(host, port, timeout)
+
     with ThreadPoolExecutor(max_workers=min(16, len(unique)), thread_name_prefix="probe") as pool:
-        results = pool.map(lambda t: probe(t[0], t[1], timeout), unique)
-        return dict(zip(unique, results))
+        return dict(zip(unique, pool.map(one, unique)))

@@ -109,7 +109,7 @@ def fetch(ctx: Sources) -> Reachability:
         data_port=net.data_port,
         timeout_s=net.timeout_s,
         azure_problem=vault.get("problem", ""),
-        probes=probe_all(targets, net.timeout_s),
+        probes=probe_all(targets, net.timeout_s, https_ports=frozenset({net.https_port})),
     )
 
 

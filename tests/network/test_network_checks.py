@@ -140,3 +140,32 @@ def test_no_address_at_all_is_an_error(emulator):
         sources.close()
     assert results["ps.reachable"].status == Status.ERROR
     assert "network.ps_address" in __import__("checks.texts", fromlist=["Texts"]).Texts("en").summary(results["ps.reachable"])
+
+
+def test_https_ports_also_get_one_http_request_through_httpx():
+    """A web service on the HTTPS port is told apart from a bare TLS endpoint."""
+    import http.server
+    import ssl
+    import threading
+
+    import trustme
+
+    from checks.network.probe import probe_all
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        found = probe_all([("127.0.0.1", port)], timeout=3, https_ports=frozenset({port}))
+        [result] = found.values()
+        assert result.tls == "ok"
+        assert result.http.isdigit()
+        bare = probe_all([("127.0.0.1", port)], timeout=3)
+        assert next(iter(bare.values())).http == ""
+    finally:
+        server.shutdown()
