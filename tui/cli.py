@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--transcript-dir", metavar="DIR", help="where session transcripts are written")
     parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
     parser.add_argument("--basic", action="store_true", help="ASCII borders and 16 colours, for plain terminals")
+    parser.add_argument("--recheck", metavar="SECONDS", type=float,
+                        help="re-run the open screen's checks this often (default 30; 0 turns it off)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     check = sub.add_parser("check", help="run every check without the wizard")
@@ -105,14 +107,18 @@ def _run(args: argparse.Namespace) -> int:
 
         return transcript_command.run(args.action, args.ident, args.format, args.output,
                                       _pick(args, "transcript_dir"), _pick(args, "lang"))
+    if args.basic:
+        # Read by Textual when it is imported: 16 colours from the terminal's own palette.
+        os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "standard")
     from tui import app
 
     if args.command == "demo":
         return app.run_demo(_texts(args).lang, _pick(args, "transcript_dir"), args.scenario,
-                            no_mouse=args.no_mouse, basic=args.basic)
+                            no_mouse=args.no_mouse, basic=args.basic, recheck=args.recheck)
     return app.run_wizard(
         config=_pick(args, "config"), lang=_texts(args).lang, resume=args.resume,
         transcript_dir=_pick(args, "transcript_dir"), no_mouse=args.no_mouse, basic=args.basic,
+        recheck=args.recheck,
     )
 
 

@@ -1,0 +1,30 @@
+"""One component of the table: its checks, what they found, their remedies and fix-its."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from checks.model import Check, Component
+from screens.base import ChecksScreen
+
+
+class ComponentScreen(ChecksScreen):
+    screen_id = "component"
+
+    def __init__(self, component: Component) -> None:
+        super().__init__()
+        self.component = component
+
+    def place_args(self) -> dict[str, str]:
+        return {"component": str(self.component)}
+
+    def subtitle(self) -> str:
+        return self.wizard.texts.get("components", str(self.component))
+
+    def intro(self) -> ComposeResult:
+        yield Static(self.wizard.texts.get("components", f"{self.component}.about"), classes="intro")
+
+    def checks(self) -> list[Check]:
+        engine = self.wizard.engine
+        return engine.of_component(self.component) if engine else []

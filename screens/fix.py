@@ -1,0 +1,184 @@
+"""A fix-it: the exact change first, then a yes (or the VM's name, for destructive ones),
+then the task's progress, its result, and the checks it fixes run again."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from checks.model import Fix, Plan
+
+
+class FixScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "close", key_display="Esc"),
+    ]
+
+    def __init__(self, fix: Fix) -> None:
+        super().__init__()
+        self.fix = fix
+        self.plan: Plan | None = None
+        self.stage = "planning"
+        self.app.localize_bindings(self)  # type: ignore[attr-defined]
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.app.t(key, **params)  # type: ignore[attr-defined,no-any-return]
+
+    def compose(self) -> ComposeResult:
+        texts = self.app.texts  # type: ignore[attr-defined]
+        with Vertical(classes="dialog panel", id="fix-dialog"):
+            yield Label(Text(texts.fix_title(self.fix.id), style="bold"), id="fix-title")
+            with VerticalScroll(id="fix-body"):
+                yield Static(self.t("fix.planning"), id="fix-plan")
+                for param in self.fix.params:
+                    with Horizontal(classes="row"):
+                        yield Label(self.t("fix.param", name=param.name), classes="param-label")
+                        yield Input(str(param.default if param.default is not None else ""),
+                                    id=f"param-{param.name}", compact=True)
+                if self.fix.destructive:
+                    yield Static(id="fix-warning")
+                    yield Input(id="confirm-name", compact=True)
+                yield Static(id="fix-progress")
+            with Horizontal(classes="buttons"):
+                yield Button(self.t("fix.apply"), id="apply", variant="error" if self.fix.destructive
+                             else "warning", disabled=True, compact=True)
+                if self.fix.params:
+                    yield Button(self.t("fix.replan"), id="replan", compact=True)
+                yield Button(self.t("fix.close"), id="close", compact=True)
+
+    def on_mount(self) -> None:
+        if self.fix.destructive:
+            self.query_one("#confirm-name").display = False
+        self.replan()
+
+    def params(self) -> dict[str, Any] | None:
+        values: dict[str, Any] = {}
+        for param in self.fix.params:
+            raw = self.query_one(f"#param-{param.name}", Input).value.strip()
+            if not raw:
+                if param.required:
+                    self.show_error(self.t("fix.param-needed", name=param.name))
+                    return None
+                continue
+            if param.kind is int:
+                try:
+                    value: Any = int(raw)
+                except ValueError:
+                    self.show_error(self.t("fix.param-number", name=param.name))
+                    return None
+                if param.minimum is not None and value < param.minimum:
+                    self.show_error(self.t("fix.param-minimum", name=param.name, minimum=param.minimum))
+                    return None
+            else:
+                value = raw
+            values[param.name] = value
+        return values
+
+    def replan(self) -> None:
+        params = self.params()
+        if params is None:
+            return
+        self.stage = "planning"
+        self.plan = None
+        self.query_one("#apply", Button).disabled = True
+        self.query_one("#fix-plan", Static).update(Text(self.t("fix.planning"), style="yellow"))
+        self.app.plan_fix(self.fix.id, params, self)  # type: ignore[attr-defined]
+
+    def show_error(self, text: str) -> None:
+        self.query_one("#fix-progress", Static).update(Text(text, style="bold red"))
+
+    def on_fix_planned(self, message: Any) -> None:
+        plan: Plan = message.plan
+        self.plan = plan
+        self.stage = "planned"
+        text = Text()
+        text.append(self.t("fix.target", target=plan.target) + "\n", style="bold")
+        if plan.nothing_to_do:
+            text.append(self.t("fix.nothing") + "\n", style="green")
+        else:
+            text.append(self.t("fix.changes") + "\n")
+            for line in plan.changes:
+                text.append(f"  • {line}\n" if not self.app.basic else f"  - {line}\n")  # type: ignore[attr-defined]
+        self.query_one("#fix-plan", Static).update(text)
+        self.query_one("#fix-progress", Static).update("")
+        apply = self.query_one("#apply", Button)
+        if plan.nothing_to_do:
+            apply.label = self.t("fix.recheck")
+            apply.disabled = False
+        elif self.fix.destructive:
+            self.query_one("#fix-warning", Static).update(
+                Text(self.t("fix.type-name", target=self.name_to_type()), style="bold red"))
+            name = self.query_one("#confirm-name", Input)
+            name.display = True
+            name.value = ""
+            name.focus()
+            apply.disabled = True
+        else:
+            apply.disabled = False
+            apply.focus()
+
+    def name_to_type(self) -> str:
+        """The VM's name: a target reads "mt-win01 (vm-42)", the operator types "mt-win01"."""
+        target = self.plan.target if self.plan else ""
+        return target.rsplit(" (", 1)[0] if target.endswith(")") else target
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "confirm-name" and self.plan is not None and self.stage == "planned":
+            self.query_one("#apply", Button).disabled = event.value.strip() != self.name_to_type()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "confirm-name" and not self.query_one("#apply", Button).disabled:
+            self.do_apply()
+        elif event.input.id and event.input.id.startswith("param-"):
+            self.replan()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "apply":
+            self.do_apply()
+        elif event.button.id == "replan":
+            self.replan()
+        elif event.button.id == "close":
+            self.action_close()
+
+    def do_apply(self) -> None:
+        if self.plan is None or self.stage != "planned":
+            return
+        if self.plan.nothing_to_do:
+            self.app.request_checks(self.fix.rechecks, True)  # type: ignore[attr-defined]
+            self.dismiss()
+            return
+        self.stage = "applying"
+        self.query_one("#apply", Button).disabled = True
+        self.query_one("#fix-progress", Static).update(Text(self.t("fix.applying"), style="yellow"))
+        self.app.apply_fix(self.plan, self)  # type: ignore[attr-defined]
+
+    def on_fix_progress(self, message: Any) -> None:
+        self.query_one("#fix-progress", Static).update(Text(message.text, style="yellow"))
+
+    def on_fix_done(self, message: Any) -> None:
+        self.stage = "done"
+        text = Text(self.t("fix.done", task=message.task or "-"), style="bold green")
+        if message.detail:
+            text.append("\n" + message.detail)
+        text.append("\n" + self.t("fix.rechecking"), style="dim")
+        self.query_one("#fix-progress", Static).update(text)
+        self.query_one("#close", Button).focus()
+
+    def on_fix_failed(self, message: Any) -> None:
+        self.stage = "failed" if message.stage == "apply" else "planned"
+        self.show_error(self.t("fix.failed", reason=message.reason))
+        if message.stage == "plan":
+            self.query_one("#fix-plan", Static).update("")
+
+    def action_close(self) -> None:
+        if self.stage == "applying":
+            self.notify(self.t("fix.wait"), severity="warning")
+            return
+        self.dismiss()

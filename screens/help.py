@@ -1,0 +1,47 @@
+"""F1: what this screen is for and which keys it answers to."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q", "close", "close", key_display="Esc"),
+    ]
+
+    def __init__(self, about: Screen[Any]) -> None:
+        super().__init__()
+        self.about = about
+        self.app.localize_bindings(self)  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        app: Any = self.app
+        screen_id = getattr(self.about, "screen_id", "") or "dialog"
+        text = Text()
+        text.append(app.t("help.title") + "\n", style="bold")
+        text.append(app.t("help." + screen_id) + "\n\n")
+        text.append(app.t("help.keys") + "\n", style="bold")
+        seen = set()
+        for active in self.about.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            keys = ", ".join(k.strip() for k in binding.key.split(","))
+            text.append(f"  {keys:<22}", style="cyan")
+            text.append(f"{binding.description}\n")
+        text.append("\n" + app.t("help.general"))
+        with Vertical(classes="dialog panel", id="help-dialog"):
+            with VerticalScroll():
+                yield Static(text)
+
+    def action_close(self) -> None:
+        self.dismiss()

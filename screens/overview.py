@@ -1,0 +1,112 @@
+"""The component table: five things that must be ready before reprotect, each with its live status."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.base import WizardScreen
+from tui.engine import COMPONENTS, worst
+from tui.widgets import MARKS, STYLES, mark
+
+# Where the overview leads, besides the components: (screen id, key).
+PLACES = (
+    ("process-server", "d"),
+    ("master-target", "t"),
+    ("failback-vms", "v"),
+    ("port-map", "p"),
+    ("readiness", "g"),
+    ("connect", "n"),
+)
+
+
+class OverviewScreen(WizardScreen):
+    screen_id = "overview"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "go('process-server')", "deploy-ps", show=False),
+        Binding("t", "go('master-target')", "prepare-mt", show=False),
+        Binding("v", "go('failback-vms')", "failback-vms", show=False),
+        Binding("p", "go('port-map')", "port-map"),
+        Binding("g", "go('readiness')", "readiness"),
+        Binding("n", "go('connect')", "connect", show=False),
+        Binding("1", "component(0)", "component-1", show=False),
+        Binding("2", "component(1)", "component-2", show=False),
+        Binding("3", "component(2)", "component-3", show=False),
+        Binding("4", "component(3)", "component-4", show=False),
+        Binding("5", "component(4)", "component-5", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield from self.header()
+        yield Static(self.t("overview.intro"), classes="intro")
+        yield DataTable(id="components", cursor_type="row", classes="panel")
+        yield OptionList(
+            *(Option(f"{key}  {self.t('screen.' + place)}", id=place) for place, key in PLACES),
+            id="places", classes="panel",
+        )
+        yield from self.footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#components", DataTable)
+        table.add_column(self.t("col.component"), key="name", width=30)
+        table.add_column(self.t("col.status"), key="status", width=12)
+        table.add_column(self.t("col.counts"), key="counts")
+        for index, component in enumerate(COMPONENTS, 1):
+            table.add_row(f"{index} {self.wizard.texts.get('components', str(component))}", "", "",
+                          key=str(component))
+        table.focus()
+
+    def check_ids(self) -> tuple[str, ...]:
+        engine = self.wizard.engine
+        return tuple(c.id for c in engine.checks) if engine else ()
+
+    def refresh_results(self) -> None:
+        table = self.query_one("#components", DataTable)
+        engine = self.wizard.engine
+        for component in COMPONENTS:
+            if engine is None:
+                table.update_cell(str(component), "status", Text(self.t("loading"), style="dim"))
+                continue
+            statuses = [self.wizard.status(c.id) for c in engine.of_component(component)]
+            table.update_cell(str(component), "status", mark(self.wizard, worst(statuses)))
+            table.update_cell(str(component), "counts", self.counts(statuses))
+
+    def counts(self, statuses: list[str]) -> Text:
+        found = Counter(statuses)
+        out = Text()
+        for status in ("fail", "error", "warn", "manual", "running", "pass", "skip", "pending"):
+            if found[status]:
+                symbol = MARKS[status][1 if self.wizard.basic else 0]
+                out.append(f"{symbol}{found[status]} ", style=STYLES[status])
+        return out
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from checks.model import Component
+        from screens.component import ComponentScreen
+
+        self.app.push_screen(ComponentScreen(Component(str(event.row_key.value))))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_go(str(event.option.id))
+
+    def action_go(self, place: str) -> None:
+        from screens.registry import make
+
+        screen = make(place, {})
+        if place == "connect":
+            from screens.connect import ConnectScreen
+
+            screen = ConnectScreen(resumed=True)
+        if screen is not None:
+            self.app.push_screen(screen)
+
+    def action_component(self, index: int) -> None:
+        from screens.component import ComponentScreen
+
+        self.app.push_screen(ComponentScreen(COMPONENTS[index]))

@@ -1,0 +1,144 @@
+"""The port map: who talks to whom on which port, each link coloured by what the probes found.
+
+A link whose far end was probed from this machine (net.ports, ps.reachable) shows that
+probe's answer; a link only its near end can test shows the command to run there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Static
+
+from screens.base import WizardScreen
+from tui.widgets import MARKS, STYLES
+
+
+@dataclass(frozen=True)
+class Link:
+    key: str
+    source: str  # node keys, named in [ui] "wizard.node.<key>"
+    target: str
+    port: str  # "https" | "data" | "vcenter" | "443"
+    probe: str  # the net.ports "tested" link that reaches the same far end, or ""
+    manual: str  # the net.ports "not_testable_here" link with the command to run
+
+
+# The port table of the article, in its order.
+LINKS = (
+    Link("vm-cs", "azure-vm", "cs", "https", "here -> configuration server", "Azure VM -> configuration server"),
+    Link("vm-ps", "azure-vm", "ps", "data", "here -> process server (data)", "Azure VM -> process server (data)"),
+    Link("ps-cs", "ps", "cs", "https", "here -> configuration server", "process server -> configuration server"),
+    Link("ps-mt", "ps", "mt", "data", "", "process server -> master target (data)"),
+    Link("cs-vc", "cs", "vcenter", "vcenter", "here -> vCenter", "configuration server -> vCenter"),
+    Link("cs-azure", "cs", "azure", "443", "", "configuration server -> Azure (outbound)"),
+    Link("ps-azure", "ps", "azure", "443", "", "process server -> Azure (outbound)"),
+)
+
+
+class PortMapScreen(WizardScreen):
+    screen_id = "port-map"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c,f6", "copy", "copy-command", key_display="c"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield from self.header()
+        yield Static(self.t("ports.intro"), classes="intro")
+        yield DataTable(id="links", cursor_type="row", classes="panel")
+        yield Static(id="link-detail", classes="detail panel")
+        yield from self.footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#links", DataTable)
+        table.add_column(self.t("ports.from"), key="from", width=18)
+        table.add_column("", key="arrow", width=12)
+        table.add_column(self.t("ports.to"), key="to", width=18)
+        table.add_column(self.t("col.status"), key="status")
+        for link in LINKS:
+            table.add_row(self.t("node." + link.source), "", self.t("node." + link.target), "", key=link.key)
+        table.focus()
+
+    def check_ids(self) -> tuple[str, ...]:
+        engine = self.wizard.engine
+        return tuple(i for i in ("net.ports", "ps.reachable") if engine and i in engine.by_id)
+
+    def port(self, link: Link) -> str:
+        net = self.wizard.settings.network
+        vc = self.wizard.settings.vcenter
+        return {"https": str(net.https_port), "data": str(net.data_port),
+                "vcenter": str(vc.port if vc else 443)}.get(link.port, link.port)
+
+    def evidence(self) -> Mapping[str, Any]:
+        result = self.wizard.session.state.results.get("net.ports")
+        return result.evidence if result is not None else {}
+
+    def link_state(self, link: Link) -> tuple[str, str]:
+        """(status, words) for one link."""
+        if "net.ports" in self.wizard.running:
+            return "running", self.t("status.running")
+        evidence = self.evidence()
+        tested = {t.get("link"): t for t in evidence.get("tested", ()) if isinstance(t, Mapping)}
+        probe = tested.get(link.probe) if link.probe else None
+        if probe is not None:
+            if probe.get("answered"):
+                return "pass", self.t("ports.answers", result=probe.get("result", ""))
+            return "fail", self.t("ports.no-answer", result=probe.get("result", ""))
+        if not evidence:
+            return "pending", self.t("status.pending")
+        return "manual", self.t("ports.test-there", where=self.t("node." + link.source))
+
+    def refresh_results(self) -> None:
+        table = self.query_one("#links", DataTable)
+        for link in LINKS:
+            status, words = self.link_state(link)
+            style = STYLES[status]
+            table.update_cell(link.key, "arrow", Text(f"──{self.port(link)}──▶", style=style))
+            symbol = MARKS[status][1 if self.wizard.basic else 0]
+            table.update_cell(link.key, "status", Text(f"{symbol} {words}", style=style))
+        self.show_detail()
+
+    def selected(self) -> Link | None:
+        table = self.query_one("#links", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((link for link in LINKS if link.key == key), None)
+
+    def command(self, link: Link) -> Mapping[str, Any]:
+        for item in self.evidence().get("not_testable_here", ()):
+            if isinstance(item, Mapping) and item.get("link") == link.manual:
+                return item
+        return {}
+
+    def show_detail(self) -> None:
+        link = self.selected()
+        detail = self.query_one("#link-detail", Static)
+        if link is None:
+            detail.update("")
+            return
+        text = Text()
+        text.append(self.t("ports.link", source=self.t("node." + link.source), target=self.t("node." + link.target),
+                           port=self.port(link)) + "\n", style="bold")
+        text.append(self.t("ports.about." + link.key) + "\n")
+        command = self.command(link)
+        if command:
+            text.append(self.t("ports.run-on", where=self.t("node." + link.source)) + "\n", style="cyan")
+            text.append(f"  Windows: {command.get('windows', '')}\n  Linux:   {command.get('linux', '')}\n")
+        detail.update(text)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.show_detail()
+
+    def action_copy(self) -> None:
+        link = self.selected()
+        if link is None:
+            return
+        command = self.command(link)
+        if command:
+            self.wizard.copy_text(f"{command.get('windows', '')}\n{command.get('linux', '')}")

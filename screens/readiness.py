@@ -1,0 +1,77 @@
+"""Ready for reprotect? What still blocks it, in the order to deal with it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from checks.model import Check, Component
+from screens.base import ChecksScreen
+from tui.widgets import CheckDetail
+
+BLOCKING = ("fail", "error", "manual", "running", "pending")
+PROCEDURES = (("ps", Component.PROCESS_SERVER, 3), ("mt", Component.MASTER_TARGET, 10))
+
+
+class ReadinessScreen(ChecksScreen):
+    screen_id = "readiness"
+
+    def intro(self) -> ComposeResult:
+        yield Static(id="verdict", classes="intro")
+
+    def check_ids(self) -> tuple[str, ...]:
+        engine = self.wizard.engine
+        return tuple(c.id for c in engine.checks) if engine else ()
+
+    def checks(self) -> list[Check]:
+        engine = self.wizard.engine
+        if engine is None:
+            return []
+        return [c for c in engine.checks if self.wizard.status(c.id) in BLOCKING]
+
+    def open_steps(self) -> list[str]:
+        """Procedure steps that no check covers and the operator has not answered yet."""
+        engine = self.wizard.engine
+        if engine is None:
+            return []
+        return [f"{prefix}.step-{n}" for prefix, component, count in PROCEDURES for n in range(1, count + 1)
+                if not engine.of_step(component, n) and self.wizard.answer_of(f"{prefix}.step-{n}") is None]
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        rows = super().rows()
+        rows += [(key, "manual", self.wizard.texts.get("steps", key), self.t("steps.confirm-hint"))
+                 for key in self.open_steps()]
+        return rows
+
+    def refresh_results(self) -> None:
+        super().refresh_results()
+        if self.wizard.engine is None:
+            return
+        blockers = len(self.checks()) + len(self.open_steps())
+        warnings = sum(1 for c in self.wizard.engine.checks if self.wizard.status(c.id) == "warn")
+        verdict = self.query_one("#verdict", Static)
+        session = self.wizard.session.session_id
+        if blockers:
+            text = Text(self.t("ready.blocked", count=blockers, warnings=warnings), style="bold red")
+        else:
+            text = Text(self.t("ready.ok", warnings=warnings), style="bold green")
+        text.append("\n" + self.t("ready.export", session=session), style="dim")
+        verdict.update(text)
+
+    def show_detail(self) -> None:
+        key = self.query_one("#checks").selected  # type: ignore[attr-defined]
+        if key and ".step-" in key:
+            text = Text(self.wizard.texts.get("steps", key) + "\n", style="bold")
+            text.append(self.wizard.texts.get("steps", key + ".about") + "\n")
+            text.append(self.t("steps.manual-hint"), style="cyan")
+            self.query_one(CheckDetail).show(text, [])
+            return
+        super().show_detail()
+
+    def action_answer(self) -> None:
+        key = self.query_one("#checks").selected  # type: ignore[attr-defined]
+        if key and ".step-" in key:
+            self.wizard.open_answer(key)
+            return
+        super().action_answer()

@@ -1,0 +1,94 @@
+"""A numbered procedure (deploy the process server, prepare the master target): each step with
+its checks, or with the operator's confirmation where no check can tell."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+
+from checks.model import Check, Component
+from screens.base import ChecksScreen
+from tui.engine import worst
+
+
+class StepsScreen(ChecksScreen):
+    component: ClassVar[Component]
+    prefix: ClassVar[str]  # "ps" or "mt": step keys are "<prefix>.step-<n>"
+    count: ClassVar[int]
+
+    def step_key(self, number: int) -> str:
+        return f"{self.prefix}.step-{number}"
+
+    def step_checks(self, number: int) -> list[Check]:
+        engine = self.wizard.engine
+        return engine.of_step(self.component, number) if engine else []
+
+    def checks(self) -> list[Check]:
+        return [c for n in range(1, self.count + 1) for c in self.step_checks(n)]
+
+    def step_status(self, number: int) -> str:
+        checks = self.step_checks(number)
+        if checks:
+            return worst(self.wizard.status(c.id) for c in checks)
+        answer = self.wizard.answer_of(self.step_key(number))
+        if answer is None:
+            return "manual"
+        return "pass" if answer.status == "confirmed" else "skip"
+
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        app = self.wizard
+        out = []
+        for number in range(1, self.count + 1):
+            key = self.step_key(number)
+            title = f"{number}. {app.texts.get('steps', key)}"
+            checks = self.step_checks(number)
+            summary = "" if checks else self.t("steps.confirm-hint")
+            answer = app.answer_of(key)
+            if answer is not None:
+                summary = answer.note or self.t("answer." + answer.status + "-short")
+            out.append((key, self.step_status(number), title, summary))
+            for check in checks:
+                status = app.status(check.id)
+                result = app.session.state.results.get(check.id)
+                line = app.texts.summary(result) if result is not None and status != "running" else ""
+                out.append((check.id, status, "   " + app.texts.check_title(check.id), line))
+        return out
+
+    def selected_step(self) -> int | None:
+        key = self.query_one("#checks").selected  # type: ignore[attr-defined]
+        if key and key.startswith(self.prefix + ".step-"):
+            return int(key.rsplit("-", 1)[1])
+        return None
+
+    def show_detail(self) -> None:
+        number = self.selected_step()
+        if number is None:
+            super().show_detail()
+            return
+        key = self.step_key(number)
+        text = Text()
+        text.append(f"{number}. {self.wizard.texts.get('steps', key)}\n", style="bold")
+        text.append(self.wizard.texts.get("steps", key + ".about") + "\n")
+        if not self.step_checks(number):
+            text.append(self.t("steps.manual-hint") + "\n", style="cyan")
+        line = self.wizard.answer_line(key)
+        if line:
+            text.append(line + "\n", style="cyan")
+        from tui.widgets import CheckDetail
+
+        self.query_one(CheckDetail).show(text, [])
+
+    def action_answer(self) -> None:
+        number = self.selected_step()
+        if number is not None:
+            self.wizard.open_answer(self.step_key(number))
+            return
+        super().action_answer()
+
+    def action_copy(self) -> None:
+        number = self.selected_step()
+        if number is not None:
+            self.wizard.copy_text(self.wizard.texts.get("steps", self.step_key(number) + ".about"))
+            return
+        super().action_copy()

@@ -1,0 +1,146 @@
+"""Building the wizard for tests: against the simulated site, or against canned sources for pure-UI tests."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from checks import catalog
+from checks.model import Check, Settings, SiteSettings, Status, Verdict, verdict
+from checks.sources import Source, Sources
+from checks.texts import Texts, load_language
+from tui.app import Redactor, WizardApp
+from tui.engine import Engine
+from tui.session import Session
+
+FIXED_CLOCK = "2026-11-25T21:00:00Z"
+
+
+def fixed_clock() -> str:
+    return FIXED_CLOCK
+
+
+async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 30.0, step: float = 0.05) -> None:
+    """Let the app run until the condition holds (workers are threads: poll, don't sleep long)."""
+    waited = 0.0
+    while not condition():
+        if waited >= timeout:
+            raise AssertionError(f"condition not met within {timeout} s")
+        await pilot.pause(step)
+        waited += step
+
+
+def make_app(
+    settings: Settings,
+    lookup: Any,
+    directory: Path,
+    lang: str = "en",
+    *,
+    engine_factory: Callable[[Settings, Any], Engine] | None = None,
+    recheck_s: float = 0,
+    resume: Any = None,
+    secrets: tuple[str, ...] = (),
+    needed_secrets: tuple[str, ...] | None = None,
+) -> WizardApp:
+    redactor = Redactor()
+    redactor.secrets.update(secrets)
+    if resume is not None:
+        session = Session.resume(resume, redactor)
+    else:
+        session = Session.start(directory, redactor, "wizard", config=settings.source, lang=lang)
+    session.clock = fixed_clock
+    kwargs: dict[str, Any] = {}
+    if engine_factory is not None:
+        kwargs["engine_factory"] = engine_factory
+    return WizardApp(settings, Texts(lang), session, lookup, redactor=redactor, recheck_s=recheck_s,
+                     resume=resume is not None, needed_secrets=needed_secrets, **kwargs)
+
+
+# --- canned sources: the real catalog's checks, deciding from a fixed table ------------------------
+
+# What the canned site looks like: a master target with two problems, manual steps open, the rest fine.
+CANNED_STATUS = {
+    "mt.no-snapshots": Status.FAIL,
+    "mt.disk-enableuuid": Status.FAIL,
+    "mt.host-discovered": Status.WARN,
+    "mt.host-capacity": Status.SKIP,
+    "cs.failback-nic": Status.SKIP,
+    "net.s2s": Status.MANUAL,
+}
+SAMPLE = {"vm": "app01", "vms": ["app01", "db01"], "master_target": "mt-win01", "count": 2, "host": "esx01",
+          "name": "mt-win01", "address": "10.1.0.4", "note": "-", "cs": "cs01", "ps": "ps-azure01"}
+PLACEHOLDER = re.compile(r"{(\w+)}")
+
+
+def _summary_key(check_id: str, status: Status) -> tuple[str, dict[str, Any]]:
+    templates: Mapping[str, str] = load_language("en").get("checks", {}).get(check_id, {}).get("summary", {})
+    wanted = {Status.PASS: ("ok", "confirmed"), Status.MANUAL: ("waiting",), Status.SKIP: ("not-needed",)}
+    keys = list(templates)
+    key = next((k for k in wanted.get(status, ()) if k in templates), None)
+    if key is None:
+        key = next((k for k in keys if k not in ("ok", "waiting", "confirmed")), keys[0] if keys else "ok")
+    params = {name: SAMPLE.get(name, name) for name in PLACEHOLDER.findall(templates.get(key, ""))}
+    return key, params
+
+
+class Canned:
+    """The table the canned checks read; tests change it, or hold a check up with `hold`."""
+
+    def __init__(self) -> None:
+        self.status = dict(CANNED_STATUS)
+        self.hold: dict[str, threading.Event] = {}
+        self.reads = 0
+
+
+def canned_check(check: Check, canned: Canned) -> Check:
+    def decide(ctx: Any) -> Verdict:
+        table: Canned = ctx.source("canned")
+        gate = table.hold.get(check.id)
+        if gate is not None:
+            gate.wait(30)
+        if check.manual:
+            answer = ctx.settings.answers.get(check.id)
+            if answer is not None:
+                status = Status.PASS if answer.status == "confirmed" else Status.SKIP
+                return verdict(status, answer.status, note=answer.note or "-")
+            return verdict(Status.MANUAL, "waiting")
+        status = table.status.get(check.id, Status.PASS)
+        key, params = _summary_key(check.id, status)
+        return verdict(status, key, **params)
+
+    return Check(check.id, check.component, check.step, ("canned",), decide, check.fixes, timeout_s=check.timeout_s,
+                 manual=check.manual)
+
+
+def canned_factory(canned: Canned) -> Callable[[Settings, Any], Engine]:
+    def factory(settings: Settings, lookup: Any) -> Engine:
+        def fetch(_: Sources) -> Canned:
+            canned.reads += 1
+            return canned
+
+        sources = Sources({"canned": Source("canned", fetch)}, settings, lookup)
+        checks = [canned_check(c, canned) for c in catalog.all_checks()]
+        return Engine(settings, checks, catalog.all_fixes(), sources, dict(settings.answers))
+
+    return factory
+
+
+def canned_settings(source: str = "") -> Settings:
+    return Settings(site=SiteSettings(master_target="mt-win01", failback_vms=("app01", "db01")), source=source)
+
+
+class NoSecrets:
+    """A lookup with nothing stored: only what the operator types in this session."""
+
+    def __init__(self) -> None:
+        self.session_only: dict[str, str] = {}
+
+    def __call__(self, kind: str) -> str | None:
+        return self.session_only.get(kind)
+
+
+def texts(lang: str) -> Texts:
+    return Texts(lang)

@@ -1,0 +1,126 @@
+"""The whole flow through Pilot, against the simulated vCenter and Azure vault:
+connect, overview, a component, two fix-its (one destructive), manual steps, readiness, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from checks.model import Status
+from screens.answer import AnswerScreen
+from screens.component import ComponentScreen
+from screens.fix import FixScreen
+from screens.master_target import MasterTargetScreen
+from screens.overview import OverviewScreen
+from screens.readiness import ReadinessScreen
+from tui import config, credentials
+from tui.demo import SimulatedSite
+from tui.transcript import read, resolve
+from tui.widgets import CheckTable
+
+from .harness import make_app, wait_for
+
+
+def app_for(site: SimulatedSite, transcripts: Path, **kwargs):  # type: ignore[no-untyped-def]
+    settings = config.load(site.config_path)
+    lookup = credentials.Lookup(settings, extra=site.secrets)
+    return make_app(settings, lookup, transcripts, secrets=tuple(site.secrets.values()), **kwargs)
+
+
+def status(app, check_id: str) -> Status | None:  # type: ignore[no-untyped-def]
+    result = app.session.state.results.get(check_id)
+    return result.status if result else None
+
+
+async def select_row(pilot, key: str) -> None:  # type: ignore[no-untyped-def]
+    table = pilot.app.screen.query_one(CheckTable)
+    table.move_cursor(row=table.get_row_index(key))
+    table.focus()
+    await pilot.pause()
+
+
+async def run_fix(pilot, check_id: str, typed_name: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    await select_row(pilot, check_id)
+    await pilot.press("x")
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, FixScreen) and pilot.app.screen.stage == "planned")
+    dialog = pilot.app.screen
+    assert dialog.plan is not None and dialog.plan.changes, "the preview shows the exact change"
+    if typed_name is not None:
+        assert dialog.query_one("#apply").disabled, "a destructive fix-it waits for the name"
+        await pilot.press(*typed_name)
+        await pilot.press("enter")
+    else:
+        await pilot.click("#apply")
+    await wait_for(pilot, lambda: dialog.stage in ("done", "failed"), timeout=60)
+    assert dialog.stage == "done", dialog.query_one("#fix-progress").render()
+    await pilot.press("escape")
+    await wait_for(pilot, lambda: not pilot.app.running and status(pilot.app, check_id) == Status.PASS, timeout=60)
+
+
+async def test_whole_flow_with_fixes_manual_steps_and_resume(site: SimulatedSite, transcripts: Path) -> None:
+    app = app_for(site, transcripts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: status(app, "vc.connect") == Status.PASS and status(app, "az.connect")
+                       == Status.PASS)
+        await pilot.press("f9")
+        assert isinstance(app.screen, OverviewScreen)
+        await wait_for(pilot, lambda: app.engine is not None and not app.running
+                       and len(app.session.state.results) == len(app.engine.checks), timeout=60)
+        assert status(app, "mt.disk-enableuuid") == Status.FAIL
+        assert status(app, "mt.no-snapshots") == Status.FAIL
+
+        await pilot.press("3")
+        assert isinstance(app.screen, ComponentScreen)
+        await run_fix(pilot, "mt.disk-enableuuid")
+        await run_fix(pilot, "mt.no-snapshots", typed_name="mt-win01")
+
+        await pilot.press("escape")
+        await pilot.press("t")
+        assert isinstance(app.screen, MasterTargetScreen)
+        await select_row(pilot, "mt.retention-formatted")
+        await pilot.press("m")
+        assert isinstance(app.screen, AnswerScreen)
+        await pilot.press(*"R: NTFS 50 GB")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: status(app, "mt.retention-formatted") == Status.PASS)
+
+        await select_row(pilot, "mt.step-5")
+        await pilot.press("enter")
+        await pilot.press(*"disk shown after refresh")
+        await pilot.click("#skip")
+        assert app.session.state.answers["mt.step-5"].status == "skipped"
+        assert "disk shown after refresh" in pilot.app.screen.query_one("#detail-text").render().plain
+        shown_screen = type(app.screen)
+
+    session = app.session.session_id
+    # No finish(): the process "dies" here, as with kill -9.
+    entry = resolve(transcripts, session)
+    events = list(read(entry.path))
+    kinds = [e["type"] for e in events]
+    for kind in ("session.start", "check.result", "fix.preview", "fix.applied", "step.confirmed",
+                 "step.skipped", "screen.shown"):
+        assert kind in kinds, kind
+    confirmed = next(e for e in events if e["type"] == "step.confirmed")
+    assert confirmed["by"] == "oncall@jump01" and confirmed["step"] == "mt.retention-formatted"
+    applied = [e["fix"] for e in events if e["type"] == "fix.applied"]
+    assert applied == ["mt.set-disk-enableuuid", "mt.remove-snapshots"]
+    text = entry.path.read_text()
+    for secret in site.secrets.values():
+        assert secret not in text
+
+    resumed = app_for(site, transcripts, resume=entry)
+    async with resumed.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: resumed.engine is not None)
+        assert type(resumed.screen) is shown_screen, "back on the screen it was killed on"
+        assert status(resumed, "mt.disk-enableuuid") == Status.PASS
+        assert resumed.session.state.answers["mt.retention-formatted"].note == "R: NTFS 50 GB"
+        assert resumed.engine.settings.answers["mt.retention-formatted"].status == "confirmed"
+        await pilot.press("escape")
+        await pilot.press("g")
+        assert isinstance(resumed.screen, ReadinessScreen)
+        keys = [str(k.value) for k in resumed.screen.query_one(CheckTable).rows]
+        assert "mt.disk-enableuuid" not in keys and "mt.step-5" not in keys
+        assert "mt.vmware-tools" in keys, "what still blocks reprotect is listed"
+    resumed.finish()
+    events = list(read(entry.path))
+    assert events[-1]["type"] == "session.end"
+    assert len({e["session"] for e in events}) == 1, "the resumed session appends to the same transcript"

@@ -1,0 +1,703 @@
+"""The wizard: a Textual app that drives the checks, fix-its and manual steps.
+
+The app is the controller. Screens are views: they ask the app to run checks, plan
+or apply a fix-it, record an answer; the app does the work in named thread workers
+and tells the screens by message. Nothing here imports pyvmomi, Azure SDKs, keyring
+or httpx at module level: the first screen must appear fast, also over SSH.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from checks.model import Answer, Plan, Result, Settings, Status
+from checks.texts import Texts
+from tui.engine import Engine, status_of
+from tui.session import Session
+
+DEFAULT_RECHECK_S = 30.0
+
+
+def stylesheet(name: str) -> str:
+    return (resources.files("assets") / "styles" / name).read_text(encoding="utf-8")
+
+
+def one_line(exc: BaseException | None) -> str:
+    text = str(exc or "").strip().splitlines()
+    return text[0][:300] if text and text[0].strip() else type(exc).__name__
+
+
+class Redactor:
+    """Removes every secret this process knows from what it writes: typed, looked up, or handed out."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+        self.sources: Any = None
+
+    def __call__(self, text: str) -> str:
+        for value in sorted(self.secrets, key=len, reverse=True):
+            if value:
+                text = text.replace(value, "********")
+        return self.sources.redact(text) if self.sources is not None else text
+
+
+# --- messages from workers ----------------------------------------------------------
+
+
+class EngineReady(Message):
+    def __init__(self, engine: Engine, missing: tuple[str, ...]) -> None:
+        super().__init__()
+        self.engine = engine
+        self.missing = missing
+
+
+class ResultsChanged(Message):
+    """Some results arrived; the handler reads them from the session (coalesced)."""
+
+
+class Told(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class FixPlanned(Message):
+    def __init__(self, plan: Plan) -> None:
+        super().__init__()
+        self.plan = plan
+
+
+class FixProgress(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class FixDone(Message):
+    def __init__(self, task: str, detail: str) -> None:
+        super().__init__()
+        self.task = task
+        self.detail = detail
+
+
+class FixFailed(Message):
+    def __init__(self, stage: str, reason: str) -> None:
+        super().__init__()
+        self.stage = stage
+        self.reason = reason
+
+
+class ConnectProbed(Message):
+    def __init__(self, info: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.info = info
+
+
+class WizardApp(App[int]):
+    TITLE = "failback-prep"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1,question_mark", "help", "help", key_display="F1"),
+        Binding("f10,q", "quit_wizard", "quit", key_display="q"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        texts: Texts,
+        session: Session,
+        lookup: Any,
+        *,
+        redactor: Redactor | None = None,
+        engine_factory: Callable[[Settings, Any], Engine] = Engine.load,
+        recheck_s: float = DEFAULT_RECHECK_S,
+        basic: bool = False,
+        resume: bool = False,
+        needed_secrets: tuple[str, ...] | None = None,
+    ) -> None:
+        self.CSS = stylesheet("wizard.tcss") + (stylesheet("basic.tcss") if basic else "")
+        super().__init__(ansi_color=True if basic else None)
+        if basic:
+            self.theme = "textual-ansi"
+        self.settings = settings
+        self.texts = texts
+        self.session = session
+        self.lookup = lookup
+        self.redactor = redactor or Redactor()
+        self.engine_factory = engine_factory
+        self.recheck_s = recheck_s
+        self.basic = basic
+        self.resume = resume
+        self.needed_secrets = needed_secrets
+        self.engine: Engine | None = None
+        self.running: set[str] = set()
+        self._pending: set[str] = set()
+        self._changed_lock = threading.Lock()
+        self._notify_pending = False
+        self._cancel: threading.Event | None = None
+        self._run_worker: Worker[Any] | None = None
+        self._live: Timer | None = None
+        self.fix_target: Screen[Any] | None = None
+        self.localize_bindings(self)
+
+    # -- texts -------------------------------------------------------------------------
+
+    def t(self, key: str, **params: Any) -> str:
+        return self.texts.ui("wizard." + key, **params)
+
+    def localize_bindings(self, node: Any) -> None:
+        """Footer, help and palette show binding descriptions; in code they are ids into the texts.
+
+        Called once per node, from its constructor, before anything shows its bindings.
+        """
+        for key, bindings in node._bindings.key_to_bindings.items():
+            node._bindings.key_to_bindings[key] = [
+                dataclasses.replace(b, description=self.t("key." + b.description)) if b.description else b
+                for b in bindings
+            ]
+
+    # -- start and end -------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.title = self.t("title")
+        try:
+            import asyncio
+
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not on the main thread (tests) or no SIGHUP on this platform
+        from screens.registry import first_screens
+
+        for screen in first_screens(self):
+            self.push_screen(screen)
+        self._load_engine()
+
+    def _hangup(self) -> None:
+        # The terminal went away: everything is already saved; say so and leave.
+        self.session.record("note", text="terminal closed; session saved")
+        self.exit(129)
+
+    def action_quit_wizard(self) -> None:
+        self.exit(0)
+
+    def finish(self) -> None:
+        """Called once after the app stopped: close the session and its connections."""
+        from checks.report import counts
+
+        try:
+            self.session.end(exit_code=self.return_code or 0,
+                             summary=counts(list(self.session.results().values())))
+        except OSError:
+            pass
+        if self.engine is not None:
+            self.engine.sources.close()
+
+    # -- the engine ----------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, name="engine.load", group="engine")
+    def _load_engine(self) -> None:
+        engine = self.engine_factory(self.settings, self.lookup)
+        engine.sources.tell = lambda text: self.post_message(Told(text))
+        engine.use_answers(self.session.answers())
+        needed = self.needed_secrets if self.needed_secrets is not None else self._secrets_needed()
+        missing = tuple(kind for kind in needed if not self.lookup(kind))
+        self.post_message(EngineReady(engine, missing))
+
+    def _secrets_needed(self) -> tuple[str, ...]:
+        kinds = []
+        if self.settings.vcenter is not None:
+            kinds.append("vcenter")
+        if self.settings.azure is not None and self.settings.azure.auth == "client-secret":
+            kinds.append("azure")
+        return tuple(kinds)
+
+    def on_engine_ready(self, message: EngineReady) -> None:
+        self.engine = message.engine
+        self.redactor.sources = message.engine.sources
+        if self.resume and message.missing:
+            from screens.connect import ConnectScreen
+
+            self.push_screen(ConnectScreen(resumed=True))
+        self.refresh_screen()
+        if isinstance(self.screen, _screen_base()):
+            self.screen_opened(self.screen)
+        if self._pending:
+            self._start_next()
+
+    def on_told(self, message: Told) -> None:
+        self.notify(message.text, title=self.t("told.title"), severity="warning", timeout=600)
+
+    # -- running checks --------------------------------------------------------------------
+
+    def status(self, check_id: str) -> str:
+        return status_of(check_id, self.session.state.results, self.running)
+
+    def request_checks(self, ids: Iterable[str], force: bool = False) -> None:
+        """Run these checks now, or right after the run in flight (runs never overlap)."""
+        ids = [i for i in ids if force or i not in self.running]
+        if not ids:
+            return
+        self._pending.update(ids)
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+        if self._run_worker is None and self.engine is not None:
+            self._start_next()
+
+    def stop_checks(self) -> None:
+        self._pending.clear()
+        if self._cancel is not None:
+            self._cancel.set()
+            self.notify(self.t("stopping"))
+
+    def _start_next(self) -> None:
+        assert self.engine is not None
+        checks = self.engine.ordered(self._pending)
+        self._pending.clear()
+        if not checks:
+            return
+        self._cancel = threading.Event()
+        with self._changed_lock:
+            self.running = {c.id for c in checks}
+        self._run_worker = self._run_checks(tuple(c.id for c in checks), self._cancel)
+        self.refresh_screen()
+
+    @work(thread=True, exit_on_error=False, name="checks", group="checks")
+    def _run_checks(self, ids: tuple[str, ...], cancel: threading.Event) -> None:
+        from checks.runner import Runner
+        from tui.headless import result_event
+
+        engine = self.engine
+        assert engine is not None
+        checks = engine.ordered(ids)
+        by_id = {c.id: c for c in checks}
+
+        def on_result(result: Result) -> None:
+            event = result_event(by_id[result.id], result, self.texts)
+            self.session.record("check.result", **event)
+            self._changed(result.id)
+
+        Runner(checks, engine.sources).run(on_result=on_result, cancel=cancel)
+
+    def _changed(self, check_id: str) -> None:
+        """From a worker thread: one message per burst of results, however many arrive."""
+        with self._changed_lock:
+            self.running.discard(check_id)
+            if self._notify_pending:
+                return
+            self._notify_pending = True
+        self.post_message(ResultsChanged())
+
+    def on_results_changed(self, message: ResultsChanged) -> None:
+        with self._changed_lock:
+            self._notify_pending = False
+        self.refresh_screen()
+
+    def _run_finished(self) -> None:
+        self._run_worker = None
+        self._cancel = None
+        with self._changed_lock:
+            self.running.clear()
+        self.refresh_screen()
+        if self._pending:
+            self._start_next()
+        else:
+            self._arm_live()
+
+    def _arm_live(self) -> None:
+        if self.recheck_s > 0 and self._live is None and self._run_worker is None:
+            self._live = self.set_timer(self.recheck_s, self._live_tick, name="live-recheck")
+
+    def _live_tick(self) -> None:
+        self._live = None
+        screen = self.screen
+        if isinstance(screen, _screen_base()) and screen.check_ids():
+            self.request_checks(screen.check_ids())
+        elif not isinstance(screen, _screen_base()):
+            self._arm_live()  # a dialog is open: look again later, without running
+
+    def screen_opened(self, screen: Any) -> None:
+        place = screen.screen_id
+        if place:
+            self.session.shown(place, screen.place_args())
+        if self.engine is None:
+            return
+        ids = screen.check_ids()
+        missing = [i for i in ids if i not in self.session.state.results and i not in self.running]
+        if missing:
+            self.request_checks(missing)
+        else:
+            self._arm_live()
+
+    def refresh_screen(self) -> None:
+        base = _screen_base()
+        for screen in self.screen_stack[-2:]:
+            if isinstance(screen, base) and screen.is_mounted:
+                screen.refresh_results()
+                screen.update_run_status()
+
+    # -- the one place worker errors go ------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR:
+            self._worker_failed(worker)
+        if worker.group == "checks" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR,
+                                                        WorkerState.CANCELLED):
+            self._run_finished()
+
+    def _worker_failed(self, worker: Worker[Any]) -> None:
+        from checks.model import FixError
+
+        error = worker.error
+        reason = self.redactor(str(error) if isinstance(error, FixError) else one_line(error))
+        name = worker.name
+        if name.startswith("fix."):
+            stage, _, fix_id = name.removeprefix("fix.").partition(":")
+            self.session.record("fix.failed", fix=fix_id, stage=stage, reason=reason)
+            if self.fix_target is not None:
+                self.fix_target.post_message(FixFailed(stage, reason))
+            return
+        self.session.failed(name, reason)
+        if worker.group == "checks":
+            for check_id in sorted(self.running):
+                self.session.record("check.result", **Result(check_id, Status.ERROR, "raised",
+                                                              reason=reason).to_json())
+        self.notify(self.t("worker-failed", what=self.t("worker." + name.partition(":")[0]), reason=reason),
+                    severity="error", timeout=15)
+
+    # -- fix-its -----------------------------------------------------------------------------
+
+    def open_fix(self, fix_id: str) -> None:
+        from screens.fix import FixScreen
+
+        if self.engine is None or fix_id not in self.engine.fixes:
+            return
+        self.push_screen(FixScreen(self.engine.fixes[fix_id]))
+
+    def plan_fix(self, fix_id: str, params: Mapping[str, Any], reply_to: Screen[Any]) -> None:
+        self.fix_target = reply_to
+        self.run_worker(lambda: self._plan(fix_id, params, reply_to), name=f"fix.plan:{fix_id}",
+                        group="fix", thread=True, exit_on_error=False)
+
+    def _plan(self, fix_id: str, params: Mapping[str, Any], reply_to: Screen[Any]) -> None:
+        assert self.engine is not None
+        plan = self.engine.fixes[fix_id].plan(self.engine.sources, params)
+        self.session.record("fix.preview", fix=fix_id, target=plan.target, changes=plan.changes,
+                            request=plan.request, params=dict(params))
+        reply_to.post_message(FixPlanned(plan))
+
+    def apply_fix(self, plan: Plan, reply_to: Screen[Any]) -> None:
+        self.fix_target = reply_to
+        self.run_worker(lambda: self._apply(plan, reply_to), name=f"fix.apply:{plan.fix_id}",
+                        group="fix", thread=True, exit_on_error=False)
+
+    def _apply(self, plan: Plan, reply_to: Screen[Any]) -> None:
+        assert self.engine is not None
+        fix = self.engine.fixes[plan.fix_id]
+        last = [0.0]
+
+        def progress(text: str) -> None:
+            # A few updates a second are enough to see it move.
+            now = time.monotonic()
+            if now - last[0] >= 0.25:
+                last[0] = now
+                reply_to.post_message(FixProgress(self.redactor(text)))
+
+        applied = fix.apply(self.engine.sources, plan, progress)
+        self.session.record("fix.applied", fix=plan.fix_id, target=plan.target, task=applied.task,
+                            detail=applied.detail, operator=self.session.operator)
+        reply_to.post_message(FixDone(applied.task, applied.detail))
+        self.call_from_thread(self.request_checks, fix.rechecks, True)
+
+    # -- manual steps ----------------------------------------------------------------------------
+
+    def open_answer(self, step: str) -> None:
+        from screens.answer import AnswerScreen
+
+        self.push_screen(AnswerScreen(step))
+
+    def answer(self, step: str, action: str, text: str) -> None:
+        if action == "confirm":
+            self.session.confirm(step, text)
+        elif action == "skip":
+            self.session.skip(step, text)
+        else:
+            self.session.note(step, text)
+        if self.engine is not None:
+            self.engine.use_answers(self.session.answers())
+            if step in self.engine.by_id:
+                self.request_checks([step], force=True)
+        self.refresh_screen()
+
+    def answer_of(self, step: str) -> Answer | None:
+        answers = self.session.state.answers
+        if step in answers:
+            return answers[step]
+        return self.settings.answers.get(step)
+
+    def answer_line(self, step: str) -> str | None:
+        answer = self.answer_of(step)
+        notes = self.session.state.notes_for(step)
+        lines = []
+        if answer is not None:
+            who = answer.by or self.t("answer.by-config")
+            key = "answer.confirmed" if answer.status == "confirmed" else "answer.skipped"
+            lines.append(self.t(key, by=who, at=answer.at or "-", note=answer.note or "-"))
+        lines += [self.t("answer.note", by=n.by, at=n.at, text=n.text) for n in notes]
+        return "\n".join(lines) or None
+
+    # -- connect -------------------------------------------------------------------------------
+
+    @work(thread=True, exit_on_error=False, name="connect.probe", group="connect")
+    def probe_connect(self, reply_to: Screen[Any]) -> None:
+        from tui import credentials
+
+        info: dict[str, Any] = {"keyring": True}
+        try:
+            credentials.keyring_backend()
+        except credentials.CredentialError:
+            info["keyring"] = False
+        vc = self.settings.vcenter
+        if vc is not None:
+            info["vcenter.secret"] = self._secret_origin("vcenter")
+            if not (vc.thumbprint or vc.ca_file or vc.insecure):
+                info["vcenter.fingerprint"] = server_fingerprint(vc.host, vc.port)
+        az = self.settings.azure
+        if az is not None and az.auth == "client-secret":
+            info["azure.secret"] = self._secret_origin("azure")
+        reply_to.post_message(ConnectProbed(info))
+
+    def _secret_origin(self, kind: str) -> str:
+        from tui import credentials
+
+        if kind in getattr(self.lookup, "session_only", {}):
+            return "session"
+        try:
+            return credentials.find(kind, self.settings).where
+        except credentials.CredentialError:
+            return "no keyring"
+
+    def use_secret(self, kind: str, secret: str, save: bool) -> None:
+        self.redactor.secrets.add(secret)
+        self.lookup.session_only[kind] = secret
+        if save:
+            self._store_secret(kind, secret)
+
+    @work(thread=True, exit_on_error=False, name="creds.store", group="connect")
+    def _store_secret(self, kind: str, secret: str) -> None:
+        from tui import credentials
+
+        try:
+            credentials.store(kind, self.settings, secret)
+        except credentials.CredentialError as exc:
+            self.call_from_thread(self.notify, self.t("creds.not-saved", reason=str(exc)), severity="warning",
+                                  timeout=15)
+            return
+        self.session.record("note", text=f"{kind} secret saved to the OS keyring by {self.session.operator}")
+        self.call_from_thread(self.notify, self.t("creds.saved"))
+
+    def trust_vcenter(self, fingerprint: str) -> None:
+        from tui import config
+
+        vc = self.settings.vcenter
+        assert vc is not None
+        self.settings = dataclasses.replace(self.settings, vcenter=dataclasses.replace(vc, thumbprint=fingerprint))
+        if self.engine is not None:
+            self.engine.sources.update_settings(vcenter=self.settings.vcenter)
+        saved = False
+        if self.settings.source and Path(self.settings.source).is_file():
+            config.save_value(Path(self.settings.source), "vcenter", "thumbprint", fingerprint)
+            saved = True
+        self.session.record("note", text=f"vCenter certificate {fingerprint} trusted by {self.session.operator}"
+                            + (f"; saved to {self.settings.source}" if saved else ""))
+        self.request_checks(["vc.connect"], force=True)
+
+    # -- help, palette, clipboard --------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        seen = set()
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if not binding.description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            node = active.node
+            yield SystemCommand(binding.description, self.t("palette.key", key=binding.key_display or binding.key),
+                                lambda node=node, action=binding.action: self.call_later(node.run_action, action))
+
+    def copy_text(self, text: str) -> None:
+        if not text:
+            return
+        self.copy_to_clipboard(text)  # OSC 52: works over SSH when the terminal allows it
+        self.notify(text, title=self.t("copied"), timeout=20)
+
+
+def _screen_base() -> type:
+    from screens.base import WizardScreen
+
+    return WizardScreen
+
+
+def server_fingerprint(host: str, port: int) -> str:
+    """SHA-256 of the server's certificate, as vSphere shows it (colon-separated, upper case)."""
+    import hashlib
+    import socket
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # we only read the certificate, to show it; nothing is sent
+    with socket.create_connection((host, port), timeout=10) as sock, context.wrap_socket(sock) as tls:
+        der = tls.getpeercert(binary_form=True) or b""
+    digest = hashlib.sha256(der).hexdigest().upper()
+    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+# --- entry points ---------------------------------------------------------------------------
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("failback-prep")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def _recheck_seconds(explicit: float | None) -> float:
+    if explicit is not None:
+        return explicit
+    env = os.environ.get("FAILBACK_PREP_RECHECK_SECONDS")
+    try:
+        return float(env) if env else DEFAULT_RECHECK_S
+    except ValueError:
+        return DEFAULT_RECHECK_S
+
+
+def _wizard_entry(directory: Path, ident: str):  # type: ignore[no-untyped-def]
+    from tui.transcript import NotFound, entries, resolve
+    from tui.session import WIZARD_COMMANDS
+
+    if ident == "latest":
+        found = [e for e in entries(directory) if e.command in WIZARD_COMMANDS]
+        if not found:
+            raise NotFound(f"no saved wizard sessions in {directory}; start one with `failback-prep`")
+        return found[-1]
+    return resolve(directory, ident)
+
+
+def _first_event(entry: Any) -> dict[str, Any]:
+    from tui.transcript import read
+
+    return next(iter(read(entry.path)), {})
+
+
+def run_wizard(
+    config: str | None = None,
+    lang: str = "en",
+    resume: str | None = None,
+    transcript_dir: str | None = None,
+    no_mouse: bool = False,
+    basic: bool = False,
+    recheck: float | None = None,
+) -> int:
+    from tui import config as config_module
+    from tui import credentials
+    from tui.transcript import default_dir
+
+    directory = Path(transcript_dir) if transcript_dir else default_dir()
+    entry = _wizard_entry(directory, resume) if resume else None
+    if entry is not None:
+        start = _first_event(entry)
+        if start.get("command") == "demo":
+            return run_demo(lang, str(directory), str(start.get("scenario", "windows")), no_mouse=no_mouse,
+                            basic=basic, resume=entry, recheck=recheck)
+        config = config or start.get("config") or None
+    settings = config_module.load(config_module.find_config(config))
+    return launch(settings, credentials.Lookup(settings), Texts(lang), directory, entry, "wizard", {},
+                  no_mouse=no_mouse, basic=basic, recheck=recheck)
+
+
+def launch(
+    settings: Settings,
+    lookup: Any,
+    texts: Texts,
+    directory: Path,
+    entry: Any,
+    command: str,
+    extra: Mapping[str, Any],
+    *,
+    no_mouse: bool,
+    basic: bool,
+    recheck: float | None,
+    secrets: Iterable[str] = (),
+) -> int:
+    redactor = Redactor()
+    redactor.secrets.update(secrets)
+    if entry is not None:
+        session = Session.resume(entry, redactor)
+    else:
+        session = Session.start(directory, redactor, command, config=settings.source, lang=texts.lang,
+                                version=_version(), **extra)
+    app = WizardApp(settings, texts, session, lookup, redactor=redactor, recheck_s=_recheck_seconds(recheck),
+                    basic=basic, resume=entry is not None)
+    try:
+        app.run(mouse=not no_mouse)
+    except OSError:
+        pass  # the terminal is gone; the session is already on disk
+    finally:
+        app.finish()
+    return app.return_code or 0
+
+
+def run_demo(
+    lang: str,
+    transcript_dir: str | None,
+    scenario: str = "windows",
+    no_mouse: bool = False,
+    basic: bool = False,
+    resume: Any = None,
+    recheck: float | None = None,
+) -> int:
+    import sys
+
+    from tui import config as config_module
+    from tui import credentials
+    from tui.demo import SimulatedSite
+    from tui.transcript import default_dir
+
+    texts = Texts(lang)
+    directory = Path(transcript_dir) if transcript_dir else default_dir()
+
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    with SimulatedSite(scenario, say=lambda key, **p: say(texts.ui("wizard.demo." + key, **p))) as site:
+        settings = config_module.load(site.config_path)
+        lookup = credentials.Lookup(settings, extra=site.secrets)
+        return launch(settings, lookup, texts, directory, resume, "demo", {"scenario": scenario},
+                      no_mouse=no_mouse, basic=basic, recheck=recheck, secrets=site.secrets.values())

@@ -1,0 +1,135 @@
+"""`failback-prep demo`: the wizard against a simulated site on loopback.
+
+Both simulators start here, a temporary configuration points at them (vCenter pinned by
+the simulator's fingerprint, Azure through the emulator's endpoints and CA), and small
+TLS listeners stand in for the process server's ports. The secrets stay in memory:
+the caller hands them to the wizard as session-only secrets; nothing secret is written.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import tempfile
+import threading
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+# The site of simulators/SITE.md: which master target serves which VMs.
+SCENARIOS = {
+    "windows": ("mt-win01", ("app01", "db01")),
+    "linux": ("mt-lnx01", ("web01", "web02")),
+}
+AZURE_SCENARIO = "healthy-classic"
+
+
+class _TLSListener:
+    """Accepts TLS connections on a loopback port and closes them: a port that answers."""
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self._sock.settimeout(0.5)
+        self.port = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name=f"demo-listener:{self.port}", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            try:
+                conn.settimeout(2)
+                with self._context.wrap_socket(conn, server_side=True):
+                    pass
+            except OSError:
+                conn.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+        self._sock.close()
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_config(path: Path, tables: dict[str, dict[str, Any]]) -> None:
+    lines = []
+    for table, values in tables.items():
+        lines.append(f"[{table}]")
+        lines += [f"{key} = {_toml(value)}" for key, value in values.items()]
+        lines.append("")
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+class SimulatedSite:
+    """Starts everything on enter, stops everything on exit (errors included)."""
+
+    def __init__(self, scenario: str = "windows", say: Callable[..., None] = lambda key, **p: None) -> None:
+        if scenario not in SCENARIOS:
+            raise ValueError(f"unknown demo scenario {scenario!r}; use one of {', '.join(SCENARIOS)}")
+        self.scenario = scenario
+        self.say = say
+        self.secrets: dict[str, str] = {}
+        self.config_path = Path()
+        self._stack = ExitStack()
+        self._dir = ""
+
+    def __enter__(self) -> SimulatedSite:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        from simulators.azure.server import AzureEmulator
+        from simulators.azure.tls import make_tls, server_context
+        from simulators.vcenter import VCenterSimulator
+
+        self._dir = tempfile.mkdtemp(prefix="failback-prep-demo-")
+        self._stack.callback(shutil.rmtree, self._dir, True)
+        self.say("starting-vcenter")
+        vc = self._stack.enter_context(VCenterSimulator(scenario="failback-site"))
+        self.say("starting-azure")
+        az = self._stack.enter_context(AzureEmulator(scenario=AZURE_SCENARIO))
+        context = server_context(make_tls(self._dir))
+        https, data = _TLSListener(context), _TLSListener(context)
+        self._stack.callback(https.close)
+        self._stack.callback(data.close)
+        master_target, vms = SCENARIOS[self.scenario]
+        self.secrets = {"vcenter": vc.password, "azure": az.client_secret}
+        self.config_path = Path(self._dir) / "failback-prep-demo.toml"
+        write_config(self.config_path, {
+            "vcenter": {"host": vc.host, "port": vc.port, "user": vc.username, "thumbprint": vc.thumbprint_sha256},
+            "azure": {
+                "tenant_id": az.tenant_id, "subscription_id": az.subscription_id,
+                "resource_group": az.resource_group, "vault": az.vault, "auth": "client-secret",
+                "client_id": az.client_id, "arm_endpoint": az.base_url, "authority": az.authority,
+                "ca_file": az.ca_file,
+            },
+            "site": {
+                "configuration_server": "cs01", "configuration_server_vm": "cs01",
+                "process_server": "ps-azure01", "master_target": master_target, "failback_vms": list(vms),
+            },
+            "network": {"ps_address": "127.0.0.1", "cs_address": "127.0.0.1", "https_port": https.port,
+                        "data_port": data.port, "timeout_s": 1.0},
+        })
+        self.say("ready", vcenter=vc.url, azure=az.base_url)

@@ -1,0 +1,86 @@
+"""The checks, fix-its and sources the wizard drives, and the questions it asks about them.
+
+Built in a worker (`Engine.load`): importing the catalog pulls in the check modules,
+which the first screen must not wait for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from checks.manual import MANUAL_IDS
+from checks.model import Answer, Check, Component, Fix, Result, Settings, Status
+from checks.sources import Sources
+
+# Worst first: a component shows the worst status among its checks.
+SEVERITY = ("fail", "error", "running", "manual", "warn", "pending", "pass", "skip")
+
+# The five rows of the component table, in the article's order.
+COMPONENTS = (
+    Component.CONFIGURATION_SERVER,
+    Component.PROCESS_SERVER,
+    Component.MASTER_TARGET,
+    Component.FAILBACK_POLICY,
+    Component.NETWORK,
+)
+
+# Statuses that stop reprotect: the readiness summary lists checks in these.
+BLOCKING = (Status.FAIL, Status.ERROR, Status.MANUAL)
+
+
+@dataclass
+class Engine:
+    settings: Settings
+    checks: Sequence[Check]
+    fixes: Mapping[str, Fix]
+    sources: Sources
+    config_answers: Mapping[str, Answer]
+
+    @classmethod
+    def load(cls, settings: Settings, lookup: object) -> Engine:
+        from checks import catalog
+
+        sources = Sources(catalog.all_sources(), settings, lookup)  # type: ignore[arg-type]
+        return cls(settings, catalog.all_checks(), catalog.all_fixes(), sources, dict(settings.answers))
+
+    @property
+    def by_id(self) -> dict[str, Check]:
+        return {c.id: c for c in self.checks}
+
+    def ids(self, checks: Iterable[Check]) -> tuple[str, ...]:
+        return tuple(c.id for c in checks)
+
+    def of_component(self, *components: Component) -> list[Check]:
+        return [c for c in self.checks if c.component in components]
+
+    def of_step(self, component: Component, step: int) -> list[Check]:
+        return [c for c in self.checks if c.component == component and c.step == step]
+
+    def ordered(self, ids: Iterable[str]) -> list[Check]:
+        wanted = set(ids)
+        return [c for c in self.checks if c.id in wanted]
+
+    def use_answers(self, session_answers: Mapping[str, Answer]) -> None:
+        """The operator's answers (wizard over config) become the settings the manual checks read."""
+        merged = dict(self.config_answers)
+        merged.update({k: v for k, v in session_answers.items() if k in MANUAL_IDS})
+        self.sources.update_settings(answers=merged)
+        self.settings = self.sources.settings
+
+    def answer(self, step: str, session_answers: Mapping[str, Answer]) -> Answer | None:
+        return session_answers.get(step) or self.config_answers.get(step)
+
+
+def status_of(check_id: str, results: Mapping[str, Result], running: Iterable[str]) -> str:
+    if check_id in running:
+        return "running"
+    result = results.get(check_id)
+    return str(result.status) if result else "pending"
+
+
+def worst(statuses: Iterable[str]) -> str:
+    found = list(statuses)
+    if not found:
+        return "skip"
+    return min(found, key=SEVERITY.index)

@@ -1,0 +1,151 @@
+"""Widgets the screens share: status marks, the table of checks, the panel under it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, DataTable, Static
+
+from checks.model import Check, Status
+
+MARKS = {
+    "pass": ("✓", "+"),
+    "fail": ("✗", "x"),
+    "warn": ("!", "!"),
+    "error": ("?", "?"),
+    "skip": ("–", "-"),
+    "manual": ("◆", "*"),
+    "running": ("…", "~"),
+    "pending": ("·", "."),
+}
+# ANSI colour names only, so --basic (16 colours) and NO_COLOR keep their meaning.
+STYLES = {
+    "pass": "green",
+    "fail": "bold red",
+    "warn": "yellow",
+    "error": "magenta",
+    "skip": "dim",
+    "manual": "cyan",
+    "running": "yellow",
+    "pending": "dim",
+}
+
+
+def status_label(app, status: str) -> str:  # type: ignore[no-untyped-def]
+    if status in ("running", "pending"):
+        return app.t(f"status.{status}")
+    return app.texts.status(Status(status))
+
+
+def mark(app, status: str) -> Text:  # type: ignore[no-untyped-def]
+    symbol = MARKS[status][1 if app.basic else 0]
+    return Text(f"{symbol} {status_label(app, status)}", style=STYLES[status])
+
+
+def symbol(app, status: str) -> Text:  # type: ignore[no-untyped-def]
+    return Text(MARKS[status][1 if app.basic else 0], style=STYLES[status])
+
+
+def pad(text: str, width: int) -> str:
+    """Pad to a width in terminal cells: a Chinese character takes two."""
+    return text + " " * max(0, width - cell_len(text))
+
+
+def fix_button_id(fix_id: str) -> str:
+    return "fix-" + fix_id.replace(".", "_")
+
+
+def fix_from_button(button_id: str) -> str:
+    return button_id.removeprefix("fix-").replace("_", ".")
+
+
+class CheckTable(DataTable):  # type: ignore[type-arg]
+    """One row per check: status, title, summary. Row keys are check ids."""
+
+    DEFAULT_CLASSES = "checks"
+
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = False
+        # The mark alone: the panel below spells the status out; the width goes to the words.
+        self.add_column("", key="status", width=1)
+        self.add_column(self.app.t("col.check"), key="title", width=34)
+        self.add_column(self.app.t("col.summary"), key="summary")
+
+    def show(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """(key, status, title, summary) rows; updates in place so the cursor stays put."""
+        rows = list(rows)
+        keys = [r[0] for r in rows]
+        current = [str(k.value) for k in self.rows]
+        if current != keys:
+            cursor = self.cursor_row
+            self.clear()
+            for key, status, title, summary in rows:
+                self.add_row(symbol(self.app, status), title, summary, key=key)
+            if rows:
+                self.move_cursor(row=min(cursor, len(rows) - 1))
+            return
+        for key, status, title, summary in rows:
+            self.update_cell(key, "status", symbol(self.app, status))
+            self.update_cell(key, "title", title)
+            self.update_cell(key, "summary", summary)
+
+    @property
+    def selected(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+        except Exception:  # the table was cleared between the event and now
+            return None
+
+
+class CheckDetail(VerticalScroll):
+    """What the highlighted check found, what to do about it, and its fix-it buttons."""
+
+    DEFAULT_CLASSES = "detail panel"
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="detail-text")
+        yield Horizontal(id="detail-fixes")
+
+    def show(self, text: Text, fixes: Sequence[tuple[str, str]]) -> None:
+        self.query_one("#detail-text", Static).update(text)
+        box = self.query_one("#detail-fixes", Horizontal)
+        wanted = [fix_button_id(fid) for fid, _ in fixes]
+        if [b.id for b in box.query(Button)] != wanted:
+            box.remove_children()
+            box.mount_all(Button(title, id=fix_button_id(fid), variant="warning", compact=True) for fid, title in fixes)
+        box.display = bool(fixes)
+
+
+def describe(app, check: Check, status: str, answer_line: Callable[[str], str | None]) -> Text:  # type: ignore[no-untyped-def]
+    """The detail text of one check in the operator's language."""
+    texts = app.texts
+    result = app.session.state.results.get(check.id)
+    out = Text()
+    out.append(texts.check_title(check.id), style="bold")
+    out.append("  ")
+    out.append_text(mark(app, status))
+    out.append(f"  {check.id}\n", style="dim")
+    if result is not None and status != "running":
+        out.append(texts.summary(result) + "\n")
+        if result.reason and result.status in (Status.ERROR, Status.SKIP) and result.reason not in texts.summary(result):
+            out.append(result.reason + "\n", style="dim")
+    elif status == "running":
+        out.append(app.t("detail.running") + "\n", style="yellow")
+    else:
+        out.append(app.t("detail.pending") + "\n", style="dim")
+    if status in ("fail", "warn", "manual", "error"):
+        remedy = texts.check_remedy(check.id)
+        if remedy:
+            out.append(app.t("detail.remedy") + " ", style="bold")
+            out.append(remedy + "\n")
+    line = answer_line(check.id)
+    if line:
+        out.append(line + "\n", style="cyan")
+    return out
