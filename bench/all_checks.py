@@ -1,0 +1,118 @@
+"""Every check at once, with 100 ms of round-trip latency to vCenter and to the vault.
+
+    PYTHONPATH=. python bench/all_checks.py [--rtt-ms 100] [--runs 3]
+
+Both simulators run on loopback; vCenter sits behind our fault proxy (half the round
+trip each way), the vault emulator delays every answer by the full round trip. The
+network probes go to loopback TLS listeners. Side by side in one run it prints:
+  - the real runner: checks concurrent, each source read once per run;
+  - a naive run: the same checks one after another, each with its own fresh sources
+    (a tool that reconnects and re-reads for every check).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import ssl
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from checks import catalog  # noqa: E402
+from checks.model import AzureSettings, NetworkSettings, Settings, SiteSettings, VCenterSettings  # noqa: E402
+from checks.report import counts  # noqa: E402
+from checks.runner import Runner  # noqa: E402
+from checks.sources import Sources  # noqa: E402
+from simulators.azure import AzureEmulator  # noqa: E402
+from simulators.azure.tls import make_tls, server_context  # noqa: E402
+from simulators.faultproxy import FaultProxy  # noqa: E402
+from simulators.vcenter import VCenterSimulator  # noqa: E402
+
+
+def tls_listener(context: ssl.SSLContext) -> int:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+
+    def serve() -> None:
+        while True:
+            conn, _ = sock.accept()
+            try:
+                with context.wrap_socket(conn, server_side=True):
+                    pass
+            except (ssl.SSLError, OSError):
+                pass
+
+    threading.Thread(target=serve, daemon=True).start()
+    return int(sock.getsockname()[1])
+
+
+def settings(vc: VCenterSimulator, proxy: FaultProxy, az: AzureEmulator, https_port: int, data_port: int) -> Settings:
+    return Settings(
+        site=SiteSettings(master_target="mt-lnx01", failback_vms=("web01", "web02"), configuration_server="cs01",
+                          configuration_server_vm="cs01", process_server="ps-azure01"),
+        vcenter=VCenterSettings(host="127.0.0.1", port=proxy.port, user=vc.username,
+                                thumbprint=vc.thumbprint_sha256 or ""),
+        azure=AzureSettings(tenant_id=az.tenant_id, subscription_id=az.subscription_id,
+                            resource_group=az.resource_group, vault=az.vault, auth="client-secret",
+                            client_id=az.client_id, arm_endpoint=az.base_url, authority=az.authority,
+                            ca_file=az.ca_file),
+        network=NetworkSettings(ps_address="127.0.0.1", cs_address="127.0.0.1", https_port=https_port,
+                                data_port=data_port, timeout_s=2.0),
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rtt-ms", type=float, default=100)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    context = server_context(make_tls(tempfile.mkdtemp(prefix="bench-tls-")))
+    https_port, data_port = tls_listener(context), tls_listener(context)
+    with VCenterSimulator() as vc, FaultProxy(vc.host or "127.0.0.1", vc.port or 0) as proxy, \
+            AzureEmulator("healthy-classic") as az:
+        proxy.latency(args.rtt_ms / 2)
+        az.set_latency(args.rtt_ms)
+        site = settings(vc, proxy, az, https_port, data_port)
+        secrets = {"vcenter": vc.password, "azure": az.client_secret}
+        checks = catalog.all_checks()
+        print(f"{len(checks)} checks, {args.rtt_ms:g} ms round trip to vCenter and to the vault")
+
+        sources = Sources(catalog.all_sources(), site, secrets.get)
+        ours = []
+        for run in range(args.runs):
+            az.requests.clear()
+            started = time.perf_counter()
+            results = Runner(checks, sources).run()
+            ours.append(time.perf_counter() - started)
+            label = "first (sign-in, login)" if run == 0 else "again (connected)"
+            print(f"runner  run {run + 1} {label:<24} {ours[-1]:6.2f} s  vault requests {len(az.requests):3d}  "
+                  f"{ {k: v for k, v in counts(results).items() if v} }")
+        sources.close()
+
+        az.requests.clear()
+        started = time.perf_counter()
+        for check in checks:
+            alone = Sources(catalog.all_sources(), site, secrets.get)
+            Runner([check], alone).run()
+            alone.close()
+        naive = time.perf_counter() - started
+        print(f"naive   one check at a time, fresh connections each   {naive:6.2f} s  vault requests "
+              f"{len(az.requests):3d}")
+        first, steady = ours[0], statistics.median(ours[1:]) if len(ours) > 1 else ours[0]
+        print(f"ratio: naive / runner = {naive / first:.1f}x (first run), {naive / steady:.1f}x (connected)")
+        print(f"target (< 2 s per run at 100 ms): {'met' if first < 2 else 'NOT met'} ({first:.2f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("FAILBACK_PREP_AZURE_TIMEOUT_S", "5")
+    sys.exit(main())
