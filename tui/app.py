@@ -154,6 +154,7 @@ class WizardApp(App[int]):
         self._run_worker: Worker[Any] | None = None
         self._live: Timer | None = None
         self.fix_target: Screen[Any] | None = None
+        self._ended = False
         self.localize_bindings(self)
 
     # -- texts -------------------------------------------------------------------------
@@ -189,22 +190,28 @@ class WizardApp(App[int]):
         self._load_engine()
 
     def _hangup(self) -> None:
-        # The terminal went away: everything is already saved; say so and leave.
+        # The terminal went away: record it and end the session now, before anything else can stop us.
         self.session.record("note", text="terminal closed; session saved")
-        self.exit(129)
+        self.end_session(129)
+        self.exit(return_code=129)
 
     def action_quit_wizard(self) -> None:
-        self.exit(0)
+        self.exit(return_code=0)
+
+    def end_session(self, code: int) -> None:
+        from checks.report import counts
+
+        if self._ended:
+            return
+        self._ended = True
+        try:
+            self.session.end(exit_code=code, summary=counts(list(self.session.results().values())))
+        except OSError:
+            pass
 
     def finish(self) -> None:
         """Called once after the app stopped: close the session and its connections."""
-        from checks.report import counts
-
-        try:
-            self.session.end(exit_code=self.return_code or 0,
-                             summary=counts(list(self.session.results().values())))
-        except OSError:
-            pass
+        self.end_session(self.return_code or 0)
         if self.engine is not None:
             self.engine.sources.close()
 
@@ -670,6 +677,8 @@ def launch(
     except OSError:
         pass  # the terminal is gone; the session is already on disk
     finally:
+        # Once the app's loop is closed a second hang-up would kill us before the session is closed.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         app.finish()
     return app.return_code or 0
 

@@ -1,0 +1,108 @@
+"""The real command in a real terminal (tmux, 80x24): demo, navigate, kill -9, resume; hang-up ends cleanly."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tui.transcript import entries, read
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+
+class Tmux:
+    def __init__(self, socket: Path) -> None:
+        self.socket = socket
+        self.name = "wizard"
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-S", str(self.socket), *args], capture_output=True, text=True, timeout=10)
+        return done.stdout
+
+    def start(self, command: str) -> None:
+        self.run("new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", command)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", self.name)
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", self.name, *keys)
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.2)
+        raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{self.screen()}")
+
+    def wizard_pid(self) -> int:
+        pane = int(self.run("list-panes", "-t", self.name, "-F", "#{pane_pid}").strip())
+        children = subprocess.run(["pgrep", "-P", str(pane)], capture_output=True, text=True).stdout.split()
+        return int(children[0]) if children else pane
+
+    def kill_server(self) -> None:
+        self.run("kill-server")
+
+
+@pytest.fixture
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
+    session = Tmux(tmp_path / f"tmux-{uuid.uuid4().hex[:6]}.sock")
+    try:
+        yield session
+    finally:
+        session.kill_server()
+
+
+def wizard_command(*args: str) -> str:
+    env = {name: os.environ[name] for name in os.environ if name.startswith(("FAILBACK_PREP_", "XDG_", "PYTHON"))}
+    env.update(HOME=os.environ["HOME"], PYTHONPATH=str(ROOT), TERM="xterm-256color", LANG="C.UTF-8",
+               PATH=os.environ.get("PATH", ""), FAILBACK_PREP_RECHECK_SECONDS="0")
+    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
+    # The shell stays after the wizard so its exit can be seen, and the pane stays to be read.
+    return f"env {assignments} {shlex.quote(sys.executable)} -m tui {' '.join(args)}; echo WIZARD-EXITED-$?; sleep 60"
+
+
+def test_demo_in_tmux_survives_kill_9_and_resumes(tmux: Tmux, transcripts: Path) -> None:
+    tmux.start(wizard_command("--no-mouse", "demo"))
+    tmux.wait_for("Continue to the components", timeout=120)
+    tmux.wait_for("✓ pass  Signed in")
+    tmux.keys("F9")
+    tmux.wait_for("1 Configuration server")
+    tmux.wait_for("✗ fail")
+    tmux.keys("3")
+    shown = tmux.wait_for("The master target has no snapshots")
+    assert "Master target" in shown.splitlines()[0]
+    tmux.keys("Down", "m")  # m on a check that is not a step: nothing opens
+    os.kill(tmux.wizard_pid(), signal.SIGKILL)
+    tmux.wait_for("WIZARD-EXITED-137")
+
+    tmux.kill_server()
+    tmux.start(wizard_command("--resume", "latest"))
+    shown = tmux.wait_for("The master target has no snapshots", timeout=120)
+    assert "Master target" in shown.splitlines()[0], "back on the screen it was killed on"
+    assert "✗" in shown, "with the results it had"
+
+    pid = tmux.wizard_pid()
+    tmux.kill_server()  # the terminal goes away: SIGHUP
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode == 0:
+        time.sleep(0.2)
+    [entry] = [e for e in entries(transcripts) if e.command == "demo"]
+    events = list(read(entry.path))
+    assert any(e["type"] == "note" and e.get("resumed") for e in events)
+    assert any(e["type"] == "note" and "terminal closed" in e.get("text", "") for e in events)
+    assert events[-1]["type"] == "session.end"
+    assert events[-1]["exit_code"] == 129
