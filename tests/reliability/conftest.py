@@ -28,7 +28,13 @@ from simulators.vcenter import SimulatorUnavailable, VCenterSimulator
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("FAILBACK_PREP_TEST_CACHE", str(ROOT / ".cache"))) / "failback-prep" / "vcsim"
 ALL_CHECK_IDS = [c.id for c in catalog.all_checks()]
-VCENTER_FIXES = ("mt.set-disk-enableuuid", "mt.remove-snapshots", "mt.add-retention-disk", "mt.exclude-storage-drs")
+FIX_ARGS: dict[str, tuple[str, ...]] = {
+    "mt.set-disk-enableuuid": (),
+    "mt.remove-snapshots": (),
+    "mt.add-retention-disk": ("--param", "size_gb=1"),
+    "mt.exclude-storage-drs": (),
+    "cs.refresh": (),
+}
 # Azure read timeout for these tests: a stalled endpoint costs 2 s, not 20.
 AZURE_TIMEOUT_S = "2"
 
@@ -178,8 +184,9 @@ class Spawned:
         return code, "".join(self.out), "".join(self.err)
 
 
-def make_site(vc: VCenterSimulator, home: Path, scenario: str = "healthy-classic", **site: Any) -> Iterator[Site]:
-    with AzureEmulator(scenario, device_poll_interval=0) as emu, \
+def make_site(vc: VCenterSimulator, home: Path, scenario: str = "healthy-classic", client_secret: str | None = None,
+              **site: Any) -> Iterator[Site]:
+    with AzureEmulator(scenario, device_poll_interval=0, client_secret=client_secret) as emu, \
             FaultProxy("127.0.0.1", int(vc.port or 0)) as vc_proxy, FaultProxy("127.0.0.1", emu.port) as az_proxy:
         # Every URL the emulator hands out (OIDC endpoints, nextLink, Location) leads back through the proxy.
         emu.base_url = emu.authority = f"https://127.0.0.1:{az_proxy.port}"

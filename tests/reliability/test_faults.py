@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.conftest import Site, assert_complete_report, report_of
-from tests.vcenter.conftest import pyvmomi_si, read_vm
+from tests.reliability.conftest import FIX_ARGS, Site, assert_complete_report
 
 VCENTER_CHECKS = (
     "vc.connect", "mt.os-match", "mt.disk-count", "mt.no-snapshots", "mt.scsi-controller", "mt.disk-uuid-clash",
@@ -118,13 +117,6 @@ def test_fault_at_a_random_moment(site: Site, seed: int) -> None:
 
 # --- fix-its whose answer never arrives -------------------------------------------------------------
 
-FIX_ARGS = {
-    "mt.set-disk-enableuuid": (),
-    "mt.remove-snapshots": (),
-    "mt.add-retention-disk": ("--param", "size_gb=1"),
-    "mt.exclude-storage-drs": (),
-    "cs.refresh": (),
-}
 UNKNOWN_WORDS = ("unknown", "not known", "may have been applied", "may have been made", "could not tell")
 
 
