@@ -60,6 +60,7 @@ class AnswerScreen(ModalScreen[None]):
         if action in ("skip", "note") and not text:
             key = "answer.reason-needed" if action == "skip" else "answer.text-needed"
             self.query_one("#answer-error", Static).update(Text(self.t(key), style="bold red"))
+            self.query_one("#answer-text", Input).focus()
             return
         self.app.answer(self.step, action, text)  # type: ignore[attr-defined]
         self.dismiss()

@@ -552,7 +552,7 @@ class WizardApp(App[int]):
                 continue
             seen.add(binding.action)
             node = active.node
-            yield SystemCommand(binding.description, self.t("palette.key", key=binding.key_display or binding.key),
+            yield SystemCommand(binding.description, self.t("palette.key", keys=binding.key_display or binding.key),
                                 lambda node=node, action=binding.action: self.call_later(node.run_action, action))
 
     def copy_text(self, text: str) -> None:

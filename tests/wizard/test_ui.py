@@ -1,0 +1,174 @@
+"""Pure-UI behaviour against canned sources: workers, cancel, coalescing, live re-checks, answers, errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from checks.model import Answer, Settings, SiteSettings, Status
+from checks.texts import load_language
+from screens.answer import AnswerScreen
+from screens.component import ComponentScreen
+from screens.connect import ConnectScreen
+from screens.overview import OverviewScreen
+from tests.conftest import ROOT
+from tui.app import ResultsChanged
+from tui.export import to_markdown
+from tui.transcript import read
+from tui.widgets import CheckTable
+
+from .harness import Canned, NoSecrets, canned_factory, canned_settings, make_app, texts, wait_for
+
+
+def canned_app(transcripts: Path, canned: Canned | None = None, settings: Settings | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    canned = canned or Canned()
+    return make_app(settings or canned_settings(), NoSecrets(), transcripts,
+                    engine_factory=canned_factory(canned), needed_secrets=(), **kwargs)
+
+
+async def to_overview(pilot) -> None:  # type: ignore[no-untyped-def]
+    app = pilot.app
+    await wait_for(pilot, lambda: app.engine is not None)
+    await pilot.press("f9")
+    await wait_for(pilot, lambda: not app.running and len(app.session.state.results) == len(app.engine.checks))
+
+
+async def test_results_stream_in_coalesced_and_a_hung_check_can_be_stopped(transcripts: Path) -> None:
+    canned = Canned()
+    gate = threading.Event()
+    canned.hold["mt.vmfs-datastore"] = gate
+    app = canned_app(transcripts, canned)
+    messages: list[object] = []
+    async with app.run_test(size=(80, 24), message_hook=messages.append) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: app.running == {"mt.vmfs-datastore"})
+        await pilot.press("3")
+        table = app.screen.query_one(CheckTable)
+        row = table.get_row_index("mt.vmfs-datastore")
+        assert table.get_row_at(row)[0].plain == "…", "a hung check shows as running"
+        assert app.screen.query_one("#run-status").display
+        await pilot.press("s")
+        await wait_for(pilot, lambda: not app.running)
+        result = app.session.state.results["mt.vmfs-datastore"]
+        assert result.status == Status.ERROR and result.key == "cancelled"
+        gate.set()
+    changes = [m for m in messages if isinstance(m, ResultsChanged)]
+    assert 0 < len(changes) < len(app.engine.checks), "results arrive in bursts, not one message each"
+    assert canned.reads == 2, "one fetch per run (connect, then the rest), however many checks read it"
+
+
+async def test_live_rechecks_are_a_timer_chain_while_the_screen_is_open(transcripts: Path) -> None:
+    canned = Canned()
+    app = canned_app(transcripts, canned, recheck_s=0.3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        await pilot.press("3")
+        canned.status["mt.no-snapshots"] = Status.PASS  # someone fixed it outside the wizard
+        await wait_for(pilot, lambda: app.session.state.results["mt.no-snapshots"].status == Status.PASS, timeout=5)
+        assert canned.reads >= 2
+        assert all(t._repeat == 0 for t in app._timers), "one-shot timers only: no set_interval loop"
+
+
+async def test_a_worker_error_is_shown_and_recorded_not_a_crash(transcripts: Path) -> None:
+    def broken(settings, lookup):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the catalog could not be read")
+
+    app = make_app(canned_settings(), NoSecrets(), transcripts, engine_factory=broken, needed_secrets=())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: any(f.get("step") == "engine.load" for f in app.session.state.failures))
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, ConnectScreen)
+        assert any("the catalog could not be read" in str(n.message) for n in app._notifications)
+    events = list(read(app.session.transcript.path))
+    failed = [e for e in events if e["type"] == "step.failed"]
+    assert failed and failed[0]["reason"] == "the catalog could not be read"
+
+
+async def test_manual_steps_confirm_skip_and_note_feed_the_checks(transcripts: Path) -> None:
+    app = canned_app(transcripts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        await pilot.press("2")
+        assert isinstance(app.screen, ComponentScreen)
+        table = app.screen.query_one(CheckTable)
+        table.move_cursor(row=table.get_row_index("ps.bandwidth"))
+        await pilot.press("enter")
+        assert isinstance(app.screen, AnswerScreen)
+        await pilot.press(*"1 Gbps, 20% used")
+        await pilot.click("#note")
+        assert app.session.state.notes_for("ps.bandwidth")[0].text == "1 Gbps, 20% used"
+        await pilot.press("m")
+        await pilot.click("#skip")
+        assert "ps.bandwidth" not in app.session.state.answers, "skipping needs a reason"
+        await pilot.press(*"measured by the network team")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.session.state.results["ps.bandwidth"].status == Status.PASS)
+        answer = app.session.state.answers["ps.bandwidth"]
+        assert (answer.by, answer.at) == ("oncall@jump01", "2026-11-25T21:00:00Z")
+    markdown = to_markdown(list(read(app.session.transcript.path)), texts("en"))
+    assert "ps.bandwidth" in markdown and "oncall@jump01" in markdown and "1 Gbps, 20% used" in markdown
+
+
+async def test_config_answers_drive_manual_steps_unattended(transcripts: Path) -> None:
+    settings = Settings(site=SiteSettings(master_target="mt-win01"),
+                        answers={"mt.discovery-done": Answer("skipped", "no physical machines")})
+    app = canned_app(transcripts, settings=settings)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        assert app.session.state.results["mt.discovery-done"].status == Status.SKIP
+        await pilot.press("t")
+        table = app.screen.query_one(CheckTable)
+        table.move_cursor(row=table.get_row_index("mt.discovery-done"))
+        await pilot.pause()
+        assert "the configuration file" in app.screen.query_one("#detail-text").render().plain
+
+
+async def test_palette_offers_the_actions_of_the_current_screen(transcripts: Path) -> None:
+    app = canned_app(transcripts, lang="zh-CN")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "端口图" in titles and "帮助" in titles
+        await pilot.press("f1")
+        assert "本页面的按键" in str(app.screen.query_one("Static").render())
+        await pilot.press("escape")
+        assert isinstance(app.screen, OverviewScreen)
+
+
+async def test_copy_shows_the_text_as_well(transcripts: Path) -> None:
+    app = canned_app(transcripts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        await pilot.press("3")
+        table = app.screen.query_one(CheckTable)
+        table.move_cursor(row=table.get_row_index("mt.disk-enableuuid"))
+        await pilot.press("c")
+        remedy = app.texts.check_remedy("mt.disk-enableuuid")
+        assert app.clipboard == remedy
+        assert any(n.message == remedy for n in app._notifications)
+
+
+def test_both_languages_have_the_same_wizard_keys() -> None:
+    import tomllib
+    from importlib import resources
+
+    def keys(lang: str) -> set[str]:
+        data = tomllib.loads((resources.files("assets") / "texts" / lang / "wizard.toml").read_text("utf-8"))
+        assert all(k.startswith("wizard.") for k in data["ui"])
+        return {f"{table}.{key}" for table, values in data.items() for key in values}
+
+    assert keys("en") == keys("zh-CN")
+    assert load_language("zh-CN")["ui"]["wizard.title"]
+
+
+def test_the_wizard_loads_no_sdk_before_a_worker_needs_it() -> None:
+    code = (
+        "import sys, tui.cli, tui.app, screens.registry, screens.component, screens.fix;"
+        "heavy = [m for m in ('pyVmomi', 'azure', 'keyring', 'httpx', 'checks.catalog') if m in sys.modules];"
+        "print(heavy)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "[]"
