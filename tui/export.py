@@ -26,6 +26,13 @@ def _latest_results(events: Sequence[dict[str, Any]], texts: Texts) -> list[dict
     return rows
 
 
+def _step(texts: Texts, step: Any) -> str:
+    """A step id with its title in the export's language: a manual check, or a wizard procedure step."""
+    step = str(step)
+    title = texts.get("steps", step) if ".step-" in step else texts.check_title(step)
+    return f"{step} ({title})" if title != step else step
+
+
 def _timeline(events: Sequence[dict[str, Any]], texts: Texts) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for e in events:
@@ -38,11 +45,15 @@ def _timeline(events: Sequence[dict[str, Any]], texts: Texts) -> list[tuple[str,
         elif kind == "fix.failed":
             text = texts.ui("export.fix-failed", fix=e.get("fix"), reason=e.get("reason"))
         elif kind == "step.confirmed":
-            text = texts.ui("export.step-confirmed", step=e.get("step"), by=e.get("by"), note=e.get("note") or "-")
+            text = texts.ui("export.step-confirmed", step=_step(texts, e.get("step")), by=e.get("by"), note=e.get("note") or "-")
         elif kind == "step.skipped":
-            text = texts.ui("export.step-skipped", step=e.get("step"), by=e.get("by"), note=e.get("note") or "-")
+            text = texts.ui("export.step-skipped", step=_step(texts, e.get("step")), by=e.get("by"), note=e.get("note") or "-")
         elif kind == "note":
-            text = texts.ui("export.note", text=e.get("text"))
+            # A note on a step (from the wizard) says which step and who wrote it.
+            about = f"{_step(texts, e['step'])}, {e.get('by') or '-'}: " if e.get("step") else ""
+            text = texts.ui("export.note", text=about + str(e.get("text")))
+        elif kind == "step.failed":
+            text = texts.ui("wizard.export.step-failed", step=e.get("step"), reason=e.get("reason"))
         else:
             continue
         rows.append((str(e.get("ts", "")), text))

@@ -31,6 +31,8 @@ EVENT_TYPES = (
     "session.end",
     # Added for the wizard's resume: where the operator was.
     "screen.shown",
+    # Added for the wizard: a background task (a run of checks, loading them) stopped on an error.
+    "step.failed",
 )
 
 
