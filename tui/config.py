@@ -314,7 +314,8 @@ def load(path: Path) -> Settings:
     except PermissionError:
         raise ConfigError(f"{path}: cannot be read (permission denied)") from None
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: Windows Notepad starts UTF-8 files with a byte order mark, which TOML does not allow.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: is not UTF-8 text; save it as UTF-8") from None
     return parse(text, path)
