@@ -75,7 +75,7 @@ class OverviewScreen(WizardScreen):
                 continue
             statuses = [self.wizard.status(c.id) for c in engine.of_component(component)]
             table.update_cell(str(component), "status", mark(self.wizard, worst(statuses)))
-            table.update_cell(str(component), "counts", self.counts(statuses))
+            table.update_cell(str(component), "counts", self.counts(statuses), update_width=True)
 
     def counts(self, statuses: list[str]) -> Text:
         found = Counter(statuses)

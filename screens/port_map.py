@@ -100,7 +100,7 @@ class PortMapScreen(WizardScreen):
             style = STYLES[status]
             table.update_cell(link.key, "arrow", Text(f"──{self.port(link)}──▶", style=style))
             symbol = MARKS[status][1 if self.wizard.basic else 0]
-            table.update_cell(link.key, "status", Text(f"{symbol} {words}", style=style))
+            table.update_cell(link.key, "status", Text(f"{symbol} {words}", style=style), update_width=True)
         self.show_detail()
 
     def selected(self) -> Link | None:

@@ -95,8 +95,9 @@ class Session:
         self._lock = threading.Lock()
 
     @classmethod
-    def start(cls, directory: Path, redact: Callable[[str], str], command: str, **fields: Any) -> Session:
-        session = cls(Transcript(directory, redact=redact))
+    def start(cls, directory: Path, redact: Callable[[str], str], command: str, session_id: str | None = None,
+              **fields: Any) -> Session:
+        session = cls(Transcript(directory, redact=redact, session=session_id))
         session.record("session.start", command=command, operator=session.operator, **fields)
         return session
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
@@ -48,11 +47,6 @@ def mark(app, status: str) -> Text:  # type: ignore[no-untyped-def]
 
 def symbol(app, status: str) -> Text:  # type: ignore[no-untyped-def]
     return Text(MARKS[status][1 if app.basic else 0], style=STYLES[status])
-
-
-def pad(text: str, width: int) -> str:
-    """Pad to a width in terminal cells: a Chinese character takes two."""
-    return text + " " * max(0, width - cell_len(text))
 
 
 def fix_button_id(fix_id: str) -> str:

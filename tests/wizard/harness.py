@@ -44,13 +44,15 @@ def make_app(
     resume: Any = None,
     secrets: tuple[str, ...] = (),
     needed_secrets: tuple[str, ...] | None = None,
+    session_id: str | None = None,
 ) -> WizardApp:
     redactor = Redactor()
     redactor.secrets.update(secrets)
     if resume is not None:
         session = Session.resume(resume, redactor)
     else:
-        session = Session.start(directory, redactor, "wizard", config=settings.source, lang=lang)
+        session = Session.start(directory, redactor, "wizard", session_id=session_id, config=settings.source,
+                                lang=lang)
     session.clock = fixed_clock
     kwargs: dict[str, Any] = {}
     if engine_factory is not None:
@@ -70,6 +72,19 @@ CANNED_STATUS = {
     "cs.failback-nic": Status.SKIP,
     "net.s2s": Status.MANUAL,
 }
+PORTS_EVIDENCE: dict[str, Any] = {
+    "tested": [
+        {"link": "here -> configuration server", "host": "10.0.0.10", "port": 443, "result": "TLS ok", "answered": True},
+        {"link": "here -> process server (https)", "host": "10.1.0.4", "port": 443, "result": "TLS ok", "answered": True},
+        {"link": "here -> process server (data)", "host": "10.1.0.4", "port": 9443, "result": "timeout",
+         "answered": False},
+        {"link": "here -> vCenter", "host": "vcenter.corp.example", "port": 443, "result": "TLS ok", "answered": True},
+    ],
+    "not_testable_here": [
+        {"link": "process server -> master target (data)", "run_on": "the process server in Azure",
+         "windows": "Test-NetConnection 10.0.0.20 -Port 9443", "linux": "nc -vz -w 5 10.0.0.20 9443"},
+    ],
+}
 SAMPLE = {"vm": "app01", "vms": ["app01", "db01"], "master_target": "mt-win01", "count": 2, "host": "esx01",
           "name": "mt-win01", "address": "10.1.0.4", "note": "-", "cs": "cs01", "ps": "ps-azure01"}
 PLACEHOLDER = re.compile(r"{(\w+)}")
@@ -77,7 +92,9 @@ PLACEHOLDER = re.compile(r"{(\w+)}")
 
 def _summary_key(check_id: str, status: Status) -> tuple[str, dict[str, Any]]:
     templates: Mapping[str, str] = load_language("en").get("checks", {}).get(check_id, {}).get("summary", {})
-    wanted = {Status.PASS: ("ok", "confirmed"), Status.MANUAL: ("waiting",), Status.SKIP: ("not-needed",)}
+    wanted = {Status.PASS: ("ok", "confirmed"), Status.MANUAL: ("waiting", "reachable-unconfirmed"),
+              Status.SKIP: ("not-needed", "not-alternate"), Status.FAIL: ("found", "absent"),
+              Status.WARN: ("other-name",)}
     keys = list(templates)
     key = next((k for k in wanted.get(status, ()) if k in templates), None)
     if key is None:
@@ -91,6 +108,7 @@ class Canned:
 
     def __init__(self) -> None:
         self.status = dict(CANNED_STATUS)
+        self.evidence: dict[str, dict[str, Any]] = {"net.ports": PORTS_EVIDENCE}
         self.hold: dict[str, threading.Event] = {}
         self.reads = 0
 
@@ -109,7 +127,7 @@ def canned_check(check: Check, canned: Canned) -> Check:
             return verdict(Status.MANUAL, "waiting")
         status = table.status.get(check.id, Status.PASS)
         key, params = _summary_key(check.id, status)
-        return verdict(status, key, **params)
+        return verdict(status, key, table.evidence.get(check.id), **params)
 
     return Check(check.id, check.component, check.step, ("canned",), decide, check.fixes, timeout_s=check.timeout_s,
                  manual=check.manual)

@@ -1,0 +1,59 @@
+"""Every screen at 80x24, in English and in Chinese, against committed SVG screenshots.
+
+The data is canned and the clock, operator and session id are fixed, so the pictures only
+change when the screens do. After a deliberate change, refresh them and review the diff:
+
+    UPDATE_SNAPSHOTS=1 pytest tests/wizard/test_snapshots.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.wizard.test_ui import canned_app, to_overview
+
+from .harness import wait_for
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+
+# (name, keys from the overview); "" stays on the overview.
+PLACES = (
+    ("overview", ()),
+    ("component-master-target", ("3",)),
+    ("port-map", ("p",)),
+    ("process-server", ("d",)),
+    ("master-target", ("t",)),
+    ("failback-vms", ("v",)),
+    ("readiness", ("g",)),
+    ("answer", ("2", "down", "down", "m")),
+    ("help", ("f1",)),
+)
+
+
+def compare(name: str, svg: str) -> None:
+    path = SNAPSHOTS / f"{name}.svg"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        SNAPSHOTS.mkdir(exist_ok=True)
+        path.write_text(svg, encoding="utf-8")
+        return
+    assert svg == path.read_text(encoding="utf-8"), f"{path.name} changed; see the module docstring to refresh it"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_screens_at_80x24(transcripts: Path, lang: str) -> None:
+    app = canned_app(transcripts, lang=lang, session_id="5a98374b")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None and not app.running and "vc.connect" in
+                       app.session.state.results)
+        await pilot.pause()
+        compare(f"{lang}-connect", app.export_screenshot())
+        await to_overview(pilot)
+        for name, keys in PLACES:
+            await pilot.press(*keys)
+            await pilot.pause()
+            compare(f"{lang}-{name}", app.export_screenshot())
+            while len(app.screen_stack) > 2:
+                await pilot.press("escape")
