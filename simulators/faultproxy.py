@@ -21,6 +21,7 @@ reset can close them with SO_LINGER 0 without racing a reader).
 from __future__ import annotations
 
 import collections
+import dataclasses
 import select
 import socket
 import struct
@@ -44,6 +45,7 @@ DOWN = "down"  # upstream -> client
 class _Mode:
     kind: str = NORMAL
     cut_bytes: int = 0
+    skip_answers: int = 0
     # How many more connections the fault applies to before the proxy turns normal again (None: all).
     remaining: int | None = None
     generation: int = 0
@@ -81,7 +83,9 @@ class _Connection:
         self.shut = {UP: False, DOWN: False}  # we passed that end on (half-close)
         self.cut_generation = -1
         self.cut_sent = 0
-        self.cut_applies = False
+        self.cut_applies: bool | None = None
+        self.answers = 0  # answers from upstream begun since the cut was armed
+        self.last_sent = ""  # the direction of the last chunk forwarded
 
     # --- the connection's thread ----------------------------------------------------
 
@@ -177,7 +181,12 @@ class _Connection:
             return True
         if mode.kind == CUT and direction == DOWN:
             if self.cut_generation != mode.generation:
-                self.cut_generation, self.cut_sent = mode.generation, 0
+                self.cut_generation, self.cut_sent, self.answers, self.cut_applies = mode.generation, 0, 0, None
+            if self.last_sent != DOWN:
+                self.answers += 1
+            if self.answers <= mode.skip_answers:
+                return self._send(target, direction, data)
+            if self.cut_applies is None:
                 self.cut_applies = self.proxy._take_fault(mode)
             if not self.cut_applies:
                 return self._send(target, direction, data)
@@ -187,6 +196,7 @@ class _Connection:
                 self.cut_sent += len(part)
                 if not self._send(target, direction, part):
                     return False
+                self.last_sent = DOWN
             if len(data) >= allowed:
                 self.proxy._count("cuts")
                 self._close(rst=False)
@@ -201,6 +211,7 @@ class _Connection:
             self._close(rst=True)
             return False
         self.proxy._count("bytes_up" if direction == UP else "bytes_down", len(data))
+        self.last_sent = direction
         return True
 
     def _close(self, rst: bool) -> None:
@@ -302,23 +313,25 @@ class FaultProxy:
         with self._lock:
             return self._delay_s
 
-    def _set(self, kind: str, cut_bytes: int = 0, connections: int | None = None) -> None:
+    def _set(self, kind: str, cut_bytes: int = 0, connections: int | None = None, skip_answers: int = 0) -> None:
         with self._lock:
-            self._mode = _Mode(kind, cut_bytes, connections, self._mode.generation + 1)
+            self._mode = _Mode(kind, cut_bytes, skip_answers, connections, self._mode.generation + 1)
 
     def latency(self, ms: float) -> None:
         """Delay every chunk by `ms` in each direction. Kept when the fault mode changes; `normal()` clears it."""
         with self._lock:
             self._delay_s = max(0.0, ms / 1000.0)
 
-    def cut_after(self, nbytes: int, connections: int | None = None) -> None:
+    def cut_after(self, nbytes: int, connections: int | None = None, skip_answers: int = 0) -> None:
         """Close a connection (FIN) once `nbytes` more bytes have come from upstream on it.
 
         Requests still reach upstream, so the server may act on one whose answer is cut.
         With `connections=N` only the next N connections that receive data are cut;
-        then the proxy turns normal again (latency stays).
+        then the proxy turns normal again (latency stays). `skip_answers=K` lets the next K
+        answers on each connection through whole first (an answer is what upstream sends
+        between two requests: one HTTP response on a kept-alive connection).
         """
-        self._set(CUT, max(0, int(nbytes)), connections)
+        self._set(CUT, max(0, int(nbytes)), connections, max(0, int(skip_answers)))
 
     def stall(self) -> None:
         """Keep every connection open, swallow what either side sends, never answer."""
@@ -335,7 +348,7 @@ class FaultProxy:
     def normal(self) -> None:
         """Plain pass-through: no fault, no latency."""
         with self._lock:
-            self._mode = _Mode(NORMAL, 0, None, self._mode.generation + 1)
+            self._mode = _Mode(NORMAL, generation=self._mode.generation + 1)
             self._delay_s = 0.0
 
     def _take_fault(self, mode: _Mode) -> bool:
@@ -349,9 +362,9 @@ class FaultProxy:
                 return False
             remaining = self._mode.remaining - 1
             if remaining == 0:
-                self._mode = _Mode(NORMAL, 0, None, self._mode.generation + 1)
+                self._mode = _Mode(NORMAL, generation=self._mode.generation + 1)
             else:
-                self._mode = _Mode(self._mode.kind, self._mode.cut_bytes, remaining, self._mode.generation)
+                self._mode = dataclasses.replace(self._mode, remaining=remaining)
             return True
 
     # --- counters -----------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from http.client import HTTPException
 from typing import Any
 
 from checks.model import Applied, Component, Fix, FixContext, FixError, Param, Plan, Progress
@@ -16,6 +17,9 @@ MT = Component.MASTER_TARGET
 READS = ("vcenter.session", "vcenter.inventory")
 TASK_POLL_S = 0.25
 TASK_TIMEOUT_S = 1800.0
+# A connection that drops while a task is started or followed: reconnect this often, waiting longer each time.
+RECONNECT_WAITS_S = (0.5, 1.0, 2.0, 4.0)
+CONNECTION_LOST = (OSError, HTTPException)
 
 
 # --- shared -----------------------------------------------------------------------------
@@ -55,16 +59,84 @@ def _is_not_found(fault: Any) -> bool:
     return isinstance(fault, vmodl.fault.ManagedObjectNotFound)
 
 
-def _run_task(session: Session, start: Callable[[], Any], plan: Plan, method: str, progress: Progress) -> str:
-    """Start a vCenter task and wait for it; returns its moref. Task errors become FixError."""
+def _recent_tasks(session: Session) -> list[Any]:
     from pyVmomi import vim, vmodl
 
+    pc = vmodl.query.PropertyCollector
+    spec = pc.FilterSpec(
+        objectSet=[pc.ObjectSpec(obj=session.content.taskManager, skip=False)],
+        propSet=[pc.PropertySpec(type=vim.TaskManager, pathSet=["recentTask"])],
+    )
+    objects = session.call(lambda: session.retrieve([spec]))
+    return [task for obj in objects for prop in obj.propSet for task in (prop.val or [])]
+
+
+def _same_method(task_name: str, method: str) -> bool:
+    def bare(name: str) -> str:
+        return name.lower().removesuffix("_task")
+
+    return bare(task_name) == bare(method)
+
+
+def _task_started_since(session: Session, before: set[str], entity: str, method: str) -> Any:
+    """The task vCenter started for our request whose answer was lost: new since `before`, same object and method."""
+    from pyVmomi import vim, vmodl
+
+    new = [task for task in _recent_tasks(session) if str(task._moId) not in before]
+    if not new:
+        return None
+    pc = vmodl.query.PropertyCollector
+    spec = pc.FilterSpec(
+        objectSet=[pc.ObjectSpec(obj=task, skip=False) for task in new],
+        propSet=[pc.PropertySpec(type=vim.Task, pathSet=["info.entity", "info.name"])],
+    )
+    for obj in session.call(lambda: session.retrieve([spec])):
+        info = {p.name: p.val for p in obj.propSet}
+        target = info.get("info.entity")
+        if target is not None and str(target._moId) == entity and _same_method(str(info.get("info.name") or ""), method):
+            return obj.obj
+    return None
+
+
+def _unknown(plan: Plan, method: str, what: str) -> FixError:
+    return FixError(
+        f"The connection to vCenter dropped {what}, so whether {method} changed {plan.target} is unknown; "
+        "look for the task in vCenter's Recent Tasks and run the checks again before trying again."
+    )
+
+
+def _run_task(
+    session: Session, start: Callable[[], Any], plan: Plan, method: str, progress: Progress, entity: str = ""
+) -> str:
+    """Start a vCenter task and wait for it; returns its moref. Task errors become FixError.
+
+    When the connection drops after the request went out, the task vCenter started for it is
+    looked up after reconnecting and followed; if it cannot be found the outcome is called unknown.
+    """
+    from pyVmomi import vim, vmodl
+
+    entity = entity or str(plan.request["object"]["moref"])
+    before = {str(task._moId) for task in _recent_tasks(session)}
     try:
         task = session.call(start)
     except vmodl.fault.ManagedObjectNotFound:
         raise _vanished(plan) from None
     except vmodl.MethodFault as fault:
         raise FixError(f"vCenter refused {method} on {plan.target}: {_fault_message(fault)}.") from None
+    except CONNECTION_LOST:
+        task = None
+        for wait in RECONNECT_WAITS_S:
+            progress(f"{method}: the connection dropped after the request was sent; reconnecting to find its task")
+            time.sleep(wait)
+            try:
+                task = _task_started_since(session, before, entity, method)
+                break
+            except CONNECTION_LOST:
+                continue
+        else:
+            raise _unknown(plan, method, "right after the request was sent") from None
+        if task is None:
+            raise _unknown(plan, method, "right after the request was sent, and vCenter lists no such task") from None
     moref = str(task._moId)
     pc = vmodl.query.PropertyCollector
     spec = pc.FilterSpec(
@@ -73,9 +145,19 @@ def _run_task(session: Session, start: Callable[[], Any], plan: Plan, method: st
     )
     progress(f"{method} {moref}: started")
     last = -1
+    lost = 0
     deadline = time.monotonic() + TASK_TIMEOUT_S
     while True:
-        objects = session.call(lambda: session.retrieve([spec]))
+        try:
+            objects = session.call(lambda: session.retrieve([spec]))
+        except CONNECTION_LOST:
+            if lost == len(RECONNECT_WAITS_S):
+                raise _unknown(plan, method, f"while following task {moref}") from None
+            progress(f"{method} {moref}: the connection dropped; reconnecting to follow the task")
+            time.sleep(RECONNECT_WAITS_S[lost])
+            lost += 1
+            continue
+        lost = 0
         info = {p.name: p.val for p in (objects[0].propSet if objects else ())}
         state = str(info.get("info.state") or "")
         percent = info.get("info.progress")
@@ -349,6 +431,7 @@ def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -
                 plan,
                 "ConfigureStorageDrsForPod_Task",
                 progress,
+                entity=str(call["pod"]["moref"]),
             )
         )
     pods = ", ".join(c["pod"]["name"] for c in plan.request["calls"])

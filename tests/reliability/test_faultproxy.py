@@ -158,6 +158,20 @@ def test_cut_armed_while_a_delayed_answer_is_in_flight(proxy: FaultProxy, upstre
     assert b"ECHO reconfigure\n" in upstream.received
 
 
+def test_cut_skips_whole_answers_first(proxy: FaultProxy, upstream: Upstream) -> None:
+    with _connect(proxy) as s:
+        s.sendall(b"ECHO first\n")
+        assert _read_exactly(s, 6) == b"first\n"
+        proxy.cut_after(3, connections=1, skip_answers=2)
+        for word in (b"second", b"third"):
+            s.sendall(b"ECHO " + word + b"\n")
+            assert _read_exactly(s, len(word) + 1) == word + b"\n"
+        s.sendall(b"ECHO fourth\n")
+        assert _read_all(s) == b"fou"
+    assert b"ECHO fourth\n" in upstream.received
+    assert proxy.mode.kind == "normal"
+
+
 def test_stall_accepts_and_never_answers(proxy: FaultProxy, upstream: Upstream) -> None:
     proxy.stall()
     with _connect(proxy, timeout=0.5) as s:

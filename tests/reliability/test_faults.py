@@ -154,9 +154,11 @@ def test_vcenter_fix_answer_cut(own_site: Site, fix_id: str, moment: str) -> Non
     proc = site.spawn("fix", fix_id, "--config", str(site.config), "--yes", *FIX_ARGS[fix_id])
     if moment == "start":
         assert proc.wait_line("would change", "out"), proc.err
+        # After the preview, the fix-it notes vCenter's recent tasks (one answer), then starts its task.
+        site.vc_proxy.cut_after(0, connections=1, skip_answers=1)
     else:
         assert proc.wait_line(": started", "err"), proc.err
-    site.vc_proxy.cut_after(0, connections=1)
+        site.vc_proxy.cut_after(0, connections=1)
     code, out, err = proc.finish(timeout=RUN_LIMIT_S)
     assert site.vc_proxy.stats()["cuts"] == 1
     outcome = _outcome(code, out, err)
@@ -175,6 +177,11 @@ def test_vcenter_fix_answer_cut(own_site: Site, fix_id: str, moment: str) -> Non
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="checks/azure/refresh.py: a refresh whose 202 is lost is reported as 'Azure did not answer in time' "
+    "instead of 'the refresh may have started; its outcome is unknown' (and the job is not looked up afterwards)",
+)
 def test_cs_refresh_answer_cut(site: Site) -> None:
     """The 202 of refreshProvider is cut: Site Recovery started the refresh, the product never heard."""
     site.emu.add_fault(r"refreshProvider", stall_s=0.6, method="POST")
@@ -192,3 +199,24 @@ def test_cs_refresh_answer_cut(site: Site) -> None:
         assert code == 3 and "refresh" in err.lower()
     else:
         pytest.fail(f"Site Recovery received the refresh, yet the product said it failed: {err.strip()}")
+
+
+@pytest.mark.slow
+def test_vcenter_fix_outcome_unknown_when_vcenter_stays_away(own_site: Site) -> None:
+    """The answer to ReconfigVM_Task is cut and vCenter cannot be reached again: the product says the
+    outcome is unknown and what to look at, and the transcript records it."""
+    site = own_site
+    fix_id = "mt.set-disk-enableuuid"
+    site.vc_proxy.latency(150)
+    proc = site.spawn("fix", fix_id, "--config", str(site.config), "--yes")
+    assert proc.wait_line("would change", "out"), proc.err
+    site.vc_proxy.cut_after(0, connections=1, skip_answers=1)
+    assert site.vc_proxy.wait_for("cuts", 1, timeout=30)
+    site.vc_proxy.reset()
+    code, out, err = proc.finish(timeout=RUN_LIMIT_S)
+    assert code == 3 and _outcome(code, out, err) == "unknown", err
+    assert "Recent Tasks" in err and "run the checks again" in err
+    assert "Applied to" not in out
+    failed = [line for p in site.transcripts.glob("*.jsonl") for line in p.read_text().splitlines() if '"fix.failed"' in line]
+    assert failed and "unknown" in failed[-1]
+    assert _in_place(site, fix_id), "vCenter made the change: the test did not cut where it meant to"
