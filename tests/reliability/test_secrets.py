@@ -129,6 +129,7 @@ def test_planted_secrets_appear_nowhere(planted_site: Site, hermetic: Path, tmp_
     # What holds operators' data is readable by them only.
     for path in [log, *site.transcripts.glob("*.jsonl"), *exports.iterdir()]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    assert stat.S_IMODE(site.transcripts.stat().st_mode) == 0o700
 
 
 @pytest.mark.keyring
