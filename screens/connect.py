@@ -20,7 +20,7 @@ CONNECT_CHECKS = {"vcenter": "vc.connect", "azure": "az.connect"}
 class ConnectScreen(WizardScreen):
     screen_id = "connect"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9,ctrl+n", "continue", "continue", key_display="F9"),
+        Binding("f9,enter,ctrl+n", "continue", "continue", key_display="F9"),
     ]
 
     def __init__(self, resumed: bool = False) -> None:
@@ -33,25 +33,36 @@ class ConnectScreen(WizardScreen):
         with VerticalScroll(id="connect-body"):
             yield Static(self.t("connect.intro"), classes="intro")
             for kind in KINDS:
+                # The trust button and the secret prompt are mounted only when needed: most
+                # sessions need neither, and the first screen should appear fast.
                 with Vertical(id=f"box-{kind}", classes="panel connect-box"):
                     yield Static(id=f"about-{kind}")
                     yield Static(id=f"cert-{kind}")
-                    with Horizontal(classes="row", id=f"trust-row-{kind}"):
-                        yield Button(self.t("connect.trust"), id=f"trust-{kind}", variant="warning", compact=True)
                     yield Static(id=f"secret-state-{kind}")
-                    with Horizontal(classes="row", id=f"secret-row-{kind}"):
-                        yield Input(password=True, placeholder=self.t(f"connect.secret-{kind}"), id=f"secret-{kind}")
-                        yield Checkbox(self.t("connect.save"), id=f"save-{kind}", compact=True)
                     yield Static(id=f"check-{kind}")
-            yield Button(self.t("connect.continue"), id="continue", variant="primary", compact=True)
+            yield Static(Text(self.t("connect.continue-key"), style="bold"), id="continue")
         yield from self.footer()
 
     def on_mount(self) -> None:
-        for kind in KINDS:
-            self.query_one(f"#trust-row-{kind}").display = False
-            self.query_one(f"#secret-row-{kind}").display = False
         self.show_settings()
-        self.wizard.probe_connect(self)
+        self.call_after_refresh(self.wizard.probe_connect, self)
+
+    def mount_once(self, kind: str, what: str) -> None:
+        """The trust button or the secret prompt of one box, added the first time it is needed."""
+        if self.query(f"#{what}-row-{kind}"):
+            return
+        box = self.query_one(f"#box-{kind}", Vertical)
+        if what == "trust":
+            row = Horizontal(Button(self.t("connect.trust"), id=f"trust-{kind}", variant="warning", compact=True),
+                             classes="row", id=f"trust-row-{kind}")
+            box.mount(row, after=f"#cert-{kind}")
+        else:
+            row = Horizontal(
+                Input(password=True, placeholder=self.t(f"connect.secret-{kind}"), id=f"secret-{kind}"),
+                Checkbox(self.t("connect.save"), id=f"save-{kind}", compact=True),
+                classes="row", id=f"secret-row-{kind}",
+            )
+            box.mount(row, after=f"#secret-state-{kind}")
 
     def check_ids(self) -> tuple[str, ...]:
         engine = self.wizard.engine
@@ -94,29 +105,33 @@ class ConnectScreen(WizardScreen):
         if fingerprint:
             self.query_one("#cert-vcenter", Static).update(
                 Text(self.t("connect.cert-new", fingerprint=fingerprint), style="yellow"))
-            self.query_one("#trust-row-vcenter").display = True
+            self.mount_once("vcenter", "trust")
         for kind in KINDS:
             self.show_secret(kind)
 
     def show_secret(self, kind: str) -> None:
         origin = self.info.get(f"{kind}.secret")
         state = self.query_one(f"#secret-state-{kind}", Static)
-        row = self.query_one(f"#secret-row-{kind}")
+        known = origin in ("environment", "keyring", "session")
+        for row in self.query(f"#secret-row-{kind}"):
+            row.display = not known
         if origin is None:
             state.update("")
-            row.display = False
             return
-        if origin in ("environment", "keyring", "session"):
+        if known:
             state.update(Text(self.t(f"connect.secret-from-{origin}"), style="green"))
-            row.display = False
             return
         keyring = self.info.get("keyring", False)
         text = self.t("connect.secret-needed") + ("" if keyring else " " + self.t("connect.no-keyring"))
         state.update(Text(text, style="yellow"))
-        row.display = True
+        self.mount_once(kind, "secret")
+        self.call_after_refresh(self._prepare_secret_row, kind, keyring)
+
+    def _prepare_secret_row(self, kind: str, keyring: bool) -> None:
         save = self.query_one(f"#save-{kind}", Checkbox)
         save.disabled = not keyring
         save.value = False
+        self.query_one(f"#secret-{kind}", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         kind = (event.input.id or "").removeprefix("secret-")
@@ -134,10 +149,8 @@ class ConnectScreen(WizardScreen):
             fingerprint = self.info.pop("vcenter.fingerprint", "")
             if fingerprint:
                 self.wizard.trust_vcenter(fingerprint)
-                self.query_one("#trust-row-vcenter").display = False
+                self.query_one("#trust-row-vcenter").remove()
                 self.show_settings()
-        elif event.button.id == "continue":
-            self.action_continue()
 
     def refresh_results(self) -> None:
         engine = self.wizard.engine

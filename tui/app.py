@@ -187,7 +187,8 @@ class WizardApp(App[int]):
 
         for screen in first_screens(self):
             self.push_screen(screen)
-        self._load_engine()
+        # Importing the checks competes with drawing for the interpreter: draw first.
+        self.call_after_refresh(self._load_engine)
 
     def _hangup(self) -> None:
         # The terminal went away: record it and end the session now, before anything else can stop us.

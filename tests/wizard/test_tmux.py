@@ -77,7 +77,7 @@ def wizard_command(*args: str) -> str:
 
 def test_demo_in_tmux_survives_kill_9_and_resumes(tmux: Tmux, transcripts: Path) -> None:
     tmux.start(wizard_command("--no-mouse", "demo"))
-    tmux.wait_for("Continue to the components", timeout=120)
+    tmux.wait_for("F9: continue to the components", timeout=120)
     tmux.wait_for("✓ pass  Signed in")
     tmux.keys("F9")
     tmux.wait_for("1 Configuration server")
