@@ -186,3 +186,58 @@ client_id = "11111111-1111-1111-1111-111111111111"
     assert done.returncode == 2
     assert f"[{table}] {key} is a secret" in done.stderr and "creds set" in done.stderr
     assert value not in done.stdout + done.stderr
+
+
+async def test_wizard_screens_hold_no_secret(planted_site: Site, hermetic: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wizard's screens (SVG snapshots at 80x24) after a refused login, the overview, a component and a
+    fix-it preview; its transcript and log too."""
+    from checks.model import Status
+    from screens.fix import FixScreen
+    from tests.wizard.harness import make_app, wait_for
+    from tui import config, credentials
+    from tui.widgets import CheckTable
+
+    site = planted_site
+    settings = config.load(site.config)
+    shots = hermetic / "screens"
+    shots.mkdir()
+    monkeypatch.setenv("FAILBACK_PREP_AZURE_CLIENT_SECRET", AZ_SECRET)
+    monkeypatch.setenv("FAILBACK_PREP_AZURE_TIMEOUT_S", "2")
+
+    def status(app, check_id: str):  # type: ignore[no-untyped-def]
+        result = app.session.state.results.get(check_id)
+        return result.status if result else None
+
+    monkeypatch.setenv("FAILBACK_PREP_VCENTER_PASSWORD", WRONG_PASSWORD)
+    refused = make_app(settings, credentials.Lookup(settings), site.transcripts)
+    async with refused.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: status(refused, "vc.connect") == Status.FAIL, timeout=60)
+        (shots / "refused.svg").write_text(refused.export_screenshot())
+    refused.finish()
+
+    monkeypatch.setenv("FAILBACK_PREP_VCENTER_PASSWORD", VC_PASSWORD)
+    app = make_app(settings, credentials.Lookup(settings), site.transcripts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: status(app, "vc.connect") == Status.PASS, timeout=60)
+        (shots / "connect.svg").write_text(app.export_screenshot())
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: app.engine is not None and not app.running
+                       and len(app.session.state.results) == len(app.engine.checks), timeout=90)
+        (shots / "overview.svg").write_text(app.export_screenshot())
+        await pilot.press("3")
+        await pilot.pause()
+        (shots / "master-target.svg").write_text(app.export_screenshot())
+        table = app.screen.query_one(CheckTable)
+        table.move_cursor(row=table.get_row_index("mt.disk-enableuuid"))
+        table.focus()
+        await pilot.pause()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: isinstance(app.screen, FixScreen) and app.screen.stage == "planned", timeout=60)
+        (shots / "fix.svg").write_text(app.export_screenshot())
+        assert "disk.EnableUUID" in (shots / "fix.svg").read_text()
+    app.finish()
+
+    assert len(list(shots.glob("*.svg"))) == 5
+    leaks = _search([hermetic, tmp_path], [])
+    assert not leaks, "\n".join(leaks)
