@@ -30,7 +30,7 @@ class Row:
     site: dict = field(default_factory=dict)  # [site] values
     raw: bytes | None = None  # the whole configuration file, as bytes
     prepare: str = ""  # "cjk-vm" | "transcripts"
-    stream: str = "stderr"
+    stream: str = "stderr"  # or "transcript": the resumed session's file, after the wizard ran in a terminal
 
 
 def sub(pattern: str, repl: str) -> Callable[[str], str]:
@@ -126,6 +126,10 @@ ROWS = [
     Row("transcript-garbage", ("transcript", "show", "junk0001"), 2, ("no saved session",), prepare="transcripts"),
     Row("transcript-unknown", ("transcript", "export", "zzzz", "--format", "html"), 2, ("no saved session",),
         prepare="transcripts"),
+    Row("resume-cut-short", ("--resume", "wiz00001", "--no-mouse"), 0, ('"resumed": true', '"type": "session.end"'),
+        prepare="transcripts", stream="transcript"),
+    Row("resume-garbage", ("--resume", "junk0001"), 2, ("no saved session",), prepare="transcripts"),
+    Row("resume-none", ("--resume", "latest"), 2, ("no saved wizard sessions",)),
 ]
 
 
@@ -164,7 +168,49 @@ def _write_transcripts(site: Site) -> None:
               "summary": "Original location: app01"}
     cut = json.dumps({**result, "seq": 3, "id": "mt.no-snapshots"})[:40]  # killed mid-write
     (folder / "20261125T210000Z-cut00001.jsonl").write_text(json.dumps(start) + "\n" + json.dumps(result) + "\n" + cut)
+    wizard = [{**start, "session": "wiz00001", "command": "wizard", "config": str(site.config)},
+              {**result, "session": "wiz00001"},
+              {"ts": start["ts"], "seq": 3, "session": "wiz00001", "type": "screen.shown", "screen": "overview",
+               "args": {}}]
+    text = "".join(json.dumps(e) + "\n" for e in wizard) + json.dumps({**result, "seq": 4})[:50]
+    (folder / "20261125T210200Z-wiz00001.jsonl").write_text(text)
     (folder / "20261125T210100Z-junk0001.jsonl").write_bytes(b"\x00\xff garbage {\n[1, 2\n")
+
+
+def _in_terminal(site: Site, args: list[str], transcript: Path) -> int:
+    """The wizard in a pseudo-terminal of its own: quit with q once it wrote its first new event."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    before = transcript.read_bytes()
+    pid, fd = pty.fork()
+    if pid == 0:
+        env = site.cli_env(TERM="xterm-256color", COLUMNS="80", LINES="24")
+        os.execvpe(sys.executable, [sys.executable, "-m", "tui", *args], env)
+    deadline = time.monotonic() + 60
+    quit_sent = False
+    try:
+        while time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.1)[0]:
+                try:
+                    os.read(fd, 65536)
+                except OSError:
+                    pass
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status)
+            if not quit_sent and len(transcript.read_bytes()) > len(before) + 10:
+                time.sleep(0.5)
+                os.write(fd, b"q")
+                quit_sent = True
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        raise AssertionError("the wizard did not end within 60 s")
+    finally:
+        os.close(fd)
 
 
 def _config_for(row: Row, site: Site) -> None:
@@ -184,6 +230,18 @@ def test_bad_input(site: Site, row: Row) -> None:
     elif row.prepare == "transcripts":
         _write_transcripts(site)
     args = [a.format(config=site.config, home=site.home) for a in row.args]
+    if row.stream == "transcript":
+        [path] = site.transcripts.glob("*-wiz00001.jsonl")
+        code = _in_terminal(site, args, path)
+        text = path.read_text()
+        for fragment in row.expect:
+            assert fragment in text, f"{row.id}: {fragment!r} not in the transcript:\n{text[-2000:]}"
+        assert code == row.code
+        lines = text.splitlines()
+        assert json.loads(lines[-1])["type"] == "session.end"
+        seqs = [json.loads(line)["seq"] for line in lines if line.startswith("{") and line.endswith("}")]
+        assert seqs == sorted(seqs) and len(seqs) == len(set(seqs)), "sequence numbers go on after the cut line"
+        return
     done = site.run(*args, timeout=90)
     shown = done.stdout if row.stream == "stdout" else done.stderr
     assert "Traceback" not in done.stderr, done.stderr
