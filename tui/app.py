@@ -134,7 +134,7 @@ class WizardApp(App[int]):
         self.CSS = stylesheet("wizard.tcss") + (stylesheet("basic.tcss") if basic else "")
         super().__init__(ansi_color=True if basic else None)
         if basic:
-            self.theme = "textual-ansi"
+            self.theme = "ansi-dark"
         self.settings = settings
         self.texts = texts
         self.session = session
