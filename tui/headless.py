@@ -105,10 +105,11 @@ def check_command(settings: Settings, only: str | None, fmt: str, transcript_dir
         data = report.build(checks, results, texts, settings.site.architecture)
         code = report.exit_code(results)
         transcript.write("session.end", exit_code=code, summary=data["summary"])
+        # Before closing: logging out of a vCenter that stopped answering takes its full timeout.
+        print_report(data, fmt, texts, sys.stdout)
     finally:
         sources.close()
         transcript.close()
-    print_report(data, fmt, texts, sys.stdout)
     return code
 
 
