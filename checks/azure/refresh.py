@@ -6,6 +6,7 @@ refreshing the CS's provider makes Site Recovery read the site again now.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -65,17 +66,52 @@ def _job_name(poller: Any) -> str:
     return ""
 
 
+def _started_job(azure: AzureClient, provider: str, since: dt.datetime) -> str:
+    """A refresh job for this provider that started since we asked: the request did arrive."""
+    for job in azure.client.replication_jobs.list(azure.rg, azure.vault):
+        p = job.properties
+        start = getattr(p, "start_time", None)
+        if p is not None and p.target_object_id == provider and start is not None and start >= since:
+            return str(job.name or "")
+    return ""
+
+
+def _begin(ctx: FixContext, azure: AzureClient, req: Mapping[str, Any], progress: Progress, texts: Texts) -> tuple[
+        Any, str]:
+    """Send the refresh. When the answer is lost on the way back, find the job it started instead."""
+    from azure.core.exceptions import ServiceResponseError
+
+    # Site Recovery stamps the job with its own clock; allow a little skew.
+    asked = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)
+    try:
+        poller = azure.client.replication_recovery_services_providers.begin_refresh_provider(
+            req["resource_group"], req["vault"], req["fabric"], req["provider"], polling_interval=JOB_POLL_S
+        )
+        return poller, _job_name(poller)
+    except ServiceResponseError:
+        pass  # the request went out; whether Site Recovery acted on it is unknown until we look
+    try:
+        job = _started_job(azure, str(req["provider"]), asked)
+    except Exception:  # the lookup is a courtesy; failing it leaves the outcome unknown, as said below
+        job = ""
+    if not job:
+        raise FixError(texts.fix_text("cs.refresh", "outcome-unknown", cs=req.get("fabric")))
+    progress(texts.fix_text("cs.refresh", "answer-lost", job=job))
+    return None, job
+
+
 def apply(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
     texts = _texts()
     azure: AzureClient = ctx.source("azure.client")
     req = plan.request
-    client = azure.client
     try:
         progress(texts.fix_text("cs.refresh", "progress-start", cs=plan.target))
-        poller = client.replication_recovery_services_providers.begin_refresh_provider(
-            req["resource_group"], req["vault"], req["fabric"], req["provider"], polling_interval=JOB_POLL_S
-        )
-        job = _job_name(poller)
+        poller, job = _begin(ctx, azure, req, progress, texts)
+        if poller is None:
+            state = _follow_job(ctx, azure, job, progress, texts)
+            if state.lower() != "succeeded":
+                raise FixError(texts.fix_text("cs.refresh", "job-failed", job=job, state=state))
+            return Applied(task=job, detail=texts.fix_text("cs.refresh", "done", cs=plan.target))
         while not poller.done():
             if ctx.cancel.is_set():
                 raise FixError(texts.fix_text("cs.refresh", "cancelled", job=job or "?"))

@@ -823,6 +823,11 @@ class AzureEmulator:
         return self._page(jobs, "jobs", path, query)
 
     def _r_job(self, path, query, body, j):
+        # A job runs on in Site Recovery whether or not anyone polls its operation: reading the job
+        # moves its operation on too (a client whose 202 was lost follows the job instead).
+        for op in list(self._ops.values()):
+            if self._same(op.job, j) and not op.done:
+                self._advance(op)
         return _Reply(200, render(self._one(self.state["jobs"], j, "Job")))
 
     def _r_providers(self, path, query, body, f=None):

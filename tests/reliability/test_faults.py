@@ -177,11 +177,6 @@ def test_vcenter_fix_answer_cut(own_site: Site, fix_id: str, moment: str) -> Non
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="checks/azure/refresh.py: a refresh whose 202 is lost is reported as 'Azure did not answer in time' "
-    "instead of 'the refresh may have started; its outcome is unknown' (and the job is not looked up afterwards)",
-)
 def test_cs_refresh_answer_cut(site: Site) -> None:
     """The 202 of refreshProvider is cut: Site Recovery started the refresh, the product never heard."""
     site.emu.add_fault(r"refreshProvider", stall_s=0.6, method="POST")
