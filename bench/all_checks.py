@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import ssl
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -32,26 +29,9 @@ from checks.runner import Runner  # noqa: E402
 from checks.sources import Sources  # noqa: E402
 from simulators.azure import AzureEmulator  # noqa: E402
 from simulators.azure.tls import make_tls, server_context  # noqa: E402
+from simulators.ports import TLSPort  # noqa: E402
 from simulators.faultproxy import FaultProxy  # noqa: E402
 from simulators.vcenter import VCenterSimulator  # noqa: E402
-
-
-def tls_listener(context: ssl.SSLContext) -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-
-    def serve() -> None:
-        while True:
-            conn, _ = sock.accept()
-            try:
-                with context.wrap_socket(conn, server_side=True):
-                    pass
-            except (ssl.SSLError, OSError):
-                pass
-
-    threading.Thread(target=serve, daemon=True).start()
-    return int(sock.getsockname()[1])
 
 
 def settings(vc: VCenterSimulator, proxy: FaultProxy, az: AzureEmulator, https_port: int, data_port: int) -> Settings:
@@ -76,7 +56,7 @@ def main() -> int:
     args = parser.parse_args()
 
     context = server_context(make_tls(tempfile.mkdtemp(prefix="bench-tls-")))
-    https_port, data_port = tls_listener(context), tls_listener(context)
+    https_port, data_port = TLSPort(context).port, TLSPort(context).port
     with VCenterSimulator() as vc, FaultProxy(vc.host or "127.0.0.1", vc.port or 0) as proxy, \
             AzureEmulator("healthy-classic") as az:
         proxy.latency(args.rtt_ms / 2)

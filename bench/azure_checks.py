@@ -10,11 +10,8 @@ loopback TLS listeners started here, so the network checks measure the tool, not
 from __future__ import annotations
 
 import argparse
-import socket
-import ssl
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -26,27 +23,10 @@ from checks.runner import Runner  # noqa: E402
 from checks.sources import Sources  # noqa: E402
 from simulators.azure import AzureEmulator  # noqa: E402
 from simulators.azure.tls import make_tls, server_context  # noqa: E402
+from simulators.ports import TLSPort  # noqa: E402
 
 PREFIXES = ("az.", "cs.connected", "cs.vm-known", "ps.in-azure", "ps.reachable", "mt.registered", "mt.group-os",
             "mt.agent-version", "mt.host-discovered", "policy.", "net.s2s", "net.ports", "vm.failed-over")
-
-
-def tls_listener(context: ssl.SSLContext) -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(32)
-
-    def serve() -> None:
-        while True:
-            conn, _ = sock.accept()
-            try:
-                with context.wrap_socket(conn, server_side=True):
-                    pass
-            except (ssl.SSLError, OSError):
-                pass
-
-    threading.Thread(target=serve, daemon=True).start()
-    return sock.getsockname()[1]
 
 
 def main() -> int:
@@ -57,7 +37,7 @@ def main() -> int:
     args = parser.parse_args()
 
     context = server_context(make_tls(tempfile.mkdtemp(prefix="bench-tls-")))
-    https_port, data_port = tls_listener(context), tls_listener(context)
+    https_port, data_port = TLSPort(context).port, TLSPort(context).port
     checks = [c for c in catalog.all_checks() if c.id.startswith(PREFIXES)]
 
     with AzureEmulator(args.scenario, latency_ms=args.latency_ms) as emu:

@@ -9,13 +9,13 @@ the caller hands them to the wizard as session-only secrets; nothing secret is w
 from __future__ import annotations
 
 import shutil
-import socket
 import tempfile
-import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
+
+from simulators.ports import TLSPort
 
 # The site of simulators/SITE.md: which master target serves which VMs.
 SCENARIOS = {
@@ -23,37 +23,6 @@ SCENARIOS = {
     "linux": ("mt-lnx01", ("web01", "web02")),
 }
 AZURE_SCENARIO = "healthy-classic"
-
-
-class _TLSListener:
-    """Accepts TLS connections on a loopback port and closes them: a port that answers."""
-
-    def __init__(self, context: Any) -> None:
-        self._context = context
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.5)
-        self.port = self._sock.getsockname()[1]
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name=f"demo-listener:{self.port}", daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except OSError:
-                continue
-            try:
-                conn.settimeout(2)
-                with self._context.wrap_socket(conn, server_side=True):
-                    pass
-            except OSError:
-                conn.close()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2)
-        self._sock.close()
 
 
 def _toml(value: Any) -> str:
@@ -111,7 +80,7 @@ class SimulatedSite:
         self.say("starting-azure")
         az = self._stack.enter_context(AzureEmulator(scenario=AZURE_SCENARIO))
         context = server_context(make_tls(self._dir))
-        https, data = _TLSListener(context), _TLSListener(context)
+        https, data = TLSPort(context), TLSPort(context)
         self._stack.callback(https.close)
         self._stack.callback(data.close)
         master_target, vms = SCENARIOS[self.scenario]
