@@ -102,6 +102,8 @@ def test_passes_bytes_through_and_counts_them(proxy: FaultProxy) -> None:
     with _connect(proxy) as s:
         s.sendall(b"ECHO again\n")
         assert _read_exactly(s, 6) == b"again\n"
+    # A counter moves right after its bytes went out: the client may read them first.
+    assert proxy.wait_for("bytes_down", 100000 + 6 + 6, timeout=5)
     stats = proxy.stats()
     assert stats["connections"] == 2 and proxy.connections == 2
     assert stats["bytes_up"] == len(b"GIVE 100000\nECHO hello\nECHO again\n")
