@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Button, DataTable, Footer, Header, Static
 
@@ -65,8 +66,15 @@ class WizardScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.wizard.screen_opened(self)
-        self.refresh_results()
-        self.update_run_status()
+        self.show_latest()
+
+    def show_latest(self) -> None:
+        """Results and the run line, now; a screen still composing shows them once it is ready."""
+        try:
+            self.refresh_results()
+            self.update_run_status()
+        except NoMatches:
+            self.call_after_refresh(self.show_latest)
 
     def update_run_status(self) -> None:
         for widget in self.query("#run-status").results(Static):

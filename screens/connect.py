@@ -47,7 +47,7 @@ class ConnectScreen(WizardScreen):
         self.show_settings()
         self.call_after_refresh(self.wizard.probe_connect, self)
 
-    def mount_once(self, kind: str, what: str) -> None:
+    async def mount_once(self, kind: str, what: str) -> None:
         """The trust button or the secret prompt of one box, added the first time it is needed."""
         if self.query(f"#{what}-row-{kind}"):
             return
@@ -55,14 +55,15 @@ class ConnectScreen(WizardScreen):
         if what == "trust":
             row = Horizontal(Button(self.t("connect.trust"), id=f"trust-{kind}", variant="warning", compact=True),
                              classes="row", id=f"trust-row-{kind}")
-            box.mount(row, after=f"#cert-{kind}")
+            await box.mount(row, after=f"#cert-{kind}")
         else:
-            row = Horizontal(
-                Input(password=True, placeholder=self.t(f"connect.secret-{kind}"), id=f"secret-{kind}"),
-                Checkbox(self.t("connect.save"), id=f"save-{kind}", compact=True),
-                classes="row", id=f"secret-row-{kind}",
-            )
-            box.mount(row, after=f"#secret-state-{kind}")
+            prompt = Input(password=True, placeholder=self.t(f"connect.secret-{kind}"), id=f"secret-{kind}")
+            # Without a keyring there is nowhere to save: the box stays off and says why above.
+            save = Checkbox(self.t("connect.save"), id=f"save-{kind}", compact=True,
+                            disabled=not self.info.get("keyring", False))
+            await box.mount(Horizontal(prompt, save, classes="row", id=f"secret-row-{kind}"),
+                            after=f"#secret-state-{kind}")
+            prompt.focus()
 
     def check_ids(self) -> tuple[str, ...]:
         engine = self.wizard.engine
@@ -99,17 +100,17 @@ class ConnectScreen(WizardScreen):
         if az is not None:
             cert.update(self.t("connect.cert-azure", endpoint=az.arm_endpoint or self.t("connect.default-endpoint")))
 
-    def on_connect_probed(self, message: Any) -> None:
+    async def on_connect_probed(self, message: Any) -> None:
         self.info = dict(message.info)
         fingerprint = self.info.get("vcenter.fingerprint")
         if fingerprint:
             self.query_one("#cert-vcenter", Static).update(
                 Text(self.t("connect.cert-new", fingerprint=fingerprint), style="yellow"))
-            self.mount_once("vcenter", "trust")
+            await self.mount_once("vcenter", "trust")
         for kind in KINDS:
-            self.show_secret(kind)
+            await self.show_secret(kind)
 
-    def show_secret(self, kind: str) -> None:
+    async def show_secret(self, kind: str) -> None:
         origin = self.info.get(f"{kind}.secret")
         state = self.query_one(f"#secret-state-{kind}", Static)
         known = origin in ("environment", "keyring", "session")
@@ -124,16 +125,9 @@ class ConnectScreen(WizardScreen):
         keyring = self.info.get("keyring", False)
         text = self.t("connect.secret-needed") + ("" if keyring else " " + self.t("connect.no-keyring"))
         state.update(Text(text, style="yellow"))
-        self.mount_once(kind, "secret")
-        self.call_after_refresh(self._prepare_secret_row, kind, keyring)
+        await self.mount_once(kind, "secret")
 
-    def _prepare_secret_row(self, kind: str, keyring: bool) -> None:
-        save = self.query_one(f"#save-{kind}", Checkbox)
-        save.disabled = not keyring
-        save.value = False
-        self.query_one(f"#secret-{kind}", Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
         kind = (event.input.id or "").removeprefix("secret-")
         if kind not in KINDS or not event.value:
             return
@@ -141,7 +135,7 @@ class ConnectScreen(WizardScreen):
         self.wizard.use_secret(kind, event.value, save)
         event.input.value = ""
         self.info[f"{kind}.secret"] = "session"
-        self.show_secret(kind)
+        await self.show_secret(kind)
         self.wizard.request_checks([CONNECT_CHECKS[kind]], force=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

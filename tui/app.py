@@ -357,8 +357,7 @@ class WizardApp(App[int]):
         base = _screen_base()
         for screen in self.screen_stack[-2:]:
             if isinstance(screen, base) and screen.is_mounted:
-                screen.refresh_results()
-                screen.update_run_status()
+                screen.show_latest()
 
     # -- the one place worker errors go ------------------------------------------------------
 

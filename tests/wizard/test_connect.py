@@ -30,6 +30,7 @@ async def test_first_use_trust_and_a_typed_secret_without_keyring(site: Simulate
         await wait_for(pilot, lambda: app.screen.query_one("#save-vcenter").disabled)  # no keyring to save into
         prompt = app.screen.query_one("#secret-vcenter", Input)
         assert prompt.password, "typed secrets are not echoed"
+        await wait_for(pilot, lambda: app.focused is prompt)  # the prompt takes the keyboard when it appears
         app.screen.query_one("#trust-vcenter").focus()  # keyboard only: Tab gets there too
         await pilot.press("enter")
         prompt.focus()

@@ -9,6 +9,7 @@ change when the screens do. After a deliberate change, refresh them and review t
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,10 @@ def compare(name: str, svg: str) -> None:
         SNAPSHOTS.mkdir(exist_ok=True)
         path.write_text(svg, encoding="utf-8")
         return
-    assert svg == path.read_text(encoding="utf-8"), f"{path.name} changed; see the module docstring to refresh it"
+    if svg != path.read_text(encoding="utf-8"):
+        actual = Path(tempfile.gettempdir()) / f"failback-prep-snapshot-{name}.svg"
+        actual.write_text(svg, encoding="utf-8")
+        raise AssertionError(f"{path.name} changed (now: {actual}); see the module docstring to refresh it")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
@@ -53,7 +57,9 @@ async def test_screens_at_80x24(transcripts: Path, lang: str) -> None:
         await to_overview(pilot)
         for name, keys in PLACES:
             await pilot.press(*keys)
-            await pilot.pause()
+            # Let relayouts from late updates (column widths, counts) settle before the picture.
+            await pilot.pause(0.2)
+            await pilot.wait_for_scheduled_animations()
             compare(f"{lang}-{name}", app.export_screenshot())
             while len(app.screen_stack) > 2:
                 await pilot.press("escape")

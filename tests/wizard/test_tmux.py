@@ -58,12 +58,20 @@ class Tmux:
 
 
 @pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[Tmux]:
-    session = Tmux(tmp_path / f"tmux-{uuid.uuid4().hex[:6]}.sock")
+def terminals(tmp_path: Path) -> Iterator[list[Tmux]]:
+    """Fresh tmux servers on their own sockets: a new server never races an old one shutting down."""
+    made: list[Tmux] = []
     try:
-        yield session
+        yield made
     finally:
-        session.kill_server()
+        for terminal in made:
+            terminal.kill_server()
+
+
+def new_terminal(terminals: list[Tmux], folder: Path) -> Tmux:
+    terminal = Tmux(folder / f"tmux-{uuid.uuid4().hex[:6]}.sock")
+    terminals.append(terminal)
+    return terminal
 
 
 def wizard_command(*args: str) -> str:
@@ -75,7 +83,8 @@ def wizard_command(*args: str) -> str:
     return f"env {assignments} {shlex.quote(sys.executable)} -m tui {' '.join(args)}; echo WIZARD-EXITED-$?; sleep 60"
 
 
-def test_demo_in_tmux_survives_kill_9_and_resumes(tmux: Tmux, transcripts: Path) -> None:
+def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: list[Tmux], transcripts: Path, tmp_path: Path) -> None:
+    tmux = new_terminal(terminals, tmp_path)
     tmux.start(wizard_command("--no-mouse", "demo"))
     tmux.wait_for("F9: continue to the components", timeout=120)
     tmux.wait_for("✓ pass  Signed in")
@@ -90,6 +99,7 @@ def test_demo_in_tmux_survives_kill_9_and_resumes(tmux: Tmux, transcripts: Path)
     tmux.wait_for("WIZARD-EXITED-137")
 
     tmux.kill_server()
+    tmux = new_terminal(terminals, tmp_path)
     tmux.start(wizard_command("--resume", "latest"))
     shown = tmux.wait_for("The master target has no snapshots", timeout=120)
     assert "Master target" in shown.splitlines()[0], "back on the screen it was killed on"
