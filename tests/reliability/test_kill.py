@@ -71,16 +71,16 @@ def test_kill_headless_check_at_random_moments(site: Site) -> None:
     for run in range(RUNS):
         proc = site.spawn("check", "--config", str(site.config), "--format", "json")
         time.sleep(rng.uniform(0.05, span * 1.1))
-        still_running = proc.proc.poll() is None
-        if still_running:
+        if proc.proc.poll() is None:
             proc.proc.send_signal(signal.SIGKILL)
-            killed_midway += 1
         code, out, err = proc.finish(timeout=60)
+        killed = code == -signal.SIGKILL  # else it ended on its own just before the kill
+        killed_midway += killed
         assert "Traceback" not in err
         new = sorted({p.name for p in site.transcripts.glob("*.jsonl")} - baseline)
         if not new:
             # Killed before the transcript was opened: then nothing was shown either.
-            assert still_running and not out.strip(), f"run {run}: output but no transcript"
+            assert killed and not out.strip(), f"run {run}: output but no transcript"
             continue
         assert len(new) == 1, new
         baseline.add(new[0])
@@ -92,10 +92,8 @@ def test_kill_headless_check_at_random_moments(site: Site) -> None:
             for entry in report["checks"]:
                 assert entry["id"] in recorded, f"run {run}: {entry['id']} shown but not recorded"
                 assert recorded[entry["id"]]["status"] == entry["status"]
-        if still_running:
-            assert code == -signal.SIGKILL
-        else:
-            assert events[-1]["type"] == "session.end"
+        if not killed:
+            assert code in (1, 3) and events[-1]["type"] == "session.end"
         # The cut-off session still reads back: listed as open, shown and exported without error.
         session = events[0]["session"]
         for args in (("transcript", "show", session), ("transcript", "export", session, "--format", "html")):
