@@ -12,8 +12,8 @@ class TLSPort:
 
     def __init__(self, context: ssl.SSLContext) -> None:
         self._context = context
+        # accept() blocks (no polling, so an idle demo costs no CPU); close() wakes it with shutdown().
         self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.5)
         self.port: int = self._sock.getsockname()[1]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, name=f"tls-port:{self.port}", daemon=True)
@@ -24,6 +24,8 @@ class TLSPort:
             try:
                 conn, _ = self._sock.accept()
             except OSError:
+                if self._stop.is_set():
+                    return
                 continue
             try:
                 conn.settimeout(2)
@@ -34,6 +36,10 @@ class TLSPort:
 
     def close(self) -> None:
         self._stop.set()
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         self._thread.join(timeout=2)
         self._sock.close()
 
