@@ -60,13 +60,8 @@ def entry(check: Check, result: Result, texts: Texts) -> dict[str, Any]:
 
 
 def notices(results: Sequence[Result], texts: Texts) -> list[str]:
-    """What the operator must read before the checks: the retired classic architecture, warnings."""
-    found = [texts.get("notices", key) for key in notice_keys(list(results))]
-    for result in results:
-        warning = result.evidence.get("warning")
-        if warning:
-            found.append(f"{result.id}: {warning}")
-    return found
+    """What the operator must read before the checks: the retired classic architecture."""
+    return [texts.get("notices", key) for key in notice_keys(list(results))]
 
 
 def build(

@@ -11,6 +11,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from checks.model import Check, Result, SourceUnavailable, Status
 from checks.sources import Sources
@@ -40,8 +41,7 @@ def _decide(check: Check, sources: Sources) -> Result:
     except Exception as exc:
         log.debug("check %s raised", check.id, exc_info=True)
         result = Result(check.id, Status.ERROR, "raised", reason=sources.redact(one_line(exc)))
-    elapsed = int((time.monotonic() - started) * 1000)
-    return Result(**{**result.__dict__, "duration_ms": elapsed})
+    return replace(result, duration_ms=int((time.monotonic() - started) * 1000))
 
 
 class Runner:

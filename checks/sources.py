@@ -53,7 +53,6 @@ class Sources:
         self._slots: dict[str, _Slot] = {}
         self._guard = threading.Lock()
         self._seen_secrets: set[str] = set()
-        self.stats: dict[str, int] = {}
         # How a source tells the operator something mid-fetch (a device code to enter):
         # stderr headless, a dialog in the wizard. Never given secrets.
         self.tell: Callable[[str], None] = lambda text: None
@@ -97,7 +96,6 @@ class Sources:
                 except BaseException as exc:  # kept, so every reader sees the same failure
                     slot.error = exc
                 slot.done = True
-                self.stats[name] = self.stats.get(name, 0) + 1
         if slot.error is not None:
             raise slot.error
         return slot.value

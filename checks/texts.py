@@ -117,11 +117,6 @@ class Texts:
     def ui(self, key: str, **params: Any) -> str:
         return self.get("ui", key, **params)
 
-    def table(self, table: str) -> Mapping[str, Any]:
-        merged = dict(self._en.get(table, {}))
-        merged.update(self._data.get(table, {}))
-        return merged
-
     def check_title(self, check_id: str) -> str:
         return str(self._lookup("checks", check_id, "title") or check_id)
 

@@ -24,8 +24,6 @@ def log_path() -> Path:
 class Redact(logging.Filter):
     """Removes known secrets and bearer tokens from every record before it is written."""
 
-    extra: set[str] = set()
-
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if record.exc_info:
@@ -36,7 +34,7 @@ class Redact(logging.Filter):
 
 
 def scrub(text: str) -> str:
-    for value in [os.environ.get(name) for name in _SECRET_ENV] + sorted(Redact.extra):
+    for value in [os.environ.get(name) for name in _SECRET_ENV]:
         if value:
             text = text.replace(value, "********")
     return _TOKEN.sub(lambda m: (m.group(1) or "") + "********", text)

@@ -88,6 +88,8 @@ class Transcript:
             os.write(self._fd, b"\n")  # close a line cut short by a kill, so the next one stands alone
 
     def write(self, type_: str, **fields: Any) -> dict[str, Any]:
+        if type_ not in EVENT_TYPES:
+            raise ValueError(f"{type_!r} is not a transcript event type; add it to EVENT_TYPES first")
         with self._lock:
             self.seq += 1
             event = {"ts": utc_stamp(), "seq": self.seq, "session": self.session, "type": type_, **fields}

@@ -6,7 +6,6 @@ See the package docstring (``simulators/azure/__init__.py``) for how a client co
 from __future__ import annotations
 
 import base64
-import copy
 import datetime as _dt
 import http.server
 import json

@@ -98,3 +98,13 @@ def test_unknown_session_is_one_clear_line(cli, tmp_path):
     done = cli("transcript", "show", "nosuch", "--transcript-dir", str(tmp_path))
     assert done.returncode == 2
     assert "no saved sessions" in done.stderr
+
+
+def test_only_known_event_types_are_written(tmp_path):
+    import pytest
+
+    log = Transcript(tmp_path)
+    with pytest.raises(ValueError, match="not a transcript event type"):
+        log.write("check.reslut")
+    log.close()
+    assert list(transcript.read(log.path)) == []

@@ -166,7 +166,7 @@ def test_config_with_a_secret_is_refused_without_echoing_it(cli, tmp_path: Path,
     value = _unique("inConfig")
     config = tmp_path / "site.toml"
     config.write_text(
-        f"""
+        """
 [vcenter]
 host = "vcenter.corp.example"
 user = "administrator@vsphere.local"
