@@ -17,7 +17,6 @@ from checks.azure import (
     refresh,
     vault,
 )
-from checks.azure.site import NOTICE_CLASSIC_RETIRED, NOTICE_MODERNIZED_FAILBACK
 from checks.model import Check, Fix, Result
 from checks.sources import Source
 
@@ -31,8 +30,6 @@ CHECKS: tuple[Check, ...] = (
     failback_vms.CHECK,
 )
 FIXES: tuple[Fix, ...] = (refresh.FIX,)
-
-NOTICES = (NOTICE_CLASSIC_RETIRED, NOTICE_MODERNIZED_FAILBACK)
 
 
 def notice_keys(results: list[Result]) -> list[str]:

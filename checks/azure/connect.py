@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checks.azure.errors import AzureUnavailable
-from checks.azure.site import NOTICE_CLASSIC_RETIRED, NOTICE_MODERNIZED_FAILBACK
+from checks.architecture import NOTICES
 from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
 
 
@@ -29,7 +29,7 @@ def decide(ctx: CheckContext) -> Verdict:
     if vault.architecture == "unknown":
         return verdict(Status.WARN, "architecture-unknown", evidence, **params)
     if vault.architecture == "modernized":
-        evidence["notices"] = [NOTICE_CLASSIC_RETIRED, NOTICE_MODERNIZED_FAILBACK]
+        evidence["notices"] = list(NOTICES)
         return verdict(Status.PASS, "modernized", evidence, **params)
     if vault.detected_architecture != vault.architecture:
         return verdict(Status.WARN, "architecture-forced", evidence, detected=vault.detected_architecture, **params)

@@ -10,14 +10,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from checks.architecture import classic_only_skip
 from checks.azure.vault import Resource, Vault, find_site_fabric, props, same_id, segment
-from checks.model import CheckContext, SourceUnavailable, Status, Verdict, verdict
+from checks.model import CheckContext, SourceUnavailable, Verdict
 
 HEARTBEAT_LIMIT_MIN = 15
 
 # Where the report and the wizard find the words for a modernized vault.
-NOTICE_CLASSIC_RETIRED = "azure.classic-retired"
-NOTICE_MODERNIZED_FAILBACK = "azure.modernized-failback"
 
 
 def age_minutes(stamp: Any, now: dt.datetime | None = None) -> float | None:
@@ -133,11 +132,7 @@ def classic_only(decide: Callable[[CheckContext], Verdict]) -> Callable[[CheckCo
     def guarded(ctx: CheckContext) -> Verdict:
         vault = vault_of(ctx)
         if vault.architecture == "modernized":
-            return verdict(
-                Status.SKIP,
-                "classic-only",
-                {"architecture": "modernized", "notices": [NOTICE_CLASSIC_RETIRED, NOTICE_MODERNIZED_FAILBACK]},
-            )
+            return classic_only_skip()
         return decide(ctx)
 
     return guarded

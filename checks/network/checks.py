@@ -4,19 +4,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.architecture import classic_only_skip
 from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
 from checks.network.probe import Probe
 from checks.network.reachability import Reachability
 
-NOTICES = ["azure.classic-retired", "azure.modernized-failback"]
+
+def _reach(ctx: CheckContext) -> Reachability | Verdict:
+    """The probes, or the verdict that stands in for them on a modernized vault."""
+    reach: Reachability = ctx.source("network.probes")
+    return classic_only_skip() if reach.architecture == "modernized" else reach
 
 
-def _reach(ctx: CheckContext) -> Reachability:
-    return ctx.source("network.probes")
-
-
-def _modernized(reach: Reachability) -> Verdict:
-    return verdict(Status.SKIP, "classic-only", {"architecture": "modernized", "notices": NOTICES})
+def _reach_ps(ctx: CheckContext) -> Reachability | Verdict:
+    """As _reach, for checks that need the process server's address."""
+    reach = _reach(ctx)
+    if isinstance(reach, Reachability) and not reach.ps:
+        return verdict(Status.ERROR, "no-address", {"azure_problem": reach.azure_problem},
+                       why=reach.azure_problem or "-")
+    return reach
 
 
 def _shown(p: Probe | None) -> str:
@@ -28,12 +34,9 @@ def _shown(p: Probe | None) -> str:
 
 
 def ps_reachable(ctx: CheckContext) -> Verdict:
-    reach = _reach(ctx)
-    if reach.architecture == "modernized":
-        return _modernized(reach)
-    if not reach.ps:
-        return verdict(Status.ERROR, "no-address", {"azure_problem": reach.azure_problem},
-                       why=reach.azure_problem or "-")
+    reach = _reach_ps(ctx)
+    if isinstance(reach, Verdict):
+        return reach
     ports = (reach.https_port, reach.data_port)
     probes = {port: reach.get(reach.ps, port) for port in ports}
     evidence = {
@@ -51,12 +54,9 @@ def ps_reachable(ctx: CheckContext) -> Verdict:
 
 
 def s2s(ctx: CheckContext) -> Verdict:
-    reach = _reach(ctx)
-    if reach.architecture == "modernized":
-        return _modernized(reach)
-    if not reach.ps:
-        return verdict(Status.ERROR, "no-address", {"azure_problem": reach.azure_problem},
-                       why=reach.azure_problem or "-")
+    reach = _reach_ps(ctx)
+    if isinstance(reach, Verdict):
+        return reach
     probes = [p for p in (reach.get(reach.ps, reach.https_port), reach.get(reach.ps, reach.data_port)) if p]
     routed = any(p.routed for p in probes)
     answer = ctx.settings.answers.get("net.link-type")
@@ -83,8 +83,8 @@ def _commands(host: str, port: int) -> dict[str, str]:
 
 def ports(ctx: CheckContext) -> Verdict:
     reach = _reach(ctx)
-    if reach.architecture == "modernized":
-        return _modernized(reach)
+    if isinstance(reach, Verdict):
+        return reach
     cs = reach.cs or "<configuration-server>"
     ps = reach.ps or "<process-server>"
     mt = reach.mt or "<master-target>"
