@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
 from checks.vcenter.inventory import RETENTION_SUFFIX, VM, os_of
-from checks.vcenter.subjects import azure_master_target, failback_vms, master_target, missing_text
+from checks.vcenter.subjects import (
+    azure_master_target,
+    failback_vms,
+    master_target,
+    master_target_host,
+    missing_text,
+)
 
 MAX_DISKS = 60
 MT = Component.MASTER_TARGET
@@ -259,12 +265,10 @@ def decide_disk_enableuuid(ctx: CheckContext) -> Verdict:
 def decide_datastore_access(ctx: CheckContext) -> Verdict:
     if ctx.settings.site.recovery != "original":
         return verdict(Status.SKIP, "not-original", {"recovery": ctx.settings.site.recovery})
-    inv, mt = master_target(ctx)
-    if isinstance(mt, Verdict):
-        return mt
-    host = inv.hosts.get(mt.host)
-    if host is None:
-        return verdict(Status.ERROR, "host-unknown", {"vm": mt.ref, "host": mt.host}, name=mt.name)
+    found = master_target_host(ctx)
+    if isinstance(found, Verdict):
+        return found
+    inv, mt, host = found
     vms, missing = failback_vms(inv, ctx)
     rows = []
     blocked = []
@@ -296,12 +300,10 @@ def decide_datastore_access(ctx: CheckContext) -> Verdict:
 def decide_host_capacity(ctx: CheckContext) -> Verdict:
     if ctx.settings.site.recovery != "alternate":
         return verdict(Status.SKIP, "not-alternate", {"recovery": ctx.settings.site.recovery})
-    inv, mt = master_target(ctx)
-    if isinstance(mt, Verdict):
-        return mt
-    host = inv.hosts.get(mt.host)
-    if host is None:
-        return verdict(Status.ERROR, "host-unknown", {"vm": mt.ref, "host": mt.host}, name=mt.name)
+    found = master_target_host(ctx)
+    if isinstance(found, Verdict):
+        return found
+    inv, mt, host = found
     on_host = {inv.vm_name(m) for m in host.vms}
     same_named = [n for n in ctx.settings.site.failback_vms if n in on_host]
     vms, missing = failback_vms(inv, ctx)
@@ -326,12 +328,10 @@ def decide_host_capacity(ctx: CheckContext) -> Verdict:
 
 
 def decide_vmfs_datastore(ctx: CheckContext) -> Verdict:
-    inv, mt = master_target(ctx)
-    if isinstance(mt, Verdict):
-        return mt
-    host = inv.hosts.get(mt.host)
-    if host is None:
-        return verdict(Status.ERROR, "host-unknown", {"vm": mt.ref, "host": mt.host}, name=mt.name)
+    found = master_target_host(ctx)
+    if isinstance(found, Verdict):
+        return found
+    inv, mt, host = found
     stores = [inv.datastores[d] for d in host.datastores if d in inv.datastores]
     rows = [{"name": ds.name, "type": ds.type, "accessible": ds.accessible} for ds in stores]
     evidence = {"host": host.name, "datastores": rows}

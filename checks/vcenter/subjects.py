@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.model import CheckContext, SourceUnavailable, Status, Verdict, verdict
-from checks.vcenter.inventory import VM, Inventory
+from checks.vcenter.inventory import VM, Host, Inventory
 
 
 def inventory(ctx: CheckContext) -> Inventory:
@@ -24,6 +24,17 @@ def master_target(ctx: CheckContext) -> tuple[Inventory, VM | Verdict]:
         closest = inv.closest(name)
         return inv, verdict(Status.ERROR, "mt-unknown", {"master_target": name, "closest": closest}, name=name, closest=closest)
     return inv, vm
+
+
+def master_target_host(ctx: CheckContext) -> tuple[Inventory, VM, Host] | Verdict:
+    """The MT VM and its ESXi host, or the verdict to give when either cannot be found."""
+    inv, mt = master_target(ctx)
+    if isinstance(mt, Verdict):
+        return mt
+    host = inv.hosts.get(mt.host)
+    if host is None:
+        return verdict(Status.ERROR, "host-unknown", {"vm": mt.ref, "host": mt.host}, name=mt.name)
+    return inv, mt, host
 
 
 def failback_vms(inv: Inventory, ctx: CheckContext) -> tuple[list[VM], dict[str, list[str]]]:
