@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from checks.model import Check, Result, SourceUnavailable, Status
+from checks.model import Check, FixError, Result, SourceUnavailable, Status
 from checks.sources import Sources
 
 log = logging.getLogger("failback_prep.checks")
@@ -28,6 +28,11 @@ def one_line(exc: BaseException) -> str:
     if not message:
         return type(exc).__name__
     return message[:300]
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a fix-it stopped: its own sentence when it raised FixError, else the error in one line."""
+    return str(exc) if isinstance(exc, FixError) else one_line(exc)
 
 
 def _decide(check: Check, sources: Sources) -> Result:

@@ -38,11 +38,6 @@ def stylesheet(name: str) -> str:
     return (resources.files("assets") / "styles" / name).read_text(encoding="utf-8")
 
 
-def one_line(exc: BaseException | None) -> str:
-    text = str(exc or "").strip().splitlines()
-    return text[0][:300] if text and text[0].strip() else type(exc).__name__
-
-
 class Redactor:
     """Removes every secret this process knows from what it writes: typed, looked up, or handed out."""
 
@@ -370,10 +365,10 @@ class WizardApp(App[int]):
             self._run_finished()
 
     def _worker_failed(self, worker: Worker[Any]) -> None:
-        from checks.model import FixError
+        from checks.runner import failure_reason
 
         error = worker.error
-        reason = self.redactor(str(error) if isinstance(error, FixError) else one_line(error))
+        reason = self.redactor(failure_reason(error) if error is not None else "")
         name = worker.name
         if name.startswith("fix."):
             stage, _, fix_id = name.removeprefix("fix.").partition(":")

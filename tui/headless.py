@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from checks import catalog, report
 from checks.model import Check, Fix, FixError, Param, Result, Settings
-from checks.runner import Runner, one_line
+from checks.runner import Runner, failure_reason
 from checks.sources import Sources
 from checks.texts import Texts
 from tui import credentials
@@ -160,6 +160,24 @@ def _ask(question: str) -> bool:
     return answer in ("y", "yes", "是", "好")
 
 
+def _report_failure(
+    exc: Exception, stage: str, fix: Fix, sources: Sources, transcript: Transcript, texts: Texts, **context: str
+) -> None:
+    """A plan or apply that stopped: recorded, and said in one line on stderr.
+
+    A FixError is already worded for the operator; anything else is framed by the
+    stage's text, which for apply says the outcome is unknown.
+    """
+    reason = sources.redact(failure_reason(exc))
+    if not isinstance(exc, FixError):
+        logging.getLogger("failback_prep").debug("%s of %s raised", stage, fix.id, exc_info=True)
+        shown = texts.ui(f"fix.{stage}-failed", reason=reason)
+    else:
+        shown = reason
+    transcript.write("fix.failed", fix=fix.id, stage=stage, reason=reason, **context)
+    sys.stderr.write(f"{fix.id}: {shown}\n")
+
+
 def fix_command(
     settings: Settings,
     fix_id: str,
@@ -181,15 +199,8 @@ def fix_command(
     try:
         try:
             plan = fix.plan(sources, params)
-        except FixError as exc:
-            transcript.write("fix.failed", fix=fix.id, stage="plan", reason=sources.redact(str(exc)))
-            err.write(f"{fix.id}: {sources.redact(str(exc))}\n")
-            return report.EXIT_UNDETERMINED
         except Exception as exc:
-            logging.getLogger("failback_prep").debug("plan of %s raised", fix.id, exc_info=True)
-            reason = sources.redact(one_line(exc))
-            transcript.write("fix.failed", fix=fix.id, stage="plan", reason=reason)
-            err.write(f"{fix.id}: {texts.ui('fix.plan-failed', reason=reason)}\n")
+            _report_failure(exc, "plan", fix, sources, transcript, texts)
             return report.EXIT_UNDETERMINED
         transcript.write(
             "fix.preview", fix=fix.id, target=plan.target, changes=plan.changes, request=plan.request, params=params
@@ -215,16 +226,8 @@ def fix_command(
                 return report.EXIT_OK
             try:
                 applied = fix.apply(sources, plan, lambda msg: err.write(f"  {msg}\n") or err.flush())
-            except FixError as exc:
-                reason = sources.redact(str(exc))
-                transcript.write("fix.failed", fix=fix.id, stage="apply", target=plan.target, reason=reason)
-                err.write(f"{fix.id}: {reason}\n")
-                return report.EXIT_UNDETERMINED
             except Exception as exc:
-                logging.getLogger("failback_prep").debug("apply of %s raised", fix.id, exc_info=True)
-                reason = sources.redact(one_line(exc))
-                transcript.write("fix.failed", fix=fix.id, stage="apply", target=plan.target, reason=reason)
-                err.write(f"{fix.id}: {texts.ui('fix.apply-failed', reason=reason)}\n")
+                _report_failure(exc, "apply", fix, sources, transcript, texts, target=plan.target)
                 return report.EXIT_UNDETERMINED
             transcript.write("fix.applied", fix=fix.id, target=plan.target, task=applied.task, detail=applied.detail,
                              operator=operator())
