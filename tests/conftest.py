@@ -11,11 +11,40 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from simulators.vcenter import SimulatorUnavailable, VCenterSimulator
+
 ROOT = Path(__file__).resolve().parent.parent
 NETGUARD = Path(__file__).resolve().parent / "netguard"
+# The Go simulator's build cache, shared by every test and worker: building it takes ~25 s.
+CACHE_HOME = Path(os.environ.get("FAILBACK_PREP_TEST_CACHE", str(ROOT / ".cache")))
+# The same site for tests that run no simulator: every table present, nothing reachable needed.
+OFFLINE_SITE = """\
+[vcenter]
+host = "vcenter.corp.example"
+user = "administrator@vsphere.local"
+insecure = true
+
+[azure]
+tenant_id = "contoso.onmicrosoft.com"
+subscription_id = "00000000-0000-0000-0000-000000000001"
+resource_group = "rg"
+vault = "v"
+auth = "client-secret"
+client_id = "11111111-1111-1111-1111-111111111111"
+"""
+
+
+def start_vcsim(scenario: str = "failback-site", **kwargs: Any) -> VCenterSimulator:
+    """A running vCenter simulator; the test is skipped where it cannot be built (no Go, no govmomi)."""
+    sim = VCenterSimulator(scenario=scenario, cache_dir=CACHE_HOME / "failback-prep" / "vcsim", **kwargs)
+    try:
+        return sim.start()
+    except SimulatorUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,7 +68,7 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     monkeypatch.setenv("FAILBACK_PREP_TRANSCRIPT_DIR", str(home / "transcripts"))
     monkeypatch.setenv("FAILBACK_PREP_LOG", str(home / "failback-prep.log"))
     # The Go simulator's build cache is shared across tests: building it takes ~25 s.
-    monkeypatch.setenv("XDG_CACHE_HOME", os.environ.get("FAILBACK_PREP_TEST_CACHE", str(ROOT / ".cache")))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(CACHE_HOME))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-CONFIG = """\
-[vcenter]
-host = "vcenter.corp.example"
-user = "administrator@vsphere.local"
-insecure = true
+from tests.conftest import OFFLINE_SITE
 
-[azure]
-tenant_id = "contoso.onmicrosoft.com"
-subscription_id = "00000000-0000-0000-0000-000000000001"
-resource_group = "rg"
-vault = "v"
-auth = "client-secret"
-client_id = "11111111-1111-1111-1111-111111111111"
-"""
+CONFIG = OFFLINE_SITE
 
 
 @pytest.fixture

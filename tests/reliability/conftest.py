@@ -23,10 +23,10 @@ import pytest
 from checks import catalog
 from simulators.azure import AzureEmulator
 from simulators.faultproxy import FaultProxy
-from simulators.vcenter import SimulatorUnavailable, VCenterSimulator
+from simulators.vcenter import VCenterSimulator
+from tests.conftest import start_vcsim
 
 ROOT = Path(__file__).resolve().parents[2]
-CACHE = Path(os.environ.get("FAILBACK_PREP_TEST_CACHE", str(ROOT / ".cache"))) / "failback-prep" / "vcsim"
 ALL_CHECK_IDS = [c.id for c in catalog.all_checks()]
 FIX_ARGS: dict[str, tuple[str, ...]] = {
     "mt.set-disk-enableuuid": (),
@@ -37,14 +37,6 @@ FIX_ARGS: dict[str, tuple[str, ...]] = {
 }
 # Azure read timeout for these tests: a stalled endpoint costs 2 s, not 20.
 AZURE_TIMEOUT_S = "2"
-
-
-def start_vcsim(**kwargs: Any) -> VCenterSimulator:
-    sim = VCenterSimulator(cache_dir=CACHE, **kwargs)
-    try:
-        return sim.start()
-    except SimulatorUnavailable as exc:
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="session")

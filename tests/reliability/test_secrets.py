@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import FIX_ARGS, Site, make_site, start_vcsim
+from tests.conftest import OFFLINE_SITE, start_vcsim
+from tests.reliability.conftest import FIX_ARGS, Site, make_site
 
 pytestmark = pytest.mark.slow
 
@@ -166,20 +167,7 @@ def test_config_with_a_secret_is_refused_without_echoing_it(cli, tmp_path: Path,
     value = _unique("inConfig")
     config = tmp_path / "site.toml"
     config.write_text(
-        """
-[vcenter]
-host = "vcenter.corp.example"
-user = "administrator@vsphere.local"
-insecure = true
-
-[azure]
-tenant_id = "contoso.onmicrosoft.com"
-subscription_id = "00000000-0000-0000-0000-000000000001"
-resource_group = "rg"
-vault = "v"
-auth = "client-secret"
-client_id = "11111111-1111-1111-1111-111111111111"
-""".replace(f"[{table}]\n", f'[{table}]\n{key} = "{value}"\n'),
+        OFFLINE_SITE.replace(f"[{table}]\n", f'[{table}]\n{key} = "{value}"\n'),
         encoding="utf-8",
     )
     done = cli("check", "--config", str(config))

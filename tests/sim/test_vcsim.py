@@ -13,22 +13,15 @@ pyVim_connect = pytest.importorskip("pyVim.connect")
 from pyVim.task import WaitForTask  # noqa: E402
 from pyVmomi import vim, vmodl  # noqa: E402
 
-from simulators.vcenter import SimulatorUnavailable, VCenterSimulator  # noqa: E402
+from simulators.vcenter import VCenterSimulator  # noqa: E402
+from tests.conftest import start_vcsim  # noqa: E402
 
 NAMED_VMS = ("cs01", "mt-win01", "mt-lnx01", "app01", "db01", "web01", "web02")
 
 
-def _start(**kwargs) -> VCenterSimulator:
-    sim = VCenterSimulator(**kwargs)
-    try:
-        return sim.start()
-    except SimulatorUnavailable as exc:
-        pytest.skip(str(exc))
-
-
 @pytest.fixture(scope="session")
 def vcsim():
-    sim = _start(scenario="failback-site")
+    sim = start_vcsim(scenario="failback-site")
     yield sim
     sim.stop()
 
@@ -318,7 +311,7 @@ def test_storage_drs_vm_override_add_edit_remove(si, inventory):
 
 def test_scale_scenario_counts_through_a_container_view():
     started = time.monotonic()
-    sim = _start(scenario="scale", vms=5000)
+    sim = start_vcsim(scenario="scale", vms=5000)
     try:
         si = _connect(sim)
         vms = _collect(si, {vim.VirtualMachine: ("name", "runtime.powerState")})

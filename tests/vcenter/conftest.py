@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,28 +13,20 @@ from checks import catalog
 from checks.model import Result, Settings, SiteSettings, VCenterSettings
 from checks.runner import Runner
 from checks.sources import Source, Sources
-from simulators.vcenter import SimulatorUnavailable, VCenterSimulator
+from simulators.vcenter import VCenterSimulator
+from tests.conftest import start_vcsim
 
 ROOT = Path(__file__).resolve().parents[2]
 # Session fixtures start before the per-test hermetic home: point the build cache where tests/conftest.py does.
-CACHE = Path(os.environ.get("FAILBACK_PREP_TEST_CACHE", str(ROOT / ".cache"))) / "failback-prep" / "vcsim"
 
 WINDOWS = {"master_target": "mt-win01", "failback_vms": ("app01", "db01")}
 LINUX = {"master_target": "mt-lnx01", "failback_vms": ("web01", "web02")}
 
 
-def start(scenario: str = "failback-site", **kwargs: Any) -> VCenterSimulator:
-    sim = VCenterSimulator(scenario=scenario, cache_dir=CACHE, **kwargs)
-    try:
-        return sim.start()
-    except SimulatorUnavailable as exc:
-        pytest.skip(str(exc))
-
-
 @pytest.fixture(scope="session")
 def vcsim() -> Iterator[VCenterSimulator]:
     """A simulator that no test changes."""
-    sim = start()
+    sim = start_vcsim()
     yield sim
     sim.stop()
 
@@ -43,7 +34,7 @@ def vcsim() -> Iterator[VCenterSimulator]:
 @pytest.fixture
 def fresh_vcsim() -> Iterator[VCenterSimulator]:
     """A simulator of its own, for tests that change the site."""
-    sim = start()
+    sim = start_vcsim()
     yield sim
     sim.stop()
 
