@@ -6,6 +6,7 @@ which the first screen must not wait for.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -44,8 +45,9 @@ class Engine:
         sources = Sources(catalog.all_sources(), settings, lookup)  # type: ignore[arg-type]
         return cls(settings, catalog.all_checks(), catalog.all_fixes(), sources, dict(settings.answers))
 
-    @property
+    @functools.cached_property
     def by_id(self) -> dict[str, Check]:
+        # The checks are fixed once loaded; screens ask this on every render.
         return {c.id: c for c in self.checks}
 
     def ids(self, checks: Iterable[Check]) -> tuple[str, ...]:
