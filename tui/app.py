@@ -283,20 +283,12 @@ class WizardApp(App[int]):
 
     @work(thread=True, exit_on_error=False, name="checks", group="checks")
     def _run_checks(self, ids: tuple[str, ...], cancel: threading.Event) -> None:
-        from checks.runner import Runner
-        from tui.headless import result_event
+        from tui.headless import run_checks
 
         engine = self.engine
         assert engine is not None
-        checks = engine.ordered(ids)
-        by_id = {c.id: c for c in checks}
-
-        def on_result(result: Result) -> None:
-            event = result_event(by_id[result.id], result, self.texts)
-            self.session.record("check.result", **event)
-            self._changed(result.id)
-
-        Runner(checks, engine.sources).run(on_result=on_result, cancel=cancel)
+        run_checks(engine.ordered(ids), engine.sources, self.session.record, self.texts,
+                   after=lambda result: self._changed(result.id), cancel=cancel)
 
     def _changed(self, check_id: str) -> None:
         """From a worker thread: one message per burst of results, however many arrive."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -70,19 +71,20 @@ def result_event(check: Check, result: Result, texts: Texts) -> dict[str, Any]:
 def run_checks(
     checks: Sequence[Check],
     sources: Sources,
-    transcript: Transcript,
+    record: Callable[..., object],
     texts: Texts,
-    progress: TextIO | None = None,
+    after: Callable[[Result], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[Result]:
+    """Run checks, recording each result as it arrives (a transcript headless, the session in the wizard)."""
     by_id = {c.id: c for c in checks}
 
     def on_result(result: Result) -> None:
-        transcript.write("check.result", **result_event(by_id[result.id], result, texts))
-        if progress is not None:
-            progress.write(f"  {result.status!s:<6} {result.id}\n")
-            progress.flush()
+        record("check.result", **result_event(by_id[result.id], result, texts))
+        if after is not None:
+            after(result)
 
-    return Runner(checks, sources).run(on_result=on_result)
+    return Runner(checks, sources).run(on_result=on_result, cancel=cancel)
 
 
 def print_report(data: dict[str, Any], fmt: str, texts: Texts, out: TextIO) -> None:
@@ -101,7 +103,7 @@ def check_command(settings: Settings, only: str | None, fmt: str, transcript_dir
     sources = open_sources(settings)
     transcript = open_transcript(sources, transcript_dir, "check", texts.lang, settings)
     try:
-        results = run_checks(checks, sources, transcript, texts)
+        results = run_checks(checks, sources, transcript.write, texts)
         data = report.build(checks, results, texts, settings.site.architecture)
         code = report.exit_code(results)
         transcript.write("session.end", exit_code=code, summary=data["summary"])
@@ -233,7 +235,7 @@ def fix_command(
                              operator=operator())
             out.write(texts.ui("fix.applied", target=plan.target, task=applied.task or "-") + "\n")
         rechecks = [c for c in catalog.all_checks() if c.id in fix.rechecks]
-        results = run_checks(rechecks, sources, transcript, texts)
+        results = run_checks(rechecks, sources, transcript.write, texts)
         data = report.build(rechecks, results, texts, settings.site.architecture)
         out.write(texts.ui("fix.rechecks") + "\n")
         print_report(data, "text", texts, out)
