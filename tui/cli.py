@@ -135,7 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         lang = _pick(args, "lang")
         if lang:
             try:
-                normalize_language(lang)
+                # The whole process speaks it: texts built deep in the engine (Azure errors,
+                # fix-it progress) read the language from here, as do the processes it starts.
+                os.environ["FAILBACK_PREP_LANG"] = normalize_language(lang)
             except ValueError as exc:
                 raise UsageError(f"--lang: {exc}") from None
         return _run(args)

@@ -130,3 +130,22 @@ def test_every_run_writes_a_private_transcript(cli, tmp_path, hermetic):
     assert [e["seq"] for e in events] == [1, 2, 3]
     assert len({e["session"] for e in events}) == 1
     assert file.name.endswith(f"-{events[0]['session']}.jsonl")
+
+
+def test_lang_flag_reaches_texts_built_inside_the_engine(cli, tmp_path):
+    """An Azure failure sentence is worded deep in checks/azure; --lang must reach it too."""
+    path = tmp_path / "site.toml"
+    path.write_text(
+        '[azure]\ntenant_id = "t"\nsubscription_id = "00000000-0000-0000-0000-000000000001"\n'
+        'resource_group = "rg"\nvault = "v"\nauth = "client-secret"\nclient_id = "c"\n'
+        'authority = "https://127.0.0.1:9"\narm_endpoint = "https://127.0.0.1:9"\n',
+        encoding="utf-8",
+    )
+    english = cli("check", "--config", str(path), "--only", "az.connect", "--format", "json")
+    chinese = cli("check", "--config", str(path), "--only", "az.connect", "--format", "json", "--lang", "zh-CN")
+    import json
+
+    en_summary = json.loads(english.stdout)["checks"][0]["summary"]
+    zh_summary = json.loads(chinese.stdout)["checks"][0]["summary"]
+    assert en_summary.isascii()
+    assert not zh_summary.replace("FAILBACK_PREP_AZURE_CLIENT_SECRET", "").isascii(), zh_summary
