@@ -31,6 +31,7 @@ from checks.texts import Texts
 from tui.engine import Engine, status_of
 from tui.session import Session
 
+HANGUP_GRACE_S = 5.0
 DEFAULT_RECHECK_S = 30.0
 
 
@@ -189,6 +190,12 @@ class WizardApp(App[int]):
         # The terminal went away: record it and end the session now, before anything else can stop us.
         self.session.record("note", text="terminal closed; session saved")
         self.end_session(129)
+        # Textual's shutdown writes reset sequences to the terminal, which is gone; that write can
+        # block for ever (seen: a wizard left running, holding the demo's simulators). The session
+        # is saved, so if the orderly exit has not finished in a few seconds, leave without it.
+        watchdog = threading.Timer(HANGUP_GRACE_S, os._exit, args=(129,))
+        watchdog.daemon = True
+        watchdog.start()
         self.exit(return_code=129)
 
     def action_quit_wizard(self) -> None:

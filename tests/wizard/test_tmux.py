@@ -110,9 +110,14 @@ def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: list[Tmux], transcr
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode == 0:
         time.sleep(0.2)
+    gone = subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode != 0
+    if not gone:
+        os.kill(pid, signal.SIGKILL)
+    assert gone, "the wizard was still running 20 s after its terminal went away"
     [entry] = [e for e in entries(transcripts) if e.command == "demo"]
     events = list(read(entry.path))
     assert any(e["type"] == "note" and e.get("resumed") for e in events)
     assert any(e["type"] == "note" and "terminal closed" in e.get("text", "") for e in events)
     assert events[-1]["type"] == "session.end"
     assert events[-1]["exit_code"] == 129
+
