@@ -479,7 +479,9 @@ class WizardApp(App[int]):
         if vc is not None:
             info["vcenter.secret"] = self._secret_origin("vcenter")
             if not (vc.thumbprint or vc.ca_file or vc.insecure):
-                info["vcenter.fingerprint"] = server_fingerprint(vc.host, vc.port)
+                from checks.vcenter.connection import colon_fingerprint, presented_fingerprint
+
+                info["vcenter.fingerprint"] = colon_fingerprint(presented_fingerprint(vc.host, vc.port))
         az = self.settings.azure
         if az is not None and az.auth == "client-secret":
             info["azure.secret"] = self._secret_origin("azure")
@@ -560,21 +562,6 @@ def _screen_base() -> type:
     from screens.base import WizardScreen
 
     return WizardScreen
-
-
-def server_fingerprint(host: str, port: int) -> str:
-    """SHA-256 of the server's certificate, as vSphere shows it (colon-separated, upper case)."""
-    import hashlib
-    import socket
-    import ssl
-
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # we only read the certificate, to show it; nothing is sent
-    with socket.create_connection((host, port), timeout=10) as sock, context.wrap_socket(sock) as tls:
-        der = tls.getpeercert(binary_form=True) or b""
-    digest = hashlib.sha256(der).hexdigest().upper()
-    return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
 # --- entry points ---------------------------------------------------------------------------
