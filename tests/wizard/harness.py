@@ -28,9 +28,23 @@ async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 3
     waited = 0.0
     while not condition():
         if waited >= timeout:
-            raise AssertionError(f"condition not met within {timeout} s")
+            raise AssertionError(f"condition not met within {timeout} s; {_last_events(pilot.app)}")
         await pilot.pause(step)
         waited += step
+
+
+def _last_events(app: Any) -> str:
+    """What the session recorded last: a worker that failed says why here."""
+    from tui.transcript import read
+
+    try:
+        events = list(read(app.session.transcript.path))[-5:]
+    except (AttributeError, OSError):
+        return "no session events readable"
+    return "last events: " + "; ".join(
+        f"{e['type']} {e.get('id') or e.get('step') or ''} {e.get('reason') or e.get('text') or ''}".strip()
+        for e in events
+    )
 
 
 def make_app(
