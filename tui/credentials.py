@@ -58,11 +58,11 @@ def keyring_backend():  # type: ignore[no-untyped-def]
 
 
 def _keyring_call(what: str, call):  # type: ignore[no-untyped-def]
-    from keyring.errors import KeyringError
-
+    # Not only KeyringError: a backend whose D-Bus session has gone away raises its own
+    # exceptions (secretstorage, jeepney). Either way the keyring is not usable now.
     try:
         return call()
-    except KeyringError as exc:
+    except Exception as exc:
         raise NoKeyring(f"the OS keyring refused to {what} ({exc}); unlock it or use the environment variable") from None
 
 

@@ -71,3 +71,18 @@ def test_azure_secret_needs_client_secret_auth(cli, tmp_path):
     done = cli("creds", "set", "azure", "--config", str(path), input="x\n")
     assert done.returncode == 2
     assert "needs no stored secret" in done.stderr
+
+
+def test_a_keyring_whose_session_went_away_is_reported_not_raised(site, secret_service, monkeypatch):
+    """The D-Bus session ends under a running wizard (an SSH session closed): the secret is
+    simply not available from the keyring, said in words, and nothing crashes."""
+    import keyring
+
+    from tui import config, credentials
+
+    settings = config.load(site)
+    keyring.get_keyring()  # chosen while the Secret Service is there
+    monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS")
+    with pytest.raises(credentials.NoKeyring, match="refused to read a secret"):
+        credentials.find("vcenter", settings)
+    assert credentials.Lookup(settings)("vcenter") is None
