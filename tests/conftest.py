@@ -70,6 +70,11 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     # The Go simulator's build cache is shared across tests: building it takes ~25 s.
     monkeypatch.setenv("XDG_CACHE_HOME", str(CACHE_HOME))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    # keyring keeps the backend it chose for the whole process; a test that used the real
+    # Secret Service must not hand that backend to the next test in this worker.
+    import keyring.core
+
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
