@@ -19,9 +19,9 @@ import locale
 import os
 import tomllib
 from collections.abc import Mapping
-from importlib import resources
 from typing import Any
 
+import assets
 from checks.model import Result, Status
 
 LANGUAGES = ("en", "zh-CN")
@@ -65,7 +65,7 @@ def _merge(into: dict[str, Any], data: Mapping[str, Any]) -> None:
 
 @functools.cache
 def load_language(lang: str) -> dict[str, Any]:
-    folder = resources.files("assets") / "texts" / lang
+    folder = assets.path("texts", lang)
     merged: dict[str, Any] = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".toml"):

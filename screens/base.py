@@ -83,7 +83,7 @@ class WizardScreen(Screen[None]):
             widget.display = bool(running)
 
     def action_back(self) -> None:
-        if len(self.app.screen_stack) > 2:
+        if len(self.app.screen_stack) > 1:  # the bottom screen is where the wizard began
             self.app.pop_screen()
 
     def action_run_all(self) -> None:

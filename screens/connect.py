@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Static
 
 from screens.base import WizardScreen
@@ -27,25 +27,33 @@ class ConnectScreen(WizardScreen):
         super().__init__()
         self.resumed = resumed
         self.info: dict[str, Any] = {}
+        self.lines: dict[str, dict[str, str | Text]] = {}
 
     def compose(self) -> ComposeResult:
+        # Few, plain widgets: this is the first screen, and it must appear fast. Each box is two
+        # lines of text (what it connects to, then how the session stands); the trust button and
+        # the secret prompt are mounted under them only when needed, as most sessions need neither.
+        # The screen itself scrolls when a box grows past a small terminal.
         yield from self.header()
-        with VerticalScroll(id="connect-body"):
-            yield Static(self.t("connect.intro"), classes="intro")
-            for kind in KINDS:
-                # The trust button and the secret prompt are mounted only when needed: most
-                # sessions need neither, and the first screen should appear fast.
-                with Vertical(id=f"box-{kind}", classes="panel connect-box"):
-                    yield Static(id=f"about-{kind}")
-                    yield Static(id=f"cert-{kind}")
-                    yield Static(id=f"secret-state-{kind}")
-                    yield Static(id=f"check-{kind}")
-            yield Static(Text(self.t("connect.continue-key"), style="bold"), id="continue")
+        yield Static(self.t("connect.intro"), classes="intro")
+        for kind in KINDS:
+            with Vertical(id=f"box-{kind}", classes="panel connect-box"):
+                yield Static(id=f"head-{kind}")
+                yield Static(id=f"state-{kind}")
+        yield Static(Text(self.t("connect.continue-key"), style="bold"), id="continue")
         yield from self.footer()
 
     def on_mount(self) -> None:
         self.show_settings()
         self.call_after_refresh(self.wizard.probe_connect, self)
+
+    def _line(self, kind: str, part: str, text: str | Text) -> None:
+        """Set one line of a box (about, cert, secret or check) and redraw the Static it is in."""
+        self.lines.setdefault(kind, {})[part] = text
+        parts = ("about", "cert") if part in ("about", "cert") else ("secret", "check")
+        shown = [self.lines[kind].get(p) for p in parts]
+        self.query_one(f"#{'head' if parts[0] == 'about' else 'state'}-{kind}", Static).update(
+            Text("\n").join(Text(t) if isinstance(t, str) else t for t in shown if t))
 
     async def mount_once(self, kind: str, what: str) -> None:
         """The trust button or the secret prompt of one box, added the first time it is needed."""
@@ -55,14 +63,13 @@ class ConnectScreen(WizardScreen):
         if what == "trust":
             row = Horizontal(Button(self.t("connect.trust"), id=f"trust-{kind}", variant="warning", compact=True),
                              classes="row", id=f"trust-row-{kind}")
-            await box.mount(row, after=f"#cert-{kind}")
+            await box.mount(row, after=f"#head-{kind}")
         else:
             prompt = Input(password=True, placeholder=self.t(f"connect.secret-{kind}"), id=f"secret-{kind}")
             # Without a keyring there is nowhere to save: the box stays off and says why above.
             save = Checkbox(self.t("connect.save"), id=f"save-{kind}", compact=True,
                             disabled=not self.info.get("keyring", False))
-            await box.mount(Horizontal(prompt, save, classes="row", id=f"secret-row-{kind}"),
-                            after=f"#secret-state-{kind}")
+            await box.mount(Horizontal(prompt, save, classes="row", id=f"secret-row-{kind}"))
             prompt.focus()
 
     def check_ids(self) -> tuple[str, ...]:
@@ -73,58 +80,54 @@ class ConnectScreen(WizardScreen):
     def show_settings(self) -> None:
         s = self.wizard.settings
         vc, az = s.vcenter, s.azure
-        about = self.query_one("#about-vcenter", Static)
         if vc is None:
-            about.update(self.t("connect.vcenter-none"))
+            self._line("vcenter", "about", self.t("connect.vcenter-none"))
         else:
-            about.update(Text.assemble((self.t("connect.vcenter") + "  ", "bold"),
-                                       self.t("connect.vcenter-about", host=vc.host, port=vc.port, user=vc.user)))
-        about = self.query_one("#about-azure", Static)
-        if az is None:
-            about.update(self.t("connect.azure-none"))
-        else:
-            about.update(Text.assemble((self.t("connect.azure") + "  ", "bold"),
-                                       self.t("connect.azure-about", cloud=az.cloud, vault=az.vault,
-                                              group=az.resource_group, auth=az.auth)))
-        cert = self.query_one("#cert-vcenter", Static)
-        if vc is not None:
+            self._line("vcenter", "about", Text.assemble(
+                (self.t("connect.vcenter") + "  ", "bold"),
+                self.t("connect.vcenter-about", host=vc.host, port=vc.port, user=vc.user)))
             if vc.thumbprint:
-                cert.update(self.t("connect.cert-pinned", fingerprint=vc.thumbprint))
+                cert: str | Text = self.t("connect.cert-pinned", fingerprint=vc.thumbprint)
             elif vc.ca_file:
-                cert.update(self.t("connect.cert-ca", path=vc.ca_file))
+                cert = self.t("connect.cert-ca", path=vc.ca_file)
             elif vc.insecure:
-                cert.update(Text(self.t("connect.cert-insecure"), style="yellow"))
+                cert = Text(self.t("connect.cert-insecure"), style="yellow")
             else:
-                cert.update(self.t("connect.cert-reading"))
-        cert = self.query_one("#cert-azure", Static)
-        if az is not None:
-            cert.update(self.t("connect.cert-azure", endpoint=az.arm_endpoint or self.t("connect.default-endpoint")))
+                cert = self.t("connect.cert-reading")
+            self._line("vcenter", "cert", cert)
+        if az is None:
+            self._line("azure", "about", self.t("connect.azure-none"))
+        else:
+            self._line("azure", "about", Text.assemble(
+                (self.t("connect.azure") + "  ", "bold"),
+                self.t("connect.azure-about", cloud=az.cloud, vault=az.vault, group=az.resource_group,
+                       auth=az.auth)))
+            self._line("azure", "cert", self.t("connect.cert-azure",
+                                               endpoint=az.arm_endpoint or self.t("connect.default-endpoint")))
 
     async def on_connect_probed(self, message: Any) -> None:
         self.info = dict(message.info)
         fingerprint = self.info.get("vcenter.fingerprint")
         if fingerprint:
-            self.query_one("#cert-vcenter", Static).update(
-                Text(self.t("connect.cert-new", fingerprint=fingerprint), style="yellow"))
+            self._line("vcenter", "cert", Text(self.t("connect.cert-new", fingerprint=fingerprint), style="yellow"))
             await self.mount_once("vcenter", "trust")
         for kind in KINDS:
             await self.show_secret(kind)
 
     async def show_secret(self, kind: str) -> None:
         origin = self.info.get(f"{kind}.secret")
-        state = self.query_one(f"#secret-state-{kind}", Static)
         known = origin in ("environment", "keyring", "session")
         for row in self.query(f"#secret-row-{kind}"):
             row.display = not known
         if origin is None:
-            state.update("")
+            self._line(kind, "secret", "")
             return
         if known:
-            state.update(Text(self.t(f"connect.secret-from-{origin}"), style="green"))
+            self._line(kind, "secret", Text(self.t(f"connect.secret-from-{origin}"), style="green"))
             return
         keyring = self.info.get("keyring", False)
         text = self.t("connect.secret-needed") + ("" if keyring else " " + self.t("connect.no-keyring"))
-        state.update(Text(text, style="yellow"))
+        self._line(kind, "secret", Text(text, style="yellow"))
         await self.mount_once(kind, "secret")
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -149,16 +152,15 @@ class ConnectScreen(WizardScreen):
     def refresh_results(self) -> None:
         engine = self.wizard.engine
         for kind, check_id in CONNECT_CHECKS.items():
-            line = self.query_one(f"#check-{kind}", Static)
             if engine is None or check_id not in engine.by_id:
-                line.update(Text(self.t("loading"), style="dim"))
+                self._line(kind, "check", Text(self.t("loading"), style="dim"))
                 continue
             status = self.wizard.status(check_id)
             result = self.wizard.session.state.results.get(check_id)
             text = mark(self.wizard, status)
             if result is not None and status != "running":
                 text.append("  " + self.wizard.texts.summary(result))
-            line.update(text)
+            self._line(kind, "check", text)
 
     def action_continue(self) -> None:
         if self.resumed:
@@ -166,7 +168,8 @@ class ConnectScreen(WizardScreen):
             return
         from screens.overview import OverviewScreen
 
-        self.app.switch_screen(OverviewScreen())
+        # Connect stays below the overview: Esc there comes back here to trust, retype or re-check.
+        self.app.push_screen(OverviewScreen())
 
     def action_back(self) -> None:
         """Connect is the first step; there is nothing behind it."""

@@ -14,7 +14,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,6 +27,7 @@ from textual.worker import Worker, WorkerState
 
 from checks.model import Answer, Plan, Result, Settings, Status
 from checks.texts import Texts
+from tui import __version__
 from tui.engine import Engine, status_of
 from tui.session import Session
 
@@ -36,7 +36,9 @@ DEFAULT_RECHECK_S = 30.0
 
 
 def stylesheet(name: str) -> str:
-    return (resources.files("assets") / "styles" / name).read_text(encoding="utf-8")
+    import assets
+
+    return assets.read_text("styles", name)
 
 
 class Redactor:
@@ -151,6 +153,7 @@ class WizardApp(App[int]):
         self._live: Timer | None = None
         self.fix_target: Screen[Any] | None = None
         self._ended = False
+        self._more_screens: list[Screen[Any]] = []
         self.localize_bindings(self)
 
     # -- texts -------------------------------------------------------------------------
@@ -179,12 +182,18 @@ class WizardApp(App[int]):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._hangup)
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # not on the main thread (tests) or no SIGHUP on this platform
-        from screens.registry import first_screens
-
-        for screen in first_screens(self):
+        for screen in self._more_screens:
             self.push_screen(screen)
+        self._more_screens = []
         # Importing the checks competes with drawing for the interpreter: draw first.
         self.call_after_refresh(self._load_engine)
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The first wizard screen is the bottom of the stack: no blank screen is built under it."""
+        from screens.registry import first_screens
+
+        first, *self._more_screens = first_screens(self)
+        return first
 
     def _hangup(self) -> None:
         # The terminal went away: record it and end the session now, before anything else can stop us.
@@ -567,15 +576,6 @@ def _screen_base() -> type:
 # --- entry points ---------------------------------------------------------------------------
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("failback-prep")
-    except PackageNotFoundError:
-        return "dev"
-
-
 def _recheck_seconds(explicit: float | None) -> float:
     if explicit is not None:
         return explicit
@@ -650,7 +650,7 @@ def launch(
         session = Session.resume(entry, redactor)
     else:
         session = Session.start(directory, redactor, command, config=settings.source, lang=texts.lang,
-                                version=_version(), **extra)
+                                version=__version__, **extra)
     app = WizardApp(settings, texts, session, lookup, redactor=redactor, recheck_s=_recheck_seconds(recheck),
                     basic=basic, resume=entry is not None)
     try:

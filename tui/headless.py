@@ -19,7 +19,7 @@ from checks.model import Check, Fix, FixError, Param, Result, Settings
 from checks.runner import Runner, failure_reason
 from checks.sources import Sources
 from checks.texts import Texts
-from tui import credentials
+from tui import __version__, credentials
 from tui.transcript import Transcript, default_dir, operator
 
 
@@ -45,18 +45,9 @@ def open_transcript(sources: Sources, directory: str | None, command: str, lang:
         config=settings.source,
         lang=lang,
         operator=operator(),
-        version=_version(),
+        version=__version__,
     )
     return transcript
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("failback-prep")
-    except PackageNotFoundError:
-        return "dev"
 
 
 def result_event(check: Check, result: Result, texts: Texts) -> dict[str, Any]:

@@ -60,6 +60,25 @@ async def test_results_stream_in_coalesced_and_a_hung_check_can_be_stopped(trans
     assert canned.reads == 2, "one fetch per run (connect, then the rest), however many checks read it"
 
 
+async def test_the_first_screen_is_the_bottom_and_esc_from_the_overview_returns_to_it(transcripts: Path) -> None:
+    app = canned_app(transcripts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.engine is not None)
+        assert [type(s) for s in app.screen_stack] == [ConnectScreen], "no blank screen under the first one"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConnectScreen), "nothing is behind connect"
+        await pilot.press("f9")
+        assert isinstance(app.screen, OverviewScreen)
+        await pilot.press("3")
+        assert isinstance(app.screen, ComponentScreen)
+        await pilot.press("escape", "escape")
+        assert isinstance(app.screen, ConnectScreen), "back to connect, to trust, retype or re-check"
+        await pilot.press("f9")
+        assert isinstance(app.screen, OverviewScreen) and len(app.screen_stack) == 2
+    shown = [e["screen"] for e in read(app.session.transcript.path) if e["type"] == "screen.shown"]
+    assert shown == ["connect", "overview", "component", "overview", "connect", "overview"]
+
+
 async def test_live_rechecks_are_a_timer_chain_while_the_screen_is_open(transcripts: Path) -> None:
     canned = Canned()
     app = canned_app(transcripts, canned, recheck_s=0.3)
