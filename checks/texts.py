@@ -10,6 +10,11 @@ have these tables:
 
 Templates use {name} placeholders; lists are joined with ", ". A key missing in a
 language falls back to English, so a gap shows English rather than a key.
+
+Parsing TOML is slow next to the rest of a start-up, and the first screen needs only the
+[ui] table: a language's files are read at once but each is parsed when a table it defines
+is first asked for. A key is defined in one file only (tested), so the order files happen to
+be parsed in cannot change a text.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from __future__ import annotations
 import functools
 import locale
 import os
+import re
+import threading
 import tomllib
 from collections.abc import Mapping
 from typing import Any
@@ -63,14 +70,48 @@ def _merge(into: dict[str, Any], data: Mapping[str, Any]) -> None:
             into[key] = value
 
 
+# The first name of every table header: [ui], [checks."mt.x"], [[list]]. Over-matching (a line
+# inside a multi-line string that starts with "[") only parses a file sooner than needed.
+_TABLE_HEADER = re.compile(r'^[ \t]*\[+[ \t]*"?([A-Za-z0-9_-]+)', re.MULTILINE)
+
+
+class _Language:
+    """One language's files: read now, each parsed the first time one of its tables is asked for."""
+
+    def __init__(self, lang: str) -> None:
+        folder = assets.path("texts", lang)
+        self._unparsed = {p.name: p.read_text(encoding="utf-8")
+                          for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.name.endswith(".toml")}
+        self._files_of: dict[str, list[str]] = {}
+        for name, text in self._unparsed.items():
+            for table in dict.fromkeys(_TABLE_HEADER.findall(text)):
+                self._files_of.setdefault(table, []).append(name)
+        self._data: dict[str, Any] = {}
+        self._lock = threading.Lock()  # the wizard's UI thread and its workers both read texts
+
+    def table(self, name: str) -> Any:
+        with self._lock:
+            for file in self._files_of.get(name, ()):
+                text = self._unparsed.pop(file, None)
+                if text is not None:
+                    _merge(self._data, tomllib.loads(text))
+            return self._data.get(name)
+
+    def everything(self) -> dict[str, Any]:
+        with self._lock:
+            for file in list(self._unparsed):
+                _merge(self._data, tomllib.loads(self._unparsed.pop(file)))
+            return self._data
+
+
 @functools.cache
+def _language(lang: str) -> _Language:
+    return _Language(lang)
+
+
 def load_language(lang: str) -> dict[str, Any]:
-    folder = assets.path("texts", lang)
-    merged: dict[str, Any] = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".toml"):
-            _merge(merged, tomllib.loads(entry.read_text(encoding="utf-8")))
-    return merged
+    """Every text of a language, merged from all its files."""
+    return _language(lang).everything()
 
 
 class _Keep(dict[str, Any]):
@@ -93,12 +134,17 @@ def render(template: str, params: Mapping[str, Any]) -> str:
 class Texts:
     def __init__(self, lang: str = "en") -> None:
         self.lang = normalize_language(lang)
-        self._data = load_language(self.lang)
-        self._en = load_language("en")
+        self._data = _language(self.lang)
+        self._en = _language("en")
 
-    def _lookup(self, *path: str) -> Any:
+    def load_all(self) -> None:
+        """Parse what is not parsed yet (from a worker, so the UI thread never waits for it)."""
+        self._data.everything()
+        self._en.everything()
+
+    def _lookup(self, table: str, *path: str) -> Any:
         for data in (self._data, self._en):
-            node: Any = data
+            node: Any = data.table(table)
             for part in path:
                 if not isinstance(node, Mapping) or part not in node:
                     node = None

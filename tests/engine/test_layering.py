@@ -56,3 +56,44 @@ def test_every_check_and_fix_has_a_title_and_remedy_in_both_languages():
 def test_check_ids_follow_the_contract_order():
     ids = [c.id for c in catalog.all_checks()]
     assert all(i in catalog.ORDER for i in ids), set(ids) - set(catalog.ORDER)
+
+
+def test_a_text_is_defined_in_one_file_only_so_parse_order_cannot_matter():
+    import tomllib
+
+    import assets
+
+    for lang in LANGUAGES:
+        seen: dict[str, str] = {}
+        for path in sorted(assets.path("texts", lang).glob("*.toml")):
+            for key in _keys(tomllib.loads(path.read_text(encoding="utf-8"))):
+                assert key not in seen, f"{lang}: {key} is in {seen[key]} and {path.name}"
+                seen[key] = path.name
+
+
+def test_texts_parse_a_file_only_when_one_of_its_tables_is_asked_for():
+    code = (
+        "import checks.texts as t;"
+        "texts = t.Texts('zh-CN'); texts.ui('wizard.title');"
+        "zh, en = t._language('zh-CN'), t._language('en');"
+        "print(sorted(zh._unparsed), sorted(en._unparsed));"
+        "texts.load_all(); print(sorted(zh._unparsed), sorted(en._unparsed))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    first, after = done.stdout.splitlines()
+    # The wizard's first screen: only the files with a [ui] table, and no English when nothing is missing.
+    assert first == ("['azure.toml', 'network.toml', 'vcenter.toml'] "
+                     "['azure.toml', 'cli.toml', 'engine.toml', 'network.toml', 'vcenter.toml', 'wizard.toml']")
+    assert after == "[] []"
+
+
+def test_lazily_parsed_texts_read_the_same_as_all_files_merged():
+    from checks.texts import Texts, _Language
+
+    for lang in LANGUAGES:
+        eager = _Language(lang).everything()
+        texts = Texts(lang)
+        texts._data, texts._en = _Language(lang), _Language("en")  # nothing parsed yet
+        for table, entries in eager.items():
+            for key in entries:
+                assert texts._lookup(table, key) == eager[table][key], (lang, table, key)
