@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from checks.model import Check, Component
-from screens.base import ChecksScreen
+from screens.table import ChecksScreen
 
 
 class ComponentScreen(ChecksScreen):

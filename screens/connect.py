@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.containers import Vertical
+from textual.widgets import Static
 
 from screens.base import WizardScreen
-from tui.widgets import mark
+from tui.marks import mark
+
+if TYPE_CHECKING:
+    from textual.widgets import Button, Input
 
 KINDS = ("vcenter", "azure")
 CONNECT_CHECKS = {"vcenter": "vc.connect", "azure": "az.connect"}
@@ -59,6 +62,9 @@ class ConnectScreen(WizardScreen):
         """The trust button or the secret prompt of one box, added the first time it is needed."""
         if self.query(f"#{what}-row-{kind}"):
             return
+        from textual.containers import Horizontal
+        from textual.widgets import Button, Checkbox, Input
+
         box = self.query_one(f"#box-{kind}", Vertical)
         if what == "trust":
             row = Horizontal(Button(self.t("connect.trust"), id=f"trust-{kind}", variant="warning", compact=True),
@@ -134,7 +140,7 @@ class ConnectScreen(WizardScreen):
         kind = (event.input.id or "").removeprefix("secret-")
         if kind not in KINDS or not event.value:
             return
-        save = self.query_one(f"#save-{kind}", Checkbox).value
+        save = self.query_one(f"#save-{kind}").value  # type: ignore[attr-defined]
         self.wizard.use_secret(kind, event.value, save)
         event.input.value = ""
         self.info[f"{kind}.secret"] = "session"

@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from checks.model import Check
-from screens.base import ChecksScreen
+from screens.table import ChecksScreen
 
 # Original location needs the VM's datastores on the master target's host; alternate
 # location needs room for new VMs there. The check that does not apply says so (skip).

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from screens.base import WizardScreen
 from tui.engine import COMPONENTS, worst
-from tui.widgets import MARKS, STYLES, mark
+from tui.marks import MARKS, STYLES, mark
 
 # Where the overview leads, besides the components: (screen id, key).
 PLACES = (

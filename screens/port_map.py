@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from screens.base import WizardScreen
-from tui.widgets import MARKS, STYLES
+from tui.marks import MARKS, STYLES
 
 
 @dataclass(frozen=True)

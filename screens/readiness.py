@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from checks.model import Check, Component
-from screens.base import ChecksScreen
+from screens.table import ChecksScreen
 from tui.widgets import CheckDetail
 
 BLOCKING = ("fail", "error", "manual", "running", "pending")

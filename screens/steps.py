@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 
 from checks.model import Check, Component
-from screens.base import ChecksScreen
+from screens.table import ChecksScreen
 from tui.engine import worst
 
 

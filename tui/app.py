@@ -232,6 +232,7 @@ class WizardApp(App[int]):
     @work(thread=True, exit_on_error=False, name="engine.load", group="engine")
     def _load_engine(self) -> None:
         engine = self.engine_factory(self.settings, self.lookup)
+        self.texts.load_all()  # check titles and summaries, parsed here rather than on the UI thread
         engine.sources.tell = lambda text: self.post_message(Told(text))
         engine.use_answers(self.session.answers())
         needed = self.needed_secrets if self.needed_secrets is not None else self._secrets_needed()

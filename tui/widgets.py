@@ -1,4 +1,4 @@
-"""Widgets the screens share: status marks, the table of checks, the panel under it."""
+"""Widgets the table screens share: the table of checks and the panel under it."""
 
 from __future__ import annotations
 
@@ -10,43 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
 from checks.model import Check, Status
-
-MARKS = {
-    "pass": ("✓", "+"),
-    "fail": ("✗", "x"),
-    "warn": ("!", "!"),
-    "error": ("?", "?"),
-    "skip": ("–", "-"),
-    "manual": ("◆", "*"),
-    "running": ("…", "~"),
-    "pending": ("·", "."),
-}
-# ANSI colour names only, so --basic (16 colours) and NO_COLOR keep their meaning.
-STYLES = {
-    "pass": "green",
-    "fail": "bold red",
-    "warn": "yellow",
-    "error": "magenta",
-    "skip": "dim",
-    "manual": "cyan",
-    "running": "yellow",
-    "pending": "dim",
-}
-
-
-def status_label(app, status: str) -> str:  # type: ignore[no-untyped-def]
-    if status in ("running", "pending"):
-        return app.t(f"status.{status}")
-    return app.texts.status(Status(status))
-
-
-def mark(app, status: str) -> Text:  # type: ignore[no-untyped-def]
-    symbol = MARKS[status][1 if app.basic else 0]
-    return Text(f"{symbol} {status_label(app, status)}", style=STYLES[status])
-
-
-def symbol(app, status: str) -> Text:  # type: ignore[no-untyped-def]
-    return Text(MARKS[status][1 if app.basic else 0], style=STYLES[status])
+from tui.marks import mark, symbol
 
 
 def fix_button_id(fix_id: str) -> str:

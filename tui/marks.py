@@ -1,0 +1,48 @@
+"""Status marks: the symbol, word and colour of each check status, plain and --basic.
+
+Rich text only, no Textual widget: the first screen uses these, and must not pay for loading
+the table widgets the later screens need.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from checks.model import Status
+
+MARKS = {
+    "pass": ("✓", "+"),
+    "fail": ("✗", "x"),
+    "warn": ("!", "!"),
+    "error": ("?", "?"),
+    "skip": ("–", "-"),
+    "manual": ("◆", "*"),
+    "running": ("…", "~"),
+    "pending": ("·", "."),
+}
+# ANSI colour names only, so --basic (16 colours) and NO_COLOR keep their meaning.
+STYLES = {
+    "pass": "green",
+    "fail": "bold red",
+    "warn": "yellow",
+    "error": "magenta",
+    "skip": "dim",
+    "manual": "cyan",
+    "running": "yellow",
+    "pending": "dim",
+}
+
+
+def status_label(app, status: str) -> str:  # type: ignore[no-untyped-def]
+    if status in ("running", "pending"):
+        return app.t(f"status.{status}")
+    return app.texts.status(Status(status))
+
+
+def mark(app, status: str) -> Text:  # type: ignore[no-untyped-def]
+    symbol = MARKS[status][1 if app.basic else 0]
+    return Text(f"{symbol} {status_label(app, status)}", style=STYLES[status])
+
+
+def symbol(app, status: str) -> Text:  # type: ignore[no-untyped-def]
+    return Text(MARKS[status][1 if app.basic else 0], style=STYLES[status])
