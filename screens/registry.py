@@ -42,12 +42,13 @@ def make(screen_id: str, args: Mapping[str, str]) -> WizardScreen | None:
 
 def first_screens(app: WizardApp) -> list[WizardScreen]:
     """A new session starts at connect; a resumed one at the overview with its last screen on top."""
-    from screens.connect import ConnectScreen
-    from screens.overview import OverviewScreen
-
     place = app.session.state.place
     if not app.resume or place is None or place.screen == "connect":
+        from screens.connect import ConnectScreen
+
         return [ConnectScreen()]
+    from screens.overview import OverviewScreen
+
     stack: list[WizardScreen] = [OverviewScreen()]
     if place.screen != "overview":
         last = make(place.screen, place.args)
