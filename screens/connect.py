@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.widgets import Static
 
 from screens.base import WizardScreen
@@ -33,16 +32,14 @@ class ConnectScreen(WizardScreen):
         self.lines: dict[str, dict[str, str | Text]] = {}
 
     def compose(self) -> ComposeResult:
-        # Few, plain widgets: this is the first screen, and it must appear fast. Each box is two
-        # lines of text (what it connects to, then how the session stands); the trust button and
-        # the secret prompt are mounted under them only when needed, as most sessions need neither.
-        # The screen itself scrolls when a box grows past a small terminal.
+        # Few, plain widgets: this is the first screen, and it must appear fast. Each box is one
+        # Static (what it connects to, its certificate, where its secret comes from, its check);
+        # the trust button and the secret prompt are mounted under it only when needed, as most
+        # sessions need neither. The screen itself scrolls when it grows past a small terminal.
         yield from self.header()
         yield Static(self.t("connect.intro"), classes="intro")
         for kind in KINDS:
-            with Vertical(id=f"box-{kind}", classes="panel connect-box"):
-                yield Static(id=f"head-{kind}")
-                yield Static(id=f"state-{kind}")
+            yield Static(id=f"box-{kind}", classes="panel connect-box")
         yield Static(Text(self.t("connect.continue-key"), style="bold"), id="continue")
         yield from self.footer()
 
@@ -51,11 +48,10 @@ class ConnectScreen(WizardScreen):
         self.call_after_refresh(self.wizard.probe_connect, self)
 
     def _line(self, kind: str, part: str, text: str | Text) -> None:
-        """Set one line of a box (about, cert, secret or check) and redraw the Static it is in."""
+        """Set one line of a box (about, cert, secret or check) and redraw it."""
         self.lines.setdefault(kind, {})[part] = text
-        parts = ("about", "cert") if part in ("about", "cert") else ("secret", "check")
-        shown = [self.lines[kind].get(p) for p in parts]
-        self.query_one(f"#{'head' if parts[0] == 'about' else 'state'}-{kind}", Static).update(
+        shown = [self.lines[kind].get(p) for p in ("about", "cert", "secret", "check")]
+        self.query_one(f"#box-{kind}", Static).update(
             Text("\n").join(Text(t) if isinstance(t, str) else t for t in shown if t))
 
     async def mount_once(self, kind: str, what: str) -> None:
@@ -65,17 +61,18 @@ class ConnectScreen(WizardScreen):
         from textual.containers import Horizontal
         from textual.widgets import Button, Checkbox, Input
 
-        box = self.query_one(f"#box-{kind}", Vertical)
+        # Under the box, the trust row first: the secret is asked for the trusted host.
+        after = self.query(f"#trust-row-{kind}").last() if self.query(f"#trust-row-{kind}") else f"#box-{kind}"
         if what == "trust":
             row = Horizontal(Button(self.t("connect.trust"), id=f"trust-{kind}", variant="warning", compact=True),
                              classes="row", id=f"trust-row-{kind}")
-            await box.mount(row, after=f"#head-{kind}")
+            await self.mount(row, after=f"#box-{kind}")
         else:
             prompt = Input(password=True, placeholder=self.t(f"connect.secret-{kind}"), id=f"secret-{kind}")
             # Without a keyring there is nowhere to save: the box stays off and says why above.
             save = Checkbox(self.t("connect.save"), id=f"save-{kind}", compact=True,
                             disabled=not self.info.get("keyring", False))
-            await box.mount(Horizontal(prompt, save, classes="row", id=f"secret-row-{kind}"))
+            await self.mount(Horizontal(prompt, save, classes="row", id=f"secret-row-{kind}"), after=after)
             prompt.focus()
 
     def check_ids(self) -> tuple[str, ...]:

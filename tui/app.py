@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -28,8 +28,10 @@ from textual.worker import Worker, WorkerState
 from checks.model import Answer, Plan, Result, Settings, Status
 from checks.texts import Texts
 from tui import __version__
-from tui.engine import Engine, status_of
 from tui.session import Session
+
+if TYPE_CHECKING:
+    from tui.engine import Engine
 
 HANGUP_GRACE_S = 5.0
 DEFAULT_RECHECK_S = 30.0
@@ -123,7 +125,7 @@ class WizardApp(App[int]):
         lookup: Any,
         *,
         redactor: Redactor | None = None,
-        engine_factory: Callable[[Settings, Any], Engine] = Engine.load,
+        engine_factory: Callable[[Settings, Any], Engine] | None = None,
         recheck_s: float = DEFAULT_RECHECK_S,
         basic: bool = False,
         resume: bool = False,
@@ -138,7 +140,7 @@ class WizardApp(App[int]):
         self.session = session
         self.lookup = lookup
         self.redactor = redactor or Redactor()
-        self.engine_factory = engine_factory
+        self.engine_factory = engine_factory or _load_engine
         self.recheck_s = recheck_s
         self.basic = basic
         self.resume = resume
@@ -266,6 +268,8 @@ class WizardApp(App[int]):
     # -- running checks --------------------------------------------------------------------
 
     def status(self, check_id: str) -> str:
+        from tui.engine import status_of
+
         return status_of(check_id, self.session.state.results, self.running)
 
     def request_checks(self, ids: Iterable[str], force: bool = False) -> None:
@@ -566,6 +570,13 @@ class WizardApp(App[int]):
             return
         self.copy_to_clipboard(text)  # OSC 52: works over SSH when the terminal allows it
         self.notify(text, title=self.t("copied"), timeout=20)
+
+
+def _load_engine(settings: Settings, lookup: Any) -> Engine:
+    """The engine and its check catalog, loaded in a worker once the first screen is drawn."""
+    from tui.engine import Engine
+
+    return Engine.load(settings, lookup)
 
 
 def _screen_base() -> type:
