@@ -24,9 +24,9 @@ async def test_first_use_trust_and_a_typed_secret_without_keyring(site: Simulate
     app = make_app(settings, lookup, transcripts)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: bool(app.screen.query("#trust-vcenter")) and bool(app.screen.query("#secret-vcenter")))
-        shown = app.screen.query_one("#head-vcenter").render().plain
-        fingerprint = shown.rsplit("SHA256 ", 1)[1].strip()
-        assert "No OS keyring here" in app.screen.query_one("#state-vcenter").render().plain
+        shown = app.screen.query_one("#box-vcenter").render().plain
+        fingerprint = shown.rsplit("SHA256 ", 1)[1].split()[0]
+        assert "No OS keyring here" in app.screen.query_one("#box-vcenter").render().plain
         await wait_for(pilot, lambda: app.screen.query_one("#save-vcenter").disabled)  # no keyring to save into
         prompt = app.screen.query_one("#secret-vcenter", Input)
         assert prompt.password, "typed secrets are not echoed"
