@@ -5,7 +5,8 @@ Shared by the Azure and network checks, which both stand aside on a modernized v
 
 from __future__ import annotations
 
-from checks.model import Status, Verdict, verdict
+from checks.model import Status
+from checks.spec import Verdict, verdict
 
 # Keys of [notices] texts in assets: the report and the wizard show them above the checks.
 NOTICE_CLASSIC_RETIRED = "azure.classic-retired"

@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Iterable
 
 from checks import azure, manual, network, vcenter
-from checks.model import Check, Fix
 from checks.sources import Source
+from checks.spec import Check, Fix
 
 # The order of the contract's table: connections first, then the component table, then the VMs.
 ORDER = (

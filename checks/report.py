@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from checks.azure import notice_keys
-from checks.model import Check, Result, Status
+from checks.model import Status
+from checks.spec import Check, Result
 from checks.texts import Texts
 
 SCHEMA = "failback-prep/report/v1"

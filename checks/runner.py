@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from checks.model import Check, FixError, Result, SourceUnavailable, Status
+from checks.model import FixError, SourceUnavailable, Status
 from checks.sources import Sources
+from checks.spec import Check, Result
 
 log = logging.getLogger("failback_prep.checks")
 

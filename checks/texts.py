@@ -26,10 +26,13 @@ import re
 import threading
 import tomllib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import assets
-from checks.model import Result, Status
+from checks.model import Status
+
+if TYPE_CHECKING:
+    from checks.spec import Result
 
 LANGUAGES = ("en", "zh-CN")
 

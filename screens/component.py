@@ -5,7 +5,8 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from checks.model import Check, Component
+from checks.model import Component
+from checks.spec import Check
 from screens.table import ChecksScreen
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from checks.model import Check
+from checks.spec import Check
 from screens.table import ChecksScreen
 
 # Original location needs the VM's datastores on the master target's host; alternate

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from checks.model import Fix, Plan
+from checks.spec import Fix, Plan
 
 
 class FixScreen(ModalScreen[None]):

@@ -6,7 +6,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from checks.model import Check, Component
+from checks.model import Component
+from checks.spec import Check
 from screens.table import ChecksScreen
 from tui.widgets import CheckDetail
 

@@ -7,7 +7,8 @@ from typing import ClassVar
 
 from rich.text import Text
 
-from checks.model import Check, Component
+from checks.model import Component
+from checks.spec import Check
 from screens.table import ChecksScreen
 from tui.engine import worst
 

@@ -16,7 +16,7 @@ from screens.base import WizardScreen
 from tui.widgets import CheckDetail, CheckTable, describe, fix_from_button
 
 if TYPE_CHECKING:
-    from checks.model import Check
+    from checks.spec import Check
 
 
 class ChecksScreen(WizardScreen):

@@ -25,12 +25,13 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from checks.model import Answer, Plan, Result, Settings, Status
+from checks.model import Answer, Settings, Status
 from checks.texts import Texts
 from tui import __version__
 from tui.session import Session
 
 if TYPE_CHECKING:
+    from checks.spec import Plan
     from tui.engine import Engine
 
 HANGUP_GRACE_S = 5.0
@@ -379,6 +380,7 @@ class WizardApp(App[int]):
 
     def _worker_failed(self, worker: Worker[Any]) -> None:
         from checks.runner import failure_reason
+        from checks.spec import Result
 
         error = worker.error
         reason = self.redactor(failure_reason(error) if error is not None else "")
@@ -599,8 +601,8 @@ def _recheck_seconds(explicit: float | None) -> float:
 
 
 def _wizard_entry(directory: Path, ident: str):  # type: ignore[no-untyped-def]
-    from tui.transcript import NotFound, entries, resolve
     from tui.session import WIZARD_COMMANDS
+    from tui.transcript import NotFound, entries, resolve
 
     if ident == "latest":
         found = [e for e in entries(directory) if e.command in WIZARD_COMMANDS]

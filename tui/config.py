@@ -16,15 +16,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from checks.manual import MANUAL_IDS
-from checks.model import (
-    Answer,
-    AzureSettings,
-    NetworkSettings,
-    Settings,
-    SiteSettings,
-    VCenterSettings,
-)
+from checks.model import Answer, AzureSettings, NetworkSettings, Settings, SiteSettings, VCenterSettings
 
 CLOUDS = ("AzureCloud", "AzureChinaCloud", "AzureUSGovernment")
 AUTH_MODES = ("device-code", "client-secret", "azure-cli", "default")
@@ -253,6 +245,10 @@ def _network(r: _Reader) -> NetworkSettings:
 
 def _answers(r: _Reader) -> dict[str, Answer]:
     answers: dict[str, Answer] = {}
+    if not r.data:
+        return answers
+    from checks.manual import MANUAL_IDS  # the check definitions: loaded only when a config has [answers]
+
     for step_id, value in r.data.items():
         if step_id not in MANUAL_IDS:
             close = difflib.get_close_matches(step_id, sorted(MANUAL_IDS), n=1)

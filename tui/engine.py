@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from checks.manual import MANUAL_IDS
-from checks.model import Answer, Check, Component, Fix, Result, Settings, Status
+from checks.model import Answer, Component, Settings, Status
 from checks.sources import Sources
+from checks.spec import Check, Fix, Result
 
 # Worst first: a component shows the worst status among its checks.
 SEVERITY = ("fail", "error", "running", "manual", "warn", "pending", "pass", "skip")

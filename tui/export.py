@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from checks.model import Result
+from checks.spec import Result
 from checks.texts import Texts
 
 

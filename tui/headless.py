@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from checks import catalog, report
-from checks.model import Check, Fix, FixError, Param, Result, Settings
+from checks.model import FixError, Settings
 from checks.runner import Runner, failure_reason
 from checks.sources import Sources
+from checks.spec import Check, Fix, Param, Result
 from checks.texts import Texts
 from tui import __version__, credentials
 from tui.transcript import Transcript, default_dir, operator

@@ -13,11 +13,14 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from checks.model import Answer, Result
+from checks.model import Answer
 from tui.transcript import Entry, Transcript, read, utc_stamp
 from tui.transcript import operator as system_operator
+
+if TYPE_CHECKING:
+    from checks.spec import Result
 
 WIZARD_COMMANDS = ("wizard", "demo")
 
@@ -57,6 +60,8 @@ class State:
         if kind == "session.start" and not self.start:
             self.start = dict(event)
         elif kind == "check.result":
+            from checks.spec import Result  # not needed to start a session, only to read one back
+
             result = Result.from_json(event)
             self.results[result.id] = result
         elif kind in ("step.confirmed", "step.skipped"):

@@ -9,7 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
-from checks.model import Check, Status
+from checks.model import Status
+from checks.spec import Check
 from tui.marks import mark, symbol
 
 

@@ -17,8 +17,8 @@ from checks.azure import (
     refresh,
     vault,
 )
-from checks.model import Check, Fix, Result
 from checks.sources import Source
+from checks.spec import Check, Fix, Result
 
 SOURCES: tuple[Source, ...] = (client.SOURCE, vault.SOURCE, master_target.SOURCE)
 CHECKS: tuple[Check, ...] = (

@@ -181,9 +181,9 @@ def connect(ctx: Sources) -> AzureClient:
         if not getattr(settings, name):
             raise AzureUnavailable("bad-settings", problem=f"{name} is empty")
 
+    import requests
     from azure.core.pipeline.transport import RequestsTransport
     from azure.mgmt.recoveryservicessiterecovery import SiteRecoveryManagementClient
-    import requests
 
     credential = _SharedToken(_credential_builder(ctx, settings, cloud))
     # One session with a pool big enough for the parallel reads of the vault.

@@ -11,7 +11,8 @@ from checks.azure.site import (
     shown_age,
     site_of,
 )
-from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
+from checks.model import Component, Status
+from checks.spec import Check, CheckContext, Verdict, verdict
 
 
 @classic_only

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from checks.azure.errors import AzureUnavailable
 from checks.architecture import NOTICES
-from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
+from checks.azure.errors import AzureUnavailable
+from checks.model import Component, Status
+from checks.spec import Check, CheckContext, Verdict, verdict
 
 
 def decide(ctx: CheckContext) -> Verdict:

@@ -6,7 +6,8 @@ from typing import Any
 
 from checks.azure.site import Site, failback_items, find_site_fabric, health_errors, props, vault_of
 from checks.azure.vault import fabric_kind
-from checks.model import Check, CheckContext, Component, SourceUnavailable, Status, Verdict, verdict
+from checks.model import Component, SourceUnavailable, Status
+from checks.spec import Check, CheckContext, Verdict, verdict
 
 REPROTECT = "ReverseReplicate"
 

@@ -20,8 +20,9 @@ from checks.azure.site import (
     site_of,
     version_key,
 )
-from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
+from checks.model import Component, Status
 from checks.sources import Source
+from checks.spec import Check, CheckContext, Verdict, verdict
 
 
 def _master_target(ctx: CheckContext) -> tuple[Any, Mapping[str, Any] | None, list[str]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from checks.azure.site import classic_only, props, same_name, site_of
 from checks.azure.vault import same_id
-from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
+from checks.model import Component, Status
+from checks.spec import Check, CheckContext, Verdict, verdict
 
 EXPECTED = {"recoveryPointThresholdInMinutes": 15, "recoveryPointHistory": 1440, "appConsistentFrequencyInMinutes": 60}
 

@@ -15,7 +15,8 @@ from checks.azure.client import AzureClient
 from checks.azure.errors import AzureUnavailable
 from checks.azure.site import props, site_of
 from checks.azure.vault import segment
-from checks.model import Applied, Component, Fix, FixContext, FixError, Plan, Progress, SourceUnavailable
+from checks.model import Component, FixError, SourceUnavailable
+from checks.spec import Applied, Fix, FixContext, Plan, Progress
 from checks.texts import Texts, detect_language
 
 JOB_DONE = {"succeeded", "failed", "cancelled", "suspended", "completedwithinformation", "completedwitherrors", "skipped"}

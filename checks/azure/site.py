@@ -12,7 +12,8 @@ from typing import Any
 
 from checks.architecture import classic_only_skip
 from checks.azure.vault import Resource, Vault, find_site_fabric, props, same_id, segment
-from checks.model import CheckContext, SourceUnavailable, Verdict
+from checks.model import SourceUnavailable
+from checks.spec import CheckContext, Verdict
 
 HEARTBEAT_LIMIT_MIN = 15
 

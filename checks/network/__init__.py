@@ -3,9 +3,9 @@
 Source "network.probes": every TCP/TLS probe of the run, made at once (reachability.Reachability).
 """
 
-from checks.model import Check, Fix
 from checks.network import checks, reachability
 from checks.sources import Source
+from checks.spec import Check, Fix
 
 SOURCES: tuple[Source, ...] = (reachability.SOURCE,)
 CHECKS: tuple[Check, ...] = checks.CHECKS

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from checks.architecture import classic_only_skip
-from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
+from checks.model import Component, Status
 from checks.network.probe import Probe
 from checks.network.reachability import Reachability
+from checks.spec import Check, CheckContext, Verdict, verdict
 
 
 def _reach(ctx: CheckContext) -> Reachability | Verdict:

@@ -1,7 +1,7 @@
 """Checks, sources and fix-its that read vCenter."""
 
-from checks.model import Check, Fix
 from checks.sources import Source
+from checks.spec import Check, Fix
 from checks.vcenter import configuration_server, failback_vms, fixes, master_target
 from checks.vcenter.connection import CONNECT, SESSION
 from checks.vcenter.inventory import INVENTORY

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from http.client import HTTPException
 from typing import Any, TypeVar
 
-from checks.model import Check, CheckContext, Component, SourceUnavailable, Status, Verdict, VCenterSettings, verdict
+from checks.model import Component, SourceUnavailable, Status, VCenterSettings
 from checks.sources import Source, Sources, require
+from checks.spec import Check, CheckContext, Verdict, verdict
 
 log = logging.getLogger("failback_prep")
 

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping
 from http.client import HTTPException
 from typing import Any
 
-from checks.model import Applied, Component, Fix, FixContext, FixError, Param, Plan, Progress
+from checks.model import Component, FixError
+from checks.spec import Applied, Fix, FixContext, Param, Plan, Progress
 from checks.vcenter.connection import Session
 from checks.vcenter.inventory import RETENTION_SUFFIX, VM, Inventory
 from checks.vcenter.master_target import enable_uuid_set

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from checks.model import Check, CheckContext, Component, Status, Verdict, verdict
+from checks.model import Component, Status
+from checks.spec import Check, CheckContext, Verdict, verdict
 from checks.vcenter.inventory import RETENTION_SUFFIX, VM, os_of
 from checks.vcenter.subjects import (
     azure_master_target,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.model import CheckContext, SourceUnavailable, Status, Verdict, verdict
+from checks.model import SourceUnavailable, Status
+from checks.spec import CheckContext, Verdict, verdict
 from checks.vcenter.inventory import VM, Host, Inventory
 
 

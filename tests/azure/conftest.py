@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from checks import catalog
-from checks.model import AzureSettings, NetworkSettings, Result, Settings, SiteSettings, VCenterSettings
+from checks.model import AzureSettings, NetworkSettings, Settings, SiteSettings, VCenterSettings
 from checks.runner import Runner
 from checks.sources import Sources
+from checks.spec import Result
 from simulators.azure import AzureEmulator
 
 AZURE_IDS = (

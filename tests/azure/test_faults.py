@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-
 from checks.model import Status
 from tests.azure.conftest import AZURE_IDS, make_sources, run, run_checks, settings_for
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
-from checks.model import Check, Component, Settings, SourceUnavailable, Status, verdict
+from checks.model import Component, Settings, SourceUnavailable, Status
 from checks.runner import Runner
 from checks.sources import Source, Sources
+from checks.spec import Check, verdict
 
 
 def _check(cid: str, decide, reads=(), timeout_s: float = 5.0) -> Check:

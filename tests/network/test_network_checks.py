@@ -9,8 +9,8 @@ import pytest
 
 from checks.model import Answer, NetworkSettings, Status, VCenterSettings
 from checks.network.probe import probe, probe_all
-from tests.azure.conftest import make_sources, run_checks, settings_for
 from simulators.azure import AzureEmulator
+from tests.azure.conftest import make_sources, run_checks, settings_for
 
 IDS = ("ps.reachable", "net.s2s", "net.ports")
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from checks import catalog
-from checks.model import Result, Settings, SiteSettings, VCenterSettings
+from checks.model import Settings, SiteSettings, VCenterSettings
 from checks.runner import Runner
 from checks.sources import Source, Sources
+from checks.spec import Result
 from simulators.vcenter import VCenterSimulator
 from tests.conftest import start_vcsim
 

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from checks import catalog
-from checks.model import Check, Settings, SiteSettings, Status, Verdict, verdict
+from checks.model import Settings, SiteSettings, Status
 from checks.sources import Source, Sources
+from checks.spec import Check, Verdict, verdict
 from checks.texts import Texts, load_language
 from tui.app import Redactor, WizardApp
 from tui.engine import Engine

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from checks.model import Status
 from textual.widgets import Input
+
+from checks.model import Status
 from tui import config, credentials
 from tui.demo import SimulatedSite
 

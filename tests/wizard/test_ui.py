@@ -209,8 +209,10 @@ def on_mount(self):
     shown(self)
     def report():
         # (Textual itself loads Input and Button, for its command palette.)
-        watched = ("textual.widgets._data_table", "textual.widgets._checkbox", "screens.overview", "screens.table", "tui.widgets", "checks.catalog", "pyVmomi",
-                   "azure", "keyring", "httpx", "importlib.metadata", "importlib.resources")
+        watched = ("textual.widgets._data_table", "textual.widgets._checkbox", "screens.overview",
+                   "screens.table", "tui.widgets", "tui.engine", "checks.catalog", "checks.spec",
+                   "checks.manual", "pyVmomi", "azure", "keyring", "httpx", "importlib.metadata",
+                   "importlib.resources")
         print("LOADED", sorted(m for m in watched if m in sys.modules), flush=True)
         self.app.exit()
     self.app.call_after_refresh(report)
