@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
-
 from checks import azure, manual, network, vcenter
+from checks.model import UnknownName
 from checks.sources import Source
 from checks.spec import Check, Fix
 
@@ -71,15 +69,6 @@ def all_fixes() -> dict[str, Fix]:
 
 def all_sources() -> dict[str, Source]:
     return {src.name: src for area in _AREAS for src in getattr(area, "SOURCES", ())}
-
-
-class UnknownName(ValueError):
-    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
-        known = list(known)
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(known)}"
-        super().__init__(f"unknown {kind} {name!r}; {hint}")
-        self.name = name
 
 
 def select(only: str | None, checks: list[Check] | None = None) -> list[Check]:

@@ -9,7 +9,7 @@ Plain data only. Nothing here talks to vCenter, Azure or a terminal.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -128,3 +128,16 @@ class SourceUnavailable(Exception):
     def __init__(self, message: str, *, skip: bool = False) -> None:
         super().__init__(message)
         self.skip = skip
+
+
+class UnknownName(ValueError):
+    """A check, fix-it or source id that does not exist; the message names the closest ones."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        import difflib
+
+        known = list(known)
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}?" if close else f"known: {', '.join(known)}"
+        super().__init__(f"unknown {kind} {name!r}; {hint}")
+        self.name = name

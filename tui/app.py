@@ -188,8 +188,11 @@ class WizardApp(App[int]):
         for screen in self._more_screens:
             self.push_screen(screen)
         self._more_screens = []
-        # Importing the checks competes with drawing for the interpreter: draw first.
-        self.call_after_refresh(self._load_engine)
+
+    def on_ready(self) -> None:
+        # Textual says the first frame is on the terminal. Only now load the checks: importing
+        # them in a worker competes with drawing for the interpreter, so the screen comes first.
+        self._load_engine()
 
     def get_default_screen(self) -> Screen[Any]:
         """The first wizard screen is the bottom of the stack: no blank screen is built under it."""

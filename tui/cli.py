@@ -124,11 +124,12 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from checks.catalog import UnknownName
+    # Only what the wizard loads anyway: the checks themselves load in a worker after its first frame.
+    from checks.model import UnknownName
     from checks.texts import normalize_language
     from tui.config import ConfigError
     from tui.credentials import CredentialError
-    from tui.headless import UsageError
+    from tui.errors import UsageError
     from tui.transcript import NotFound
 
     try:

@@ -21,11 +21,8 @@ from checks.sources import Sources
 from checks.spec import Check, Fix, Param, Result
 from checks.texts import Texts
 from tui import __version__, credentials
+from tui.errors import UsageError
 from tui.transcript import Transcript, default_dir, operator
-
-
-class UsageError(Exception):
-    """Bad usage or configuration: nothing was checked (exit 2)."""
 
 
 def open_sources(settings: Settings, lookup: credentials.Lookup | None = None) -> Sources:

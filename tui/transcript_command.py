@@ -8,7 +8,7 @@ from pathlib import Path
 
 from checks.texts import Texts, detect_language
 from tui import export, transcript
-from tui.headless import UsageError
+from tui.errors import UsageError
 
 
 def run(action: str, ident: str | None, fmt: str, output: str | None, directory: str | None, lang: str | None) -> int:

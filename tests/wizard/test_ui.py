@@ -194,34 +194,28 @@ def test_the_wizard_loads_no_sdk_before_a_worker_needs_it() -> None:
 
 
 def test_the_first_screen_loads_only_what_it_shows(tmp_path: Path) -> None:
-    """Start-up time (bench/startup.py) is mostly imports: the connect screen must not pull in the
-    table screens, the table widgets, the check catalog or an SDK before it is drawn."""
+    """Start-up time (bench/startup.py) is mostly imports: `failback-prep` must not pull in the table
+    screens, the table widgets, the check catalog or an SDK before its first frame is drawn."""
     config = tmp_path / "site.toml"
     config.write_text('[site]\nmaster_target = "mt-win01"\nfailback_vms = ["app01"]\n', encoding="utf-8")
     code = f"""
 import sys
 from tui import app as wizard
-from screens.base import WizardScreen
+from tui import cli
 
-shown = WizardScreen.on_mount
+def on_ready(self):  # Textual: the first frame is on the terminal (the wizard's own loads the checks)
+    # (Textual itself loads Input and Button, for its command palette.)
+    watched = ("textual.widgets._data_table", "textual.widgets._checkbox", "screens.overview",
+               "screens.table", "tui.widgets", "tui.engine", "tui.headless", "checks.catalog",
+               "checks.spec", "checks.manual", "pyVmomi", "azure", "keyring", "httpx",
+               "importlib.metadata", "importlib.resources")
+    print("LOADED", sorted(m for m in watched if m in sys.modules), flush=True)
+    self.exit()
 
-def on_mount(self):
-    shown(self)
-    def report():
-        # (Textual itself loads Input and Button, for its command palette.)
-        watched = ("textual.widgets._data_table", "textual.widgets._checkbox", "screens.overview",
-                   "screens.table", "tui.widgets", "tui.engine", "checks.catalog", "checks.spec",
-                   "checks.manual", "pyVmomi", "azure", "keyring", "httpx", "importlib.metadata",
-                   "importlib.resources")
-        print("LOADED", sorted(m for m in watched if m in sys.modules), flush=True)
-        self.app.exit()
-    self.app.call_after_refresh(report)
-
-WizardScreen.on_mount = on_mount
+wizard.WizardApp.on_ready = on_ready
 run = wizard.WizardApp.run
 wizard.WizardApp.run = lambda self, **kw: run(self, headless=True)
-wizard.WizardApp._load_engine = lambda self: None  # the worker's imports are not the first screen's
-sys.exit(wizard.run_wizard(config={str(config)!r}, transcript_dir={str(tmp_path / "t")!r}))
+sys.exit(cli.main(["--config", {str(config)!r}, "--transcript-dir", {str(tmp_path / "t")!r}]))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     loaded = [line for line in done.stdout.splitlines() if line.startswith("LOADED")]
