@@ -96,12 +96,28 @@ class Param:
     required: bool = False
     default: Any = None
     minimum: int | None = None
+    maximum: int | None = None
+
+    def out_of_range(self, value: int) -> str | None:
+        """None when `value` is within the bounds; else the name of the sentence that says which
+        values are allowed: "range" (both bounds set), "minimum" or "maximum". The CLI and the
+        wizard render it as their "fix.param-<name>" text with name, value, minimum and maximum."""
+        low = self.minimum is not None and value < self.minimum
+        high = self.maximum is not None and value > self.maximum
+        if not (low or high):
+            return None
+        if self.minimum is not None and self.maximum is not None:
+            return "range"
+        return "minimum" if low else "maximum"
 
 
 @dataclass
 class Plan:
     """The exact change a fix-it would make, shown before anything is sent.
 
+    `target` names the object for the record, with its reference where it has one
+    ("mt-win01 (vm-42)"); `target_name` is its plain name, the one an operator types
+    to confirm a destructive change ("mt-win01"); empty means the same as `target`.
     `changes` are human-readable lines naming the object and the change; `request`
     is the same change as data (the JSON form printed by --dry-run --format json).
     An empty plan means the fix is already in place: applying it changes nothing.
@@ -112,6 +128,7 @@ class Plan:
     changes: list[str] = field(default_factory=list)
     request: dict[str, Any] = field(default_factory=dict)
     payload: Any = None
+    target_name: str = ""
 
     @property
     def nothing_to_do(self) -> bool:

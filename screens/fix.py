@@ -24,6 +24,7 @@ class FixScreen(ModalScreen[None]):
         super().__init__()
         self.fix = fix
         self.plan: Plan | None = None
+        self.planned_with: dict[str, Any] | None = None  # the values the plan on screen was made with
         self.stage = "planning"
         self.app.localize_bindings(self)  # type: ignore[attr-defined]
 
@@ -57,27 +58,33 @@ class FixScreen(ModalScreen[None]):
             self.query_one("#confirm-name").display = False
         self.replan()
 
-    def params(self) -> dict[str, Any] | None:
+    def read_params(self) -> tuple[dict[str, Any] | None, str]:
+        """The values in the fields, or None and the one sentence that says what is wrong with them."""
         values: dict[str, Any] = {}
         for param in self.fix.params:
             raw = self.query_one(f"#param-{param.name}", Input).value.strip()
             if not raw:
                 if param.required:
-                    self.show_error(self.t("fix.param-needed", name=param.name))
-                    return None
+                    return None, self.t("fix.param-needed", name=param.name)
                 continue
             if param.kind is int:
                 try:
                     value: Any = int(raw)
                 except ValueError:
-                    self.show_error(self.t("fix.param-number", name=param.name))
-                    return None
-                if param.minimum is not None and value < param.minimum:
-                    self.show_error(self.t("fix.param-minimum", name=param.name, minimum=param.minimum))
-                    return None
+                    return None, self.t("fix.param-number", name=param.name)
+                bound = param.out_of_range(value)
+                if bound:
+                    return None, self.t(f"fix.param-{bound}", name=param.name, value=raw,
+                                        minimum=param.minimum, maximum=param.maximum)
             else:
                 value = raw
             values[param.name] = value
+        return values, ""
+
+    def params(self) -> dict[str, Any] | None:
+        values, problem = self.read_params()
+        if values is None:
+            self.show_error(problem)
         return values
 
     def replan(self) -> None:
@@ -86,9 +93,14 @@ class FixScreen(ModalScreen[None]):
             return
         self.stage = "planning"
         self.plan = None
+        self.planned_with = params
         self.query_one("#apply", Button).disabled = True
         self.query_one("#fix-plan", Static).update(Text(self.t("fix.planning"), style="yellow"))
         self.app.plan_fix(self.fix.id, params, self)  # type: ignore[attr-defined]
+
+    def stale(self) -> bool:
+        """The fields no longer hold the values the plan on screen was made with."""
+        return bool(self.fix.params) and self.read_params()[0] != self.planned_with
 
     def show_error(self, text: str) -> None:
         self.query_one("#fix-progress", Static).update(Text(text, style="bold red"))
@@ -122,15 +134,39 @@ class FixScreen(ModalScreen[None]):
         else:
             apply.disabled = False
             apply.focus()
+        if self.stale():  # the fields changed while it was being planned
+            self.check_fields()
 
     def name_to_type(self) -> str:
-        """The VM's name: a target reads "mt-win01 (vm-42)", the operator types "mt-win01"."""
-        target = self.plan.target if self.plan else ""
-        return target.rsplit(" (", 1)[0] if target.endswith(")") else target
+        """The target's plain name, as the fix-it planned it: the operator types "mt-win01", not "mt-win01 (vm-42)"."""
+        if self.plan is None:
+            return ""
+        return self.plan.target_name or self.plan.target
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "confirm-name" and self.plan is not None and self.stage == "planned":
-            self.query_one("#apply", Button).disabled = event.value.strip() != self.name_to_type()
+            self.query_one("#apply", Button).disabled = event.value.strip() != self.name_to_type() or self.stale()
+        elif event.input.id and event.input.id.startswith("param-") and self.stage in ("planning", "planned"):
+            self.check_fields()
+
+    def check_fields(self) -> None:
+        """A value out of range is refused as it is typed; a plan made with other values cannot be applied."""
+        values, problem = self.read_params()
+        stale = self.plan is not None and bool(self.fix.params) and values != self.planned_with
+        if values is None:
+            self.show_error(problem)
+        else:
+            self.query_one("#fix-progress", Static).update(
+                Text(self.t("fix.preview-again"), style="yellow") if stale else "")
+        if self.plan is None or self.stage != "planned":
+            return
+        apply = self.query_one("#apply", Button)
+        if stale:
+            apply.disabled = True
+        elif self.plan.nothing_to_do or not self.fix.destructive:
+            apply.disabled = False
+        else:
+            apply.disabled = self.query_one("#confirm-name", Input).value.strip() != self.name_to_type()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "confirm-name" and not self.query_one("#apply", Button).disabled:
@@ -148,7 +184,7 @@ class FixScreen(ModalScreen[None]):
             self.action_close()
 
     def do_apply(self) -> None:
-        if self.plan is None or self.stage != "planned":
+        if self.plan is None or self.stage != "planned" or self.stale():
             return
         if self.plan.nothing_to_do:
             self.app.request_checks(self.fix.rechecks, True)  # type: ignore[attr-defined]

@@ -25,20 +25,47 @@ class Link:
     source: str  # node keys, named in [ui] "wizard.node.<key>"
     target: str
     port: str  # "https" | "data" | "vcenter" | "443"
-    probe: str  # the net.ports "tested" link that reaches the same far end, or ""
-    manual: str  # the net.ports "not_testable_here" link with the command to run
+    probe: str  # the key of the net.ports "tested" item that reaches the same far end, or ""
+    manual: str  # the key of the net.ports "not_testable_here" item with the command to run
 
 
 # The port table of the article, in its order.
 LINKS = (
-    Link("vm-cs", "azure-vm", "cs", "https", "here -> configuration server", "Azure VM -> configuration server"),
-    Link("vm-ps", "azure-vm", "ps", "data", "here -> process server (data)", "Azure VM -> process server (data)"),
-    Link("ps-cs", "ps", "cs", "https", "here -> configuration server", "process server -> configuration server"),
-    Link("ps-mt", "ps", "mt", "data", "", "process server -> master target (data)"),
-    Link("cs-vc", "cs", "vcenter", "vcenter", "here -> vCenter", "configuration server -> vCenter"),
-    Link("cs-azure", "cs", "azure", "443", "", "configuration server -> Azure (outbound)"),
-    Link("ps-azure", "ps", "azure", "443", "", "process server -> Azure (outbound)"),
+    Link("vm-cs", "azure-vm", "cs", "https", "here-cs", "vm-cs"),
+    Link("vm-ps", "azure-vm", "ps", "data", "here-ps-data", "vm-ps-data"),
+    Link("ps-cs", "ps", "cs", "https", "here-cs", "ps-cs"),
+    Link("ps-mt", "ps", "mt", "data", "", "ps-mt-data"),
+    Link("cs-vc", "cs", "vcenter", "vcenter", "here-vcenter", "cs-vcenter"),
+    Link("cs-azure", "cs", "azure", "443", "", "cs-azure"),
+    Link("ps-azure", "ps", "azure", "443", "", "ps-azure"),
 )
+
+# net.ports evidence recorded before its items carried a key (a resumed older session) names links
+# only by their labels: the key each of those labels stood for.
+LEGACY_LABELS = {
+    "here -> configuration server": "here-cs",
+    "here -> process server (https)": "here-ps-https",
+    "here -> process server (data)": "here-ps-data",
+    "here -> vCenter": "here-vcenter",
+    "Azure VM -> configuration server": "vm-cs",
+    "Azure VM -> process server (data)": "vm-ps-data",
+    "process server -> configuration server": "ps-cs",
+    "process server -> master target (data)": "ps-mt-data",
+    "configuration server -> vCenter": "cs-vcenter",
+    "configuration server -> Azure (outbound)": "cs-azure",
+    "process server -> Azure (outbound)": "ps-azure",
+}
+
+
+def by_key(items: Any) -> dict[str, Mapping[str, Any]]:
+    """The evidence items of one net.ports list, by their machine key."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for item in items or ():
+        if isinstance(item, Mapping):
+            key = item.get("key") or LEGACY_LABELS.get(str(item.get("link")))
+            if key:
+                found.setdefault(str(key), item)
+    return found
 
 
 class PortMapScreen(WizardScreen):
@@ -83,8 +110,7 @@ class PortMapScreen(WizardScreen):
         if "net.ports" in self.wizard.running:
             return "running", self.t("status.running")
         evidence = self.evidence()
-        tested = {t.get("link"): t for t in evidence.get("tested", ()) if isinstance(t, Mapping)}
-        probe = tested.get(link.probe) if link.probe else None
+        probe = by_key(evidence.get("tested")).get(link.probe) if link.probe else None
         if probe is not None:
             if probe.get("answered"):
                 return "pass", self.t("ports.answers", result=probe.get("result", ""))
@@ -111,10 +137,7 @@ class PortMapScreen(WizardScreen):
         return next((link for link in LINKS if link.key == key), None)
 
     def command(self, link: Link) -> Mapping[str, Any]:
-        for item in self.evidence().get("not_testable_here", ()):
-            if isinstance(item, Mapping) and item.get("link") == link.manual:
-                return item
-        return {}
+        return by_key(self.evidence().get("not_testable_here")).get(link.manual, {})
 
     def show_detail(self) -> None:
         link = self.selected()

@@ -107,7 +107,7 @@ def check_command(settings: Settings, only: str | None, fmt: str, transcript_dir
 # --- fix ----------------------------------------------------------------------
 
 
-def parse_params(fix: Fix, raw: Sequence[str]) -> dict[str, Any]:
+def parse_params(fix: Fix, raw: Sequence[str], texts: Texts) -> dict[str, Any]:
     known = {p.name: p for p in fix.params}
     values: dict[str, Any] = {}
     for item in raw:
@@ -118,7 +118,7 @@ def parse_params(fix: Fix, raw: Sequence[str]) -> dict[str, Any]:
         if name not in known:
             names = ", ".join(known) or "none"
             raise UsageError(f"--param {name}: {fix.id} takes no such parameter (it takes: {names})")
-        values[name] = _convert(known[name], text.strip())
+        values[name] = _convert(known[name], text.strip(), texts)
     for param in fix.params:
         if param.name not in values:
             if param.required:
@@ -128,14 +128,16 @@ def parse_params(fix: Fix, raw: Sequence[str]) -> dict[str, Any]:
     return values
 
 
-def _convert(param: Param, text: str) -> Any:
+def _convert(param: Param, text: str, texts: Texts) -> Any:
     if param.kind is int:
         try:
             value = int(text)
         except ValueError:
             raise UsageError(f"--param {param.name}={text}: must be a whole number") from None
-        if param.minimum is not None and value < param.minimum:
-            raise UsageError(f"--param {param.name}={text}: must be at least {param.minimum}")
+        bound = param.out_of_range(value)
+        if bound:
+            raise UsageError(texts.ui(f"fix.param-{bound}", name=param.name, value=text,
+                                      minimum=param.minimum, maximum=param.maximum))
         return value
     if not text:
         raise UsageError(f"--param {param.name}: give a value")
@@ -183,7 +185,7 @@ def fix_command(
         fix = catalog.fix(fix_id)
     except catalog.UnknownName as exc:
         raise UsageError(str(exc)) from None
-    params = parse_params(fix, raw_params)
+    params = parse_params(fix, raw_params, texts)
     sources = open_sources(settings)
     transcript = open_transcript(sources, transcript_dir, "fix", texts.lang, settings)
     err = sys.stderr
@@ -199,7 +201,8 @@ def fix_command(
         out = sys.stdout
         if fmt == "json" and dry_run:
             out.write(json.dumps({"fix": fix.id, "target": plan.target, "changes": plan.changes,
-                                  "request": plan.request}, ensure_ascii=False, indent=2) + "\n")
+                                  "request": plan.request, "target_name": plan.target_name or plan.target},
+                                 ensure_ascii=False, indent=2) + "\n")
         else:
             out.write(texts.ui("fix.preview-head", fix=fix.id, title=texts.fix_title(fix.id), target=plan.target) + "\n")
             for line in plan.changes or [texts.ui("fix.nothing-to-do")]:

@@ -51,7 +51,8 @@ def plan(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
         "provider_id": provider.get("id"),
     }
     change = _texts().fix_text("cs.refresh", "change", cs=site.name, provider=friendly, id=provider.get("id"))
-    return Plan("cs.refresh", target=site.name, changes=[change], request=request, payload=request)
+    return Plan("cs.refresh", target=site.name, changes=[change], request=request, payload=request,
+                target_name=site.name)
 
 
 def _job_name(poller: Any) -> str:

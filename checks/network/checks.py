@@ -92,37 +92,38 @@ def ports(ctx: CheckContext) -> Verdict:
     tested: list[dict[str, Any]] = []
     unknown: list[str] = []
 
-    def test(link: str, host: str, port: int) -> None:
+    # Each link has a stable machine key (what the wizard's port map matches on) and a label for people.
+    def test(key: str, link: str, host: str, port: int) -> None:
         if not host:
             unknown.append(link)
             return
         p = reach.get(host, port)
-        tested.append({"link": link, "host": host, "port": port, "result": _shown(p),
+        tested.append({"key": key, "link": link, "host": host, "port": port, "result": _shown(p),
                        "answered": bool(p and p.answered), "elapsed_ms": p.elapsed_ms if p else None})
 
-    test("here -> configuration server", reach.cs, reach.https_port)
-    test("here -> process server (https)", reach.ps, reach.https_port)
-    test("here -> process server (data)", reach.ps, reach.data_port)
+    test("here-cs", "here -> configuration server", reach.cs, reach.https_port)
+    test("here-ps-https", "here -> process server (https)", reach.ps, reach.https_port)
+    test("here-ps-data", "here -> process server (data)", reach.ps, reach.data_port)
     if reach.vcenter:
-        test("here -> vCenter", reach.vcenter.host, reach.vcenter.port)
+        test("here-vcenter", "here -> vCenter", reach.vcenter.host, reach.vcenter.port)
     else:
         unknown.append("here -> vCenter")
     vc_host = reach.vcenter.host if reach.vcenter else "<vcenter>"
     vc_port = reach.vcenter.port if reach.vcenter else 443
     manual = [
-        {"link": "Azure VM -> configuration server", "run_on": "each failed-over Azure VM",
+        {"key": "vm-cs", "link": "Azure VM -> configuration server", "run_on": "each failed-over Azure VM",
          **_commands(cs, reach.https_port)},
-        {"link": "Azure VM -> process server (data)", "run_on": "each failed-over Azure VM",
+        {"key": "vm-ps-data", "link": "Azure VM -> process server (data)", "run_on": "each failed-over Azure VM",
          **_commands(ps, reach.data_port)},
-        {"link": "process server -> configuration server", "run_on": "the process server in Azure",
+        {"key": "ps-cs", "link": "process server -> configuration server", "run_on": "the process server in Azure",
          **_commands(cs, reach.https_port)},
-        {"link": "process server -> master target (data)", "run_on": "the process server in Azure",
-         **_commands(mt, reach.data_port)},
-        {"link": "configuration server -> vCenter", "run_on": "the configuration server",
+        {"key": "ps-mt-data", "link": "process server -> master target (data)",
+         "run_on": "the process server in Azure", **_commands(mt, reach.data_port)},
+        {"key": "cs-vcenter", "link": "configuration server -> vCenter", "run_on": "the configuration server",
          **_commands(vc_host, vc_port)},
-        {"link": "configuration server -> Azure (outbound)", "run_on": "the configuration server",
+        {"key": "cs-azure", "link": "configuration server -> Azure (outbound)", "run_on": "the configuration server",
          **_commands(reach.arm_host, 443)},
-        {"link": "process server -> Azure (outbound)", "run_on": "the process server in Azure",
+        {"key": "ps-azure", "link": "process server -> Azure (outbound)", "run_on": "the process server in Azure",
          **_commands(reach.login_host, 443)},
     ]
     failed = [t for t in tested if not t["answered"]]

@@ -192,7 +192,7 @@ def _vm_ref(session: Session, plan: Plan) -> Any:
 
 def plan_enable_uuid(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     _, mt = _master_target(ctx)
-    plan = Plan("mt.set-disk-enableuuid", mt.ref)
+    plan = Plan("mt.set-disk-enableuuid", mt.ref, target_name=mt.name)
     if enable_uuid_set(mt):
         return plan
     # Keep the key's existing spelling so vCenter edits the entry instead of adding a twin.
@@ -222,7 +222,7 @@ def apply_enable_uuid(ctx: FixContext, plan: Plan, progress: Progress) -> Applie
 
 def plan_remove_snapshots(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     _, mt = _master_target(ctx)
-    plan = Plan("mt.remove-snapshots", mt.ref)
+    plan = Plan("mt.remove-snapshots", mt.ref, target_name=mt.name)
     if not mt.snapshots:
         return plan
     names = ", ".join(s.name for s in mt.snapshots)
@@ -267,6 +267,11 @@ def _datastore_for(inv: Inventory, mt: VM, wanted: str | None) -> tuple[str, str
     return moref, inv.datastores[moref].name if moref in inv.datastores else moref
 
 
+# vSphere's largest virtual disk is 62 TB; vCenter refuses anything bigger, but only once the task runs.
+MAX_DISK_GB = 62 * 1024
+SIZE_GB = Param("size_gb", int, required=True, minimum=1, maximum=MAX_DISK_GB)
+
+
 def _free_unit(mt: VM, controller_key: int) -> int | None:
     used = {d.unit for d in mt.disks if d.controller_key == controller_key}
     return next((u for u in range(16) if u != 7 and u not in used), None)
@@ -274,10 +279,13 @@ def _free_unit(mt: VM, controller_key: int) -> int | None:
 
 def plan_add_retention_disk(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     size_gb = params.get("size_gb")
-    if not isinstance(size_gb, int) or isinstance(size_gb, bool) or size_gb < 1:
-        raise FixError("The retention disk needs a size: give --param size_gb=N with N a whole number of at least 1.")
+    if not isinstance(size_gb, int) or isinstance(size_gb, bool) or SIZE_GB.out_of_range(size_gb):
+        raise FixError(
+            "The retention disk needs a size: give --param size_gb=N with N a whole number "
+            f"from {SIZE_GB.minimum} to {SIZE_GB.maximum}."
+        )
     inv, mt = _master_target(ctx)
-    plan = Plan("mt.add-retention-disk", mt.ref)
+    plan = Plan("mt.add-retention-disk", mt.ref, target_name=mt.name)
     existing = next((d for d in mt.disks if d.file_name.endswith(RETENTION_SUFFIX)), None)
     if existing is not None:
         return plan  # added by an earlier run: a second disk would only confuse Site Recovery
@@ -381,7 +389,7 @@ def apply_add_retention_disk(ctx: FixContext, plan: Plan, progress: Progress) ->
 
 def plan_exclude_storage_drs(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     inv, mt = _master_target(ctx)
-    plan = Plan("mt.exclude-storage-drs", mt.ref)
+    plan = Plan("mt.exclude-storage-drs", mt.ref, target_name=mt.name)
     pods = sorted({inv.datastores[d].pod for d in mt.datastores if d in inv.datastores and inv.datastores[d].pod})
     calls = []
     for moref in pods:
@@ -457,7 +465,7 @@ FIXES: tuple[Fix, ...] = (
         plan_add_retention_disk,
         apply_add_retention_disk,
         rechecks=("mt.retention-volume",),
-        params=(Param("size_gb", int, required=True, minimum=1), Param("datastore", str)),
+        params=(SIZE_GB, Param("datastore", str)),
     ),
     Fix(
         "mt.exclude-storage-drs",

@@ -72,6 +72,16 @@ def test_everything_answers(emulator, tls_listener, tls_listener2):
     assert manual["Azure VM -> process server (data)"]["windows"] == f"Test-NetConnection 127.0.0.1 -Port {tls_listener2.port}"
     assert manual["process server -> master target (data)"]["linux"].startswith("nc -vz")
     assert "10.0.0.41" in manual["process server -> master target (data)"]["linux"]
+    # Each item carries a stable machine key next to its label; the wizard's port map matches on the key.
+    tested_keys = [t["key"] for t in net_ports.evidence["tested"]]
+    manual_keys = [m["key"] for m in net_ports.evidence["not_testable_here"]]
+    assert tested_keys == ["here-cs", "here-ps-https", "here-ps-data", "here-vcenter"]
+    assert manual_keys == ["vm-cs", "vm-ps-data", "ps-cs", "ps-mt-data", "cs-vcenter", "cs-azure", "ps-azure"]
+    assert all(t["link"] for t in net_ports.evidence["tested"] + net_ports.evidence["not_testable_here"])
+    from screens.port_map import LINKS
+
+    assert {link.probe for link in LINKS if link.probe} <= set(tested_keys)
+    assert {link.manual for link in LINKS} <= set(manual_keys)
 
 
 def test_link_type_unanswered_is_manual(emulator, tls_listener, tls_listener2):

@@ -96,6 +96,8 @@ def test_fix_dry_run_shows_the_exact_change_and_sends_nothing(cli, vcsim, tmp_pa
     as_json = cli("fix", "mt.set-disk-enableuuid", "--config", str(config), "--dry-run", "--format", "json", env=_env(vcsim))
     plan = json.loads(as_json.stdout)
     assert plan["request"]["spec"] == {"extraConfig": [{"key": "disk.EnableUUID", "value": "TRUE"}]}
+    assert set(plan) >= {"fix", "target", "changes", "request"}, "the JSON dry run keeps its fields"
+    assert plan["target"] == f"mt-win01 ({plan['request']['object']['moref']})" and plan["target_name"] == "mt-win01"
     # Nothing was sent: the check still fails.
     check = cli("check", "--config", str(config), "--only", "mt.disk-enableuuid", "--format", "json", env=_env(vcsim))
     assert json.loads(check.stdout)["checks"][0]["status"] == "fail"
@@ -110,6 +112,15 @@ def test_fix_yes_applies_and_rechecks(cli, fresh_vcsim, tmp_path):
     again = cli("fix", "mt.exclude-storage-drs", "--config", str(config), "--yes", env=_env(fresh_vcsim))
     assert again.returncode == 0
     assert "nothing to change" in again.stdout
+
+
+def test_fix_with_a_size_beyond_the_vsphere_limit_is_a_usage_error(cli, vcsim, tmp_path):
+    config = _config(tmp_path, vcsim, "mt-win01", ["app01"])
+    done = cli("fix", "mt.add-retention-disk", "--config", str(config), "--yes", "--param", "size_gb=100000",
+               env=_env(vcsim))
+    assert done.returncode == 2
+    assert "--param size_gb=100000: must be at least 1 and at most 63488" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
 
 
 def test_fix_without_size_is_a_usage_error(cli, vcsim, tmp_path):

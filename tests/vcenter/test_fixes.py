@@ -92,6 +92,10 @@ def test_add_retention_disk_on_a_named_datastore_uses_the_existing_lsi_controlle
         assert "vmfs-prod01" in str(caught.value) and one_sentence(str(caught.value))
         with pytest.raises(FixError):
             catalog.fix("mt.add-retention-disk").plan(sources, {"size_gb": 0})
+        with pytest.raises(FixError) as too_big:  # vSphere's limit is 62 TB: refused before vCenter is asked
+            catalog.fix("mt.add-retention-disk").plan(sources, {"size_gb": 63489})
+        assert "from 1 to 63488" in str(too_big.value) and one_sentence(str(too_big.value))
+        assert catalog.fix("mt.add-retention-disk").plan(sources, {"size_gb": 63488}).changes
         sources.update_settings(site=replace(settings.site, master_target="mt-lnx1"))
         with pytest.raises(FixError) as unknown:
             catalog.fix("mt.add-retention-disk").plan(sources, {"size_gb": 5})
@@ -133,6 +137,9 @@ def test_vm_vanishes_between_plan_and_apply(site, fix_id, params):
     fix = catalog.fix(fix_id)
     plan = fix.plan(sources, params)
     assert plan.changes
+    # The record names the VM with its moref; the plain name is what an operator types to confirm.
+    assert plan.target == f"mt-win01 ({plan.request['object']['moref']})"
+    assert plan.target_name == "mt-win01"
     props = read_vm(si, "mt-win01", ["runtime.powerState"])
     vm = props["obj"]
     from pyVim.task import WaitForTask

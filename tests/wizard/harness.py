@@ -89,14 +89,17 @@ CANNED_STATUS = {
 }
 PORTS_EVIDENCE: dict[str, Any] = {
     "tested": [
-        {"link": "here -> configuration server", "host": "10.0.0.10", "port": 443, "result": "TLS ok", "answered": True},
-        {"link": "here -> process server (https)", "host": "10.1.0.4", "port": 443, "result": "TLS ok", "answered": True},
-        {"link": "here -> process server (data)", "host": "10.1.0.4", "port": 9443, "result": "timeout",
-         "answered": False},
-        {"link": "here -> vCenter", "host": "vcenter.corp.example", "port": 443, "result": "TLS ok", "answered": True},
+        {"key": "here-cs", "link": "here -> configuration server", "host": "10.0.0.10", "port": 443,
+         "result": "TLS ok", "answered": True},
+        {"key": "here-ps-https", "link": "here -> process server (https)", "host": "10.1.0.4", "port": 443,
+         "result": "TLS ok", "answered": True},
+        {"key": "here-ps-data", "link": "here -> process server (data)", "host": "10.1.0.4", "port": 9443,
+         "result": "timeout", "answered": False},
+        {"key": "here-vcenter", "link": "here -> vCenter", "host": "vcenter.corp.example", "port": 443,
+         "result": "TLS ok", "answered": True},
     ],
     "not_testable_here": [
-        {"link": "process server -> master target (data)", "run_on": "the process server in Azure",
+        {"key": "ps-mt-data", "link": "process server -> master target (data)", "run_on": "the process server in Azure",
          "windows": "Test-NetConnection 10.0.0.20 -Port 9443", "linux": "nc -vz -w 5 10.0.0.20 9443"},
     ],
 }

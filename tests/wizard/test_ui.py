@@ -220,3 +220,109 @@ sys.exit(cli.main(["--config", {str(config)!r}, "--transcript-dir", {str(tmp_pat
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     loaded = [line for line in done.stdout.splitlines() if line.startswith("LOADED")]
     assert loaded == ["LOADED []"], done.stdout + done.stderr[-2000:]
+
+
+# --- the fix-it dialog -------------------------------------------------------------------------
+
+
+def _fake_fixes_app(transcripts: Path, planned: list[dict], target: str, target_name: str):  # type: ignore[no-untyped-def]
+    """The canned wizard whose retention-disk and snapshot fix-its only record what they were asked to plan."""
+    from checks import catalog
+    from checks.spec import Applied, Fix, Plan
+    from tui.engine import Engine
+
+    def plan(fix_id: str):  # type: ignore[no-untyped-def]
+        def make(ctx, params):  # type: ignore[no-untyped-def]
+            planned.append(dict(params))
+            return Plan(fix_id, target, changes=[f"change {dict(params)}"], request={}, target_name=target_name)
+
+        return make
+
+    def fake(fix_id: str) -> Fix:
+        real = catalog.fix(fix_id)
+        return Fix(real.id, real.component, ("canned",), plan(fix_id), lambda ctx, p, progress: Applied("task-1", "done"),
+                   rechecks=(), params=real.params, destructive=real.destructive)
+
+    base = canned_factory(Canned())
+
+    def factory(settings: Settings, lookup: object) -> Engine:
+        engine = base(settings, lookup)
+        fixes = {**engine.fixes, **{f: fake(f) for f in ("mt.add-retention-disk", "mt.remove-snapshots")}}
+        return Engine(engine.settings, engine.checks, fixes, engine.sources, engine.config_answers)
+
+    return make_app(canned_settings(), NoSecrets(), transcripts, engine_factory=factory, needed_secrets=())
+
+
+async def test_fix_dialog_refuses_a_size_out_of_range_as_it_is_typed(transcripts: Path) -> None:
+    from textual.widgets import Button, Input
+
+    from screens.fix import FixScreen
+
+    planned: list[dict] = []
+    app = _fake_fixes_app(transcripts, planned, "mt-win01 (vm-42)", "mt-win01")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_overview(pilot)
+        app.open_fix("mt.add-retention-disk")
+        await wait_for(pilot, lambda: isinstance(app.screen, FixScreen) and app.screen.query("#param-size_gb"))
+        dialog = app.screen
+        size = dialog.query_one("#param-size_gb", Input)
+        size.focus()
+        await pilot.press(*"70000")
+        await pilot.pause()
+        error = str(dialog.query_one("#fix-progress").render())
+        assert error == "size_gb must be from 1 to 63488.", "refused at once, with the range"
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert planned == [] and dialog.plan is None, "nothing is planned with a value out of range"
+        size.value = "20"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: dialog.stage == "planned" and dialog.plan is not None)
+        assert planned == [{"size_gb": 20}]
+        apply = dialog.query_one("#apply", Button)
+        assert not apply.disabled
+        size.focus()
+        await pilot.press("end", *"0000")  # focusing selects the text: type after it
+        await pilot.pause()
+        assert size.value == "200000", size.value
+        assert apply.disabled, "a plan made with another size cannot be applied"
+        assert "63488" in str(dialog.query_one("#fix-progress").render())
+        await pilot.press("backspace", "backspace", "backspace", "backspace")
+        await pilot.pause()
+        assert size.value == "20", size.value
+        assert not apply.disabled and str(dialog.query_one("#fix-progress").render()) == ""
+        await pilot.press("backspace", "1")  # 21: a fine size, but not the one planned
+        await pilot.pause()
+        assert apply.disabled and "Preview again" in str(dialog.query_one("#fix-progress").render())
+        assert planned == [{"size_gb": 20}]
+
+
+async def test_fix_dialog_range_sentence_in_chinese(transcripts: Path) -> None:
+    from checks.texts import Texts
+
+    text = Texts("zh-CN").ui("wizard.fix.param-range", name="size_gb", minimum=1, maximum=63488)
+    assert text == "size_gb 必须在 1 到 63488 之间。"
+
+
+async def test_destructive_fix_asks_for_the_plain_name_the_fix_it_gives(transcripts: Path) -> None:
+    """The name to type comes from the plan, not from cutting the target's text: here it has brackets of its own."""
+    from textual.widgets import Button, Input
+
+    from screens.fix import FixScreen
+
+    planned: list[dict] = []
+    app = _fake_fixes_app(transcripts, planned, "mt-win01 (restored) (vm-42)", "mt-win01 (restored)")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await to_overview(pilot)
+        app.open_fix("mt.remove-snapshots")
+        await wait_for(pilot, lambda: isinstance(app.screen, FixScreen) and app.screen.stage == "planned")
+        dialog = app.screen
+        assert "mt-win01 (restored) (vm-42)" in str(dialog.query_one("#fix-plan").render()), "the record keeps the moref"
+        assert "Type mt-win01 (restored) to confirm" in str(dialog.query_one("#fix-warning").render())
+        apply = dialog.query_one("#apply", Button)
+        name = dialog.query_one("#confirm-name", Input)
+        name.value = "mt-win01"
+        await pilot.pause()
+        assert apply.disabled
+        name.value = "mt-win01 (restored)"
+        await pilot.pause()
+        assert not apply.disabled
