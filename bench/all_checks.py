@@ -23,30 +23,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from checks import catalog  # noqa: E402
-from checks.model import AzureSettings, NetworkSettings, Settings, SiteSettings, VCenterSettings  # noqa: E402
 from checks.report import counts  # noqa: E402
 from checks.runner import Runner  # noqa: E402
 from checks.sources import Sources  # noqa: E402
 from simulators.azure import AzureEmulator  # noqa: E402
 from simulators.azure.tls import make_tls, server_context  # noqa: E402
-from simulators.ports import TLSPort  # noqa: E402
 from simulators.faultproxy import FaultProxy  # noqa: E402
+from simulators.ports import TLSPort  # noqa: E402
+from simulators.settings import simulated_settings, site_settings  # noqa: E402
 from simulators.vcenter import VCenterSimulator  # noqa: E402
-
-
-def settings(vc: VCenterSimulator, proxy: FaultProxy, az: AzureEmulator, https_port: int, data_port: int) -> Settings:
-    return Settings(
-        site=SiteSettings(master_target="mt-lnx01", failback_vms=("web01", "web02"), configuration_server="cs01",
-                          configuration_server_vm="cs01", process_server="ps-azure01"),
-        vcenter=VCenterSettings(host="127.0.0.1", port=proxy.port, user=vc.username,
-                                thumbprint=vc.thumbprint_sha256 or ""),
-        azure=AzureSettings(tenant_id=az.tenant_id, subscription_id=az.subscription_id,
-                            resource_group=az.resource_group, vault=az.vault, auth="client-secret",
-                            client_id=az.client_id, arm_endpoint=az.base_url, authority=az.authority,
-                            ca_file=az.ca_file),
-        network=NetworkSettings(ps_address="127.0.0.1", cs_address="127.0.0.1", https_port=https_port,
-                                data_port=data_port, timeout_s=2.0),
-    )
 
 
 def main() -> int:
@@ -61,7 +46,9 @@ def main() -> int:
             AzureEmulator("healthy-classic") as az:
         proxy.latency(args.rtt_ms / 2)
         az.set_latency(args.rtt_ms)
-        site = settings(vc, proxy, az, https_port, data_port)
+        site = simulated_settings(vc, az, vcenter_port=proxy.port,
+                                  site=site_settings(master_target="mt-lnx01", failback_vms=("web01", "web02")),
+                                  https_port=https_port, data_port=data_port, timeout_s=2.0)
         secrets = {"vcenter": vc.password, "azure": az.client_secret}
         checks = catalog.all_checks()
         print(f"{len(checks)} checks, {args.rtt_ms:g} ms round trip to vCenter and to the vault")

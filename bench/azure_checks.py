@@ -18,12 +18,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from checks import catalog  # noqa: E402
-from checks.model import AzureSettings, NetworkSettings, Settings, SiteSettings, VCenterSettings  # noqa: E402
+from checks.model import VCenterSettings  # noqa: E402
 from checks.runner import Runner  # noqa: E402
 from checks.sources import Sources  # noqa: E402
 from simulators.azure import AzureEmulator  # noqa: E402
 from simulators.azure.tls import make_tls, server_context  # noqa: E402
 from simulators.ports import TLSPort  # noqa: E402
+from simulators.settings import simulated_settings, site_settings  # noqa: E402
 
 PREFIXES = ("az.", "cs.connected", "cs.vm-known", "ps.in-azure", "ps.reachable", "mt.registered", "mt.group-os",
             "mt.agent-version", "mt.host-discovered", "policy.", "net.s2s", "net.ports", "vm.failed-over")
@@ -41,17 +42,10 @@ def main() -> int:
     checks = [c for c in catalog.all_checks() if c.id.startswith(PREFIXES)]
 
     with AzureEmulator(args.scenario, latency_ms=args.latency_ms) as emu:
-        settings = Settings(
-            site=SiteSettings(master_target="mt-win01", failback_vms=("app01", "db01"),
-                              configuration_server="cs01", process_server="ps-azure01"),
-            azure=AzureSettings(
-                tenant_id=emu.tenant_id, subscription_id=emu.subscription_id, resource_group=emu.resource_group,
-                vault=emu.vault, auth="client-secret", client_id=emu.client_id, arm_endpoint=emu.base_url,
-                authority=emu.authority, ca_file=emu.ca_file,
-            ),
+        settings = simulated_settings(
+            az=emu, site=site_settings(configuration_server_vm=""),
             vcenter=VCenterSettings(host="127.0.0.1", user="bench", port=https_port),
-            network=NetworkSettings(ps_address="127.0.0.1", cs_address="127.0.0.1", https_port=https_port,
-                                    data_port=data_port, timeout_s=1.0),
+            https_port=https_port, data_port=data_port, timeout_s=1.0,
         )
         secret = emu.client_secret
         sources = Sources(catalog.all_sources(), settings, secrets=lambda kind: secret if kind == "azure" else None)

@@ -38,6 +38,44 @@ def _no_secrets(kind: str) -> str | None:
     return None
 
 
+class KnownSecrets:
+    """Every secret this process has learned: looked up (environment, keyring), typed, or generated.
+
+    One set for the whole process, so whatever writes (the log file, transcripts, screens, reports)
+    removes the same secrets, wherever each was learned.
+    """
+
+    MASK = "********"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: set[str] = set()
+
+    def add(self, value: str | None) -> None:
+        if value:
+            with self._lock:
+                self._values.add(value)
+
+    def update(self, values: Iterable[str | None]) -> None:
+        for value in values:
+            self.add(value)
+
+    def __contains__(self, value: object) -> bool:
+        with self._lock:
+            return value in self._values
+
+    def redact(self, text: str) -> str:
+        """Replace every known secret in the text by asterisks (the longest first)."""
+        with self._lock:
+            values = sorted(self._values, key=len, reverse=True)
+        for value in values:
+            text = text.replace(value, self.MASK)
+        return text
+
+
+KNOWN_SECRETS = KnownSecrets()
+
+
 class Sources:
     def __init__(
         self,
@@ -52,7 +90,6 @@ class Sources:
         self.cancel = cancel or threading.Event()
         self._slots: dict[str, _Slot] = {}
         self._guard = threading.Lock()
-        self._seen_secrets: set[str] = set()
         # How a source tells the operator something mid-fetch (a device code to enter):
         # stderr headless, a dialog in the wizard. Never given secrets.
         self.tell: Callable[[str], None] = lambda text: None
@@ -63,18 +100,12 @@ class Sources:
 
     def secret(self, kind: str) -> str | None:
         value = self._secrets(kind)
-        if value:
-            with self._guard:
-                self._seen_secrets.add(value)
+        KNOWN_SECRETS.add(value)  # before any library is handed it
         return value
 
     def redact(self, text: str) -> str:
-        """Replace any secret handed out in this session by asterisks."""
-        with self._guard:
-            secrets = sorted(self._seen_secrets, key=len, reverse=True)
-        for value in secrets:
-            text = text.replace(value, "********")
-        return text
+        """Replace any secret this process knows (every one handed out here included) by asterisks."""
+        return KNOWN_SECRETS.redact(text)
 
     def _slot(self, name: str) -> _Slot:
         with self._guard:

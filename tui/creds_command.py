@@ -6,6 +6,7 @@ import getpass
 import sys
 
 from checks.model import Settings
+from checks.sources import KNOWN_SECRETS
 from tui import credentials
 
 
@@ -41,6 +42,7 @@ def run(action: str, kind: str, settings: Settings) -> int:
     label = "vCenter password" if kind == "vcenter" else "Azure client secret"
     credentials.keyring_backend()  # say "no keyring" before asking for a secret that could not be kept
     secret = read_secret(f"{label} for {user}: ")
+    KNOWN_SECRETS.add(secret)  # if the keyring fails, nothing it logs or says may carry the secret
     credentials.store(kind, settings, secret)
     print(f"{kind}: stored in the OS keyring for {user}")
     return 0

@@ -13,9 +13,9 @@ import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 from simulators.ports import TLSPort
+from simulators.settings import simulated_settings, site_settings, write_config
 
 # The site of simulators/SITE.md: which master target serves which VMs.
 SCENARIOS = {
@@ -23,25 +23,6 @@ SCENARIOS = {
     "linux": ("mt-lnx01", ("web01", "web02")),
 }
 AZURE_SCENARIO = "healthy-classic"
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def write_config(path: Path, tables: dict[str, dict[str, Any]]) -> None:
-    lines = []
-    for table, values in tables.items():
-        lines.append(f"[{table}]")
-        lines += [f"{key} = {_toml(value)}" for key, value in values.items()]
-        lines.append("")
-    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 class SimulatedSite:
@@ -85,20 +66,9 @@ class SimulatedSite:
         self._stack.callback(data.close)
         master_target, vms = SCENARIOS[self.scenario]
         self.secrets = {"vcenter": vc.password, "azure": az.client_secret}
-        self.config_path = Path(self._dir) / "failback-prep-demo.toml"
-        write_config(self.config_path, {
-            "vcenter": {"host": vc.host, "port": vc.port, "user": vc.username, "thumbprint": vc.thumbprint_sha256},
-            "azure": {
-                "tenant_id": az.tenant_id, "subscription_id": az.subscription_id,
-                "resource_group": az.resource_group, "vault": az.vault, "auth": "client-secret",
-                "client_id": az.client_id, "arm_endpoint": az.base_url, "authority": az.authority,
-                "ca_file": az.ca_file,
-            },
-            "site": {
-                "configuration_server": "cs01", "configuration_server_vm": "cs01",
-                "process_server": "ps-azure01", "master_target": master_target, "failback_vms": list(vms),
-            },
-            "network": {"ps_address": "127.0.0.1", "cs_address": "127.0.0.1", "https_port": https.port,
-                        "data_port": data.port, "timeout_s": 1.0},
-        })
+        self.config_path = write_config(
+            Path(self._dir) / "failback-prep-demo.toml",
+            simulated_settings(vc, az, site=site_settings(master_target=master_target, failback_vms=vms),
+                               https_port=https.port, data_port=data.port, timeout_s=1.0),
+        )
         self.say("ready", vcenter=vc.url, azure=az.base_url)

@@ -7,7 +7,6 @@ import os
 import re
 from pathlib import Path
 
-_SECRET_ENV = ("FAILBACK_PREP_VCENTER_PASSWORD", "FAILBACK_PREP_AZURE_CLIENT_SECRET")
 # Bearer tokens and JWTs that a library might put in a debug line.
 _TOKEN = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9._-]+")
 
@@ -22,7 +21,7 @@ def log_path() -> Path:
 
 
 class Redact(logging.Filter):
-    """Removes known secrets and bearer tokens from every record before it is written."""
+    """Removes every secret the process knows, and bearer tokens, from every record before it is written."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -34,10 +33,15 @@ class Redact(logging.Filter):
 
 
 def scrub(text: str) -> str:
-    for value in [os.environ.get(name) for name in _SECRET_ENV]:
-        if value:
-            text = text.replace(value, "********")
-    return _TOKEN.sub(lambda m: (m.group(1) or "") + "********", text)
+    # The process's one set of known secrets (checks.sources.KNOWN_SECRETS): what the engine was handed
+    # (environment, keyring), what was typed into the wizard, the demo's. The environment's are known
+    # from the start, even before anything asks for them.
+    from checks.sources import KNOWN_SECRETS
+    from tui.credentials import ENV
+
+    KNOWN_SECRETS.update(os.environ.get(name) for name in ENV.values())
+    text = KNOWN_SECRETS.redact(text)
+    return _TOKEN.sub(lambda m: (m.group(1) or "") + KNOWN_SECRETS.MASK, text)
 
 
 _configured = False

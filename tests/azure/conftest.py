@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from checks import catalog
-from checks.model import AzureSettings, NetworkSettings, Settings, SiteSettings, VCenterSettings
+from checks.model import Settings, SiteSettings, VCenterSettings
 from checks.runner import Runner
 from checks.sources import Sources
 from checks.spec import Result
+from simulators import settings as simulated
 from simulators.azure import AzureEmulator
 
 AZURE_IDS = (
@@ -42,37 +42,15 @@ def emulator(request: pytest.FixtureRequest) -> Iterator[AzureEmulator]:
         yield emu
 
 
-def azure_settings(emu: AzureEmulator, **changes: Any) -> AzureSettings:
-    base = AzureSettings(
-        tenant_id=emu.tenant_id,
-        subscription_id=emu.subscription_id,
-        resource_group=emu.resource_group,
-        vault=emu.vault,
-        auth="client-secret",
-        client_id=emu.client_id,
-        arm_endpoint=emu.base_url,
-        authority=emu.authority,
-        ca_file=emu.ca_file,
-    )
-    return replace(base, **changes)
-
-
 def site_settings(**changes: Any) -> SiteSettings:
-    base = SiteSettings(
-        master_target="mt-win01",
-        failback_vms=("app01", "db01"),
-        configuration_server="cs01",
-        process_server="ps-azure01",
-    )
-    return replace(base, **changes)
+    return simulated.site_settings(**{"configuration_server_vm": "", **changes})
 
 
 def settings_for(emu: AzureEmulator, site: SiteSettings | None = None, **azure: Any) -> Settings:
-    return Settings(
-        site=site or site_settings(),
-        azure=azure_settings(emu, **azure),
+    return simulated.simulated_settings(
+        az=emu, azure_changes=azure, site=site or site_settings(),
         vcenter=VCenterSettings(host="vcenter01", user="administrator@vsphere.local"),
-        network=NetworkSettings(timeout_s=0.5),
+        ps_address="", cs_address="", timeout_s=0.5,
     )
 
 

@@ -23,6 +23,7 @@ import pytest
 from checks import catalog
 from simulators.azure import AzureEmulator
 from simulators.faultproxy import FaultProxy
+from simulators.settings import simulated_settings, write_config
 from simulators.vcenter import VCenterSimulator
 from tests.conftest import start_vcsim
 
@@ -47,46 +48,6 @@ def shared_vcsim() -> Iterator[VCenterSimulator]:
     sim.stop()
 
 
-def config_text(vc_host: str, vc_port: int, vc: VCenterSimulator, emu: AzureEmulator, azure_url: str,
-                ps_port: int, **site: Any) -> str:
-    values = {
-        "configuration_server": "cs01",
-        "configuration_server_vm": "cs01",
-        "process_server": "ps-azure01",
-        "master_target": "mt-win01",
-        "failback_vms": ["app01", "db01"],
-        **site,
-    }
-    site_lines = "\n".join(f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in values.items())
-    return f"""
-[vcenter]
-host = "{vc_host}"
-port = {vc_port}
-user = "{vc.username}"
-thumbprint = "{vc.thumbprint_sha256}"
-
-[azure]
-tenant_id = "{emu.tenant_id}"
-subscription_id = "{emu.subscription_id}"
-resource_group = "{emu.resource_group}"
-vault = "{emu.vault}"
-auth = "client-secret"
-client_id = "{emu.client_id}"
-arm_endpoint = "{azure_url}"
-authority = "{azure_url}"
-ca_file = "{emu.ca_file}"
-
-[site]
-{site_lines}
-
-[network]
-ps_address = "127.0.0.1"
-https_port = {ps_port}
-data_port = {ps_port}
-timeout_s = 1
-"""
-
-
 @dataclass
 class Site:
     vc: VCenterSimulator
@@ -102,11 +63,10 @@ class Site:
         return Path(os.environ["FAILBACK_PREP_TRANSCRIPT_DIR"])
 
     def write_config(self, **site: Any) -> Path:
-        self.config.write_text(
-            config_text("127.0.0.1", self.vc_proxy.port, self.vc, self.emu, self.azure_url, self.az_proxy.port, **site),
-            encoding="utf-8",
-        )
-        return self.config
+        """The configuration naming only the proxies; `site`: raw [site] values (bad input too)."""
+        settings = simulated_settings(self.vc, self.emu, vcenter_port=self.vc_proxy.port, cs_address="",
+                                      https_port=self.az_proxy.port, data_port=self.az_proxy.port, timeout_s=1.0)
+        return write_config(self.config, settings, **site)
 
     @property
     def azure_url(self) -> str:

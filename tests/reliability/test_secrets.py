@@ -8,6 +8,7 @@ everything printed is searched for them.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import stat
@@ -229,3 +230,89 @@ async def test_wizard_screens_hold_no_secret(planted_site: Site, hermetic: Path,
     assert len(list(shots.glob("*.svg"))) == 5
     leaks = _search([hermetic, tmp_path], [])
     assert not leaks, "\n".join(leaks)
+
+
+# --- the log file: a library that logs what it was handed --------------------------------------
+
+LIBRARY_LOGGERS = ("failback_prep", "azure", "pyVmomi", "httpx")
+
+
+@pytest.fixture
+def log_file(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The log set up in this process as the CLI sets it up (tui.logs.setup), undone afterwards."""
+    from tui import logs
+
+    saved = {name: (list(logger.handlers), logger.propagate, logger.level)
+             for name in LIBRARY_LOGGERS for logger in [logging.getLogger(name)]}
+    monkeypatch.setattr(logs, "_configured", False)
+    logs.setup()
+    yield logs.log_path()
+    for name, (handlers, propagate, level) in saved.items():
+        logger = logging.getLogger(name)
+        for handler in set(logger.handlers) - set(handlers):
+            handler.close()
+        logger.handlers[:], logger.propagate = handlers, propagate
+        logger.setLevel(level)
+
+
+def _libraries_log(*values: str) -> None:
+    """What a library might do with what it was given: put it in a warning, in an exception it logs."""
+    for value in values:
+        logging.getLogger("azure").warning("token request failed: client_secret=%s", value)
+        try:
+            raise ConnectionError(f"login refused for administrator with password {value!r}")
+        except ConnectionError:
+            logging.getLogger("pyVmomi").warning("login failed", exc_info=True)
+
+
+def _assert_scrubbed(log: Path, *values: str) -> None:
+    text = log.read_text(encoding="utf-8")
+    assert "token request failed" in text and "login refused for administrator" in text, "nothing was logged"
+    assert "********" in text
+    for value in values:
+        assert value not in text, f"the log holds {value[:6]}..."
+
+
+async def test_a_secret_typed_into_the_wizard_is_not_logged(own_site: Site, log_file: Path) -> None:
+    """No environment, no keyring: the operator types the vCenter password (the Azure secret is the
+    session's own, as in the demo); a library then logs both."""
+    from textual.widgets import Input
+
+    from checks.model import Status
+    from tests.wizard.harness import make_app, wait_for
+    from tui import config, credentials
+
+    typed, session_only = own_site.vc.password, own_site.emu.client_secret
+    settings = config.load(own_site.config)
+    app = make_app(settings, credentials.Lookup(settings, extra={"azure": session_only}), own_site.transcripts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: bool(app.screen.query("#secret-vcenter")))
+        prompt = app.screen.query_one("#secret-vcenter", Input)
+        await wait_for(pilot, lambda: app.focused is prompt)  # the prompt takes the keyboard when it appears
+        await pilot.press(*typed)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.session.state.results.get("vc.connect") is not None
+                       and app.status("vc.connect") == Status.PASS, timeout=60)
+        _libraries_log(typed, session_only)
+    app.finish()
+    _assert_scrubbed(log_file, typed, session_only)
+
+
+@pytest.mark.keyring
+def test_a_secret_from_the_keyring_is_not_logged(own_site: Site, log_file: Path, secret_service: str,
+                                                 monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """No environment: the CLI reads both secrets from the OS keyring; a library then logs them."""
+    import json
+
+    from tui import cli, config, credentials
+
+    monkeypatch.setenv("FAILBACK_PREP_AZURE_TIMEOUT_S", "2")
+    settings = config.load(own_site.config)
+    stored = (own_site.vc.password, own_site.emu.client_secret)
+    for kind, value in zip(("vcenter", "azure"), stored):
+        credentials.store(kind, settings, value)
+    code = cli.main(["check", "--config", str(own_site.config), "--only", "vc.connect,az.connect", "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and {c["id"]: c["status"] for c in report["checks"]} == {"vc.connect": "pass", "az.connect": "pass"}
+    _libraries_log(*stored)
+    _assert_scrubbed(log_file, *stored)
