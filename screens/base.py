@@ -21,7 +21,7 @@ class WizardScreen(Screen[None]):
     screen_id: ClassVar[str] = ""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "back", key_display="Esc"),
-        Binding("f5,a", "run_all", "run-all", key_display="F5/a"),
+        Binding("f5,a", "run_all", "run-all", key_display="F5"),
         Binding("s,f4", "stop", "stop", key_display="s", show=False),
     ]
 
