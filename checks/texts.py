@@ -134,11 +134,18 @@ def render(template: str, params: Mapping[str, Any]) -> str:
     return template.format_map(_Keep({k: _show(v) for k, v in params.items()}))
 
 
+# Typographic punctuation in the texts, and its ASCII stand-in for terminals that draw ASCII only.
+_PLAIN = str.maketrans({"…": "...", "—": "-", "–": "-", "→": "->", "‘": "'", "’": "'", "“": '"', "”": '"',
+                        "•": "-"})
+
+
 class Texts:
-    def __init__(self, lang: str = "en") -> None:
+    def __init__(self, lang: str = "en", *, plain: bool = False) -> None:
         self.lang = normalize_language(lang)
         self._data = _language(self.lang)
         self._en = _language("en")
+        # --basic: ASCII punctuation (English is then ASCII throughout; Chinese keeps its characters).
+        self.plain = plain
 
     def load_all(self) -> None:
         """Parse what is not parsed yet (from a worker, so the UI thread never waits for it)."""
@@ -154,7 +161,7 @@ class Texts:
                     break
                 node = node[part]
             if node is not None:
-                return node
+                return node.translate(_PLAIN) if self.plain and isinstance(node, str) else node
         return None
 
     def get(self, table: str, key: str, **params: Any) -> str:

@@ -124,7 +124,8 @@ class PortMapScreen(WizardScreen):
         for link in LINKS:
             status, words = self.link_state(link)
             style = STYLES[status]
-            table.update_cell(link.key, "arrow", Text(f"──{self.port(link)}──▶", style=style))
+            line, head = ("-", ">") if self.wizard.basic else ("─", "▶")
+            table.update_cell(link.key, "arrow", Text(f"{line * 2}{self.port(link)}{line * 2}{head}", style=style))
             symbol = MARKS[status][1 if self.wizard.basic else 0]
             table.update_cell(link.key, "status", Text(f"{symbol} {words}", style=style), update_width=True)
         self.show_detail()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
@@ -138,6 +139,7 @@ class WizardApp(App[int]):
         super().__init__(ansi_color=True if basic else None)
         if basic:
             self.theme = "ansi-dark"
+            texts.plain = True
         self.settings = settings
         self.texts = texts
         self.session = session
@@ -195,6 +197,12 @@ class WizardApp(App[int]):
         # Textual says the first frame is on the terminal. Only now load the checks: importing
         # them in a worker competes with drawing for the interpreter, so the screen comes first.
         self._load_engine()
+
+    def format_title(self, title: str, sub_title: str) -> Content:
+        """The header's "title — screen", with an ASCII dash under --basic."""
+        if not self.basic or not sub_title:
+            return super().format_title(title, sub_title)
+        return Content.assemble(Content(title), (" - ", "dim"), Content(sub_title).stylize("dim"))
 
     def get_default_screen(self) -> Screen[Any]:
         """The first wizard screen is the bottom of the stack: no blank screen is built under it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -33,8 +34,9 @@ class Tmux:
     def start(self, command: str) -> None:
         self.run("new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", command)
 
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", self.name)
+    def screen(self, escapes: bool = False) -> str:
+        """The pane's text; with escapes, the colours and attributes too (as SGR sequences)."""
+        return self.run("capture-pane", "-p", *(("-e",) if escapes else ()), "-t", self.name)
 
     def keys(self, *keys: str) -> None:
         self.run("send-keys", "-t", self.name, *keys)
@@ -74,10 +76,10 @@ def new_terminal(terminals: list[Tmux], folder: Path) -> Tmux:
     return terminal
 
 
-def wizard_command(*args: str) -> str:
+def wizard_command(*args: str, **extra_env: str) -> str:
     env = {name: os.environ[name] for name in os.environ if name.startswith(("FAILBACK_PREP_", "XDG_", "PYTHON"))}
     env.update(HOME=os.environ["HOME"], PYTHONPATH=str(ROOT), TERM="xterm-256color", LANG="C.UTF-8",
-               PATH=os.environ.get("PATH", ""), FAILBACK_PREP_RECHECK_SECONDS="0")
+               PATH=os.environ.get("PATH", ""), FAILBACK_PREP_RECHECK_SECONDS="0", **extra_env)
     assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     # The shell stays after the wizard so its exit can be seen, and the pane stays to be read.
     return f"env {assignments} {shlex.quote(sys.executable)} -m tui {' '.join(args)}; echo WIZARD-EXITED-$?; sleep 60"
@@ -121,3 +123,55 @@ def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: list[Tmux], transcr
     assert events[-1]["type"] == "session.end"
     assert events[-1]["exit_code"] == 129
 
+
+
+# SGR parameters that set a colour: 16-colour (30-37, 40-47, 90-97, 100-107), 256 (38;5 / 48;5), RGB (38;2 / 48;2).
+_SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def _colours(captured: str) -> set[str]:
+    found = set()
+    for params in _SGR.findall(captured):
+        parts = params.split(";")
+        i = 0
+        while i < len(parts):
+            p = parts[i]
+            if p in ("38", "48") and i + 1 < len(parts):
+                found.add(f"{p};{parts[i + 1]}")  # "38;5" 256 colours, "38;2" RGB
+                i += 3 if parts[i + 1] == "5" else 5
+                continue
+            if p.isdigit() and (30 <= int(p) <= 37 or 40 <= int(p) <= 47 or 90 <= int(p) <= 97 or 100 <= int(p) <= 107):
+                found.add("16")
+            i += 1
+    return found
+
+
+@pytest.mark.parametrize("no_color", [False, True], ids=["basic", "basic-no-color"])
+def test_basic_is_ascii_and_16_colours_and_no_color_has_none(terminals: list[Tmux], tmp_path: Path,
+                                                             no_color: bool) -> None:
+    config = tmp_path / "site.toml"  # nothing to contact: the screens, not the checks, are under test
+    config.write_text('[site]\nmaster_target = "mt-win01"\nfailback_vms = ["app01"]\n', encoding="utf-8")
+    tmux = new_terminal(terminals, tmp_path)
+    extra = {"NO_COLOR": "1"} if no_color else {}
+    tmux.start(wizard_command("--basic", "--no-mouse", "--lang", "en", "--config", str(config),
+                              "--transcript-dir", str(tmp_path / "t"), **extra))
+    tmux.wait_for("F9: continue to the components", timeout=60)
+    seen = {"connect": tmux.screen(escapes=True)}
+    tmux.keys("F9")
+    tmux.wait_for("1 Configuration server")
+    tmux.wait_for("skip")  # the checks ran (and skipped: nothing is configured)
+    seen["overview"] = tmux.screen(escapes=True)
+    tmux.keys("3")
+    tmux.wait_for("Master target")
+    seen["component"] = tmux.screen(escapes=True)
+    tmux.keys("q")
+    tmux.wait_for("WIZARD-EXITED-0")
+    for name, captured in seen.items():
+        text = _SGR.sub("", captured)
+        wide = sorted({c for c in text if ord(c) > 126})
+        assert wide == [], f"{name}: --basic draws with ASCII only, found {wide}"
+        colours = _colours(captured)
+        if no_color:
+            assert colours == set(), f"{name}: NO_COLOR, yet colours {colours}"
+        else:
+            assert colours == {"16"}, f"{name}: --basic uses the terminal's 16 colours, found {colours}"
