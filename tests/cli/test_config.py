@@ -149,3 +149,15 @@ def test_lang_flag_reaches_texts_built_inside_the_engine(cli, tmp_path):
     zh_summary = json.loads(chinese.stdout)["checks"][0]["summary"]
     assert en_summary.isascii()
     assert not zh_summary.replace("FAILBACK_PREP_AZURE_CLIENT_SECRET", "").isascii(), zh_summary
+
+
+@pytest.mark.parametrize("env", [{"LANG": "zh_CN.UTF-8"}, {"LC_ALL": "zh_CN.UTF-8"}, {"LC_MESSAGES": "zh_CN.UTF-8"}])
+def test_the_system_locale_chooses_chinese_without_lang(cli, tmp_path, env):
+    """No --lang and no FAILBACK_PREP_LANG: the operator's locale decides, and --lang still wins."""
+    path = tmp_path / "site.toml"
+    path.write_text('[site]\nmaster_target = "mt-win01"\n', encoding="utf-8")
+    chinese = cli("check", "--config", str(path), "--only", "vc.connect", "--format", "json", env=env)
+    english = cli("check", "--config", str(path), "--only", "vc.connect", "--format", "json", "--lang", "en", env=env)
+    zh = json.loads(chinese.stdout)["checks"][0]
+    en = json.loads(english.stdout)["checks"][0]
+    assert not zh["title"].isascii() and en["title"].isascii(), (zh["title"], en["title"])
