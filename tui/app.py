@@ -281,9 +281,11 @@ class WizardApp(App[int]):
     # -- running checks --------------------------------------------------------------------
 
     def status(self, check_id: str) -> str:
-        from tui.engine import status_of
-
-        return status_of(check_id, self.session.state.results, self.running)
+        """running, pending (no result yet), or the status of the latest result. Called per table row."""
+        if check_id in self.running:
+            return "running"
+        result = self.session.state.results.get(check_id)
+        return str(result.status) if result else "pending"
 
     def request_checks(self, ids: Iterable[str], force: bool = False) -> None:
         """Run these checks now, or right after the run in flight (runs never overlap)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from checks.manual import MANUAL_IDS
 from checks.model import Answer, Component, Settings, Status
 from checks.sources import Sources
-from checks.spec import Check, Fix, Result
+from checks.spec import Check, Fix
 
 # Worst first: a component shows the worst status among its checks.
 SEVERITY = ("fail", "error", "running", "manual", "warn", "pending", "pass", "skip")
@@ -73,13 +73,6 @@ class Engine:
 
     def answer(self, step: str, session_answers: Mapping[str, Answer]) -> Answer | None:
         return session_answers.get(step) or self.config_answers.get(step)
-
-
-def status_of(check_id: str, results: Mapping[str, Result], running: Iterable[str]) -> str:
-    if check_id in running:
-        return "running"
-    result = results.get(check_id)
-    return str(result.status) if result else "pending"
 
 
 def worst(statuses: Iterable[str]) -> str:

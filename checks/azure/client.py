@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from checks.azure.clouds import Cloud, UnknownCloud, resolve
@@ -88,8 +88,6 @@ class AzureClient:
     cloud: Cloud
     credential: _SharedToken
     client: Any  # SiteRecoveryManagementClient
-    auth: str
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def rg(self) -> str:
@@ -202,7 +200,7 @@ def connect(ctx: Sources) -> AzureClient:
         retry_backoff_max=8,
         polling_interval=2,
     )
-    return AzureClient(settings, cloud, credential, client, settings.auth)
+    return AzureClient(settings, cloud, credential, client)
 
 
 def sign_in(azure: AzureClient) -> None:

@@ -11,14 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from checks.architecture import classic_only_skip
-from checks.azure.vault import Resource, Vault, find_site_fabric, props, same_id, segment
+from checks.azure.vault import Resource, Vault, fabric_kind, find_site_fabric, props, segment
 from checks.model import SourceUnavailable
 from checks.spec import CheckContext, Verdict
 
 HEARTBEAT_LIMIT_MIN = 15
-
-# Where the report and the wizard find the words for a modernized vault.
-
 
 def age_minutes(stamp: Any, now: dt.datetime | None = None) -> float | None:
     """Minutes since an ISO-8601 time stamp; None when absent or unreadable."""
@@ -107,9 +104,10 @@ def site_of(ctx: CheckContext) -> Site:
     """The configuration server's fabric, or SourceUnavailable naming what is missing."""
     vault = vault_of(ctx)
     wanted = ctx.settings.site.configuration_server
-    fabric = find_site_fabric([f for f in vault.fabrics if _kind(f) == "VMware"], wanted)
+    vmware = [f for f in vault.fabrics if fabric_kind(f) == "VMware"]
+    fabric = find_site_fabric(vmware, wanted)
     if fabric is None:
-        known = ", ".join(str(props(f).get("friendlyName")) for f in vault.fabrics if _kind(f) == "VMware") or "none"
+        known = ", ".join(str(props(f).get("friendlyName")) for f in vmware) or "none"
         if wanted:
             raise SourceUnavailable(
                 f"the configuration server {wanted!r} is not in vault {vault.name} (known: {known}); "
@@ -119,11 +117,6 @@ def site_of(ctx: CheckContext) -> Site:
             f"vault {vault.name} has several configuration servers ({known}); set site.configuration_server"
         )
     return Site(vault, fabric, str(props(fabric).get("friendlyName") or fabric.get("name")))
-
-
-def _kind(fabric: Mapping[str, Any]) -> str:
-    details = props(fabric).get("customDetails")
-    return str(details.get("instanceType", "")) if isinstance(details, Mapping) else ""
 
 
 def classic_only(decide: Callable[[CheckContext], Verdict]) -> Callable[[CheckContext], Verdict]:
@@ -240,7 +233,3 @@ def master_target_info(ctx: CheckContext) -> dict[str, Any]:
         "configuration_server": site.name,
         "fabric": site.fabric_name,
     }
-
-
-def same_arm_id(a: str | None, b: str | None) -> bool:
-    return same_id(a, b)

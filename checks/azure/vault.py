@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from checks.azure.client import AzureClient, sign_in
@@ -33,10 +33,8 @@ class Vault:
     items: list[Resource]
     vcenters: list[Resource]
     providers: list[Resource]
-    requests: int = 0
     detected_architecture: str = "unknown"
     architecture: str = "unknown"
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def props(resource: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -112,12 +110,12 @@ class _Renewal:
         self.lock = threading.Lock()
         self.done = False
 
-    def renew(self) -> bool:
+    def renew(self) -> None:
+        """Forget the token once for the whole snapshot, however many reads were refused at once."""
         with self.lock:
             if not self.done:
                 self.done = True
                 self.azure.credential.forget()
-            return True
 
 
 def _read_one(azure: AzureClient, what: str, call: Callable[[], Iterable[Any]], renewal: _Renewal) -> list[Resource]:
@@ -128,7 +126,8 @@ def _read_one(azure: AzureClient, what: str, call: Callable[[], Iterable[Any]], 
             raise
         except Exception as exc:
             problem = azure.translate(exc, what)
-            if problem.key == "token-rejected" and attempt == 1 and renewal.renew():
+            if problem.key == "token-rejected" and attempt == 1:
+                renewal.renew()
                 continue
             raise problem from None
     raise AssertionError("unreachable")

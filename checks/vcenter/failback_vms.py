@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checks.model import Component, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
-from checks.vcenter.subjects import failback_vms, inventory
+from checks.vcenter.subjects import failback_vms, inventory, missing_text
 
 
 def decide_original_location(ctx: CheckContext) -> Verdict:
@@ -41,8 +41,7 @@ def decide_original_location(ctx: CheckContext) -> Verdict:
     alternate = list(missing)
     where = mt_host.name if mt_host else (site.master_target or "-")
     if site.recovery == "original" and missing:
-        shown = [f"{n} (~{'/'.join(c)})" if c else n for n, c in missing.items()]
-        return verdict(Status.FAIL, "missing", evidence, vms=shown)
+        return verdict(Status.FAIL, "missing", evidence, vms=missing_text(missing))
     return verdict(Status.PASS, "landing", evidence, original=original, alternate=alternate, host=where)
 
 

@@ -390,7 +390,7 @@ def apply_add_retention_disk(ctx: FixContext, plan: Plan, progress: Progress) ->
 def plan_exclude_storage_drs(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     inv, mt = _master_target(ctx)
     plan = Plan("mt.exclude-storage-drs", mt.ref, target_name=mt.name)
-    pods = sorted({inv.datastores[d].pod for d in mt.datastores if d in inv.datastores and inv.datastores[d].pod})
+    pods = sorted(inv.pods_of(mt.datastores))
     calls = []
     for moref in pods:
         pod = inv.pods.get(moref)

@@ -209,6 +209,10 @@ class Inventory:
     def datastore_names(self, morefs: Iterable[str]) -> list[str]:
         return [self.datastores[m].name if m in self.datastores else m for m in morefs]
 
+    def pods_of(self, datastores: Iterable[str]) -> set[str]:
+        """The Storage DRS pods (datastore clusters) these datastores belong to."""
+        return {self.datastores[d].pod for d in datastores if d in self.datastores and self.datastores[d].pod}
+
 
 def wanted_names(settings: Any) -> list[str]:
     site = settings.site

@@ -139,7 +139,7 @@ def decide_storage_vmotion(ctx: CheckContext) -> Verdict:
     inv, mt = master_target(ctx)
     if isinstance(mt, Verdict):
         return mt
-    pods = {inv.datastores[d].pod for d in mt.datastores if d in inv.datastores and inv.datastores[d].pod}
+    pods = inv.pods_of(mt.datastores)
     if not pods:
         return verdict(Status.PASS, "not-in-pod", {"vm": mt.ref, "datastores": inv.datastore_names(mt.datastores)}, name=mt.name)
     entries = []
