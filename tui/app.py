@@ -32,7 +32,7 @@ from tui import __version__
 from tui.session import Session
 
 if TYPE_CHECKING:
-    from checks.spec import Plan
+    from checks.spec import Check, Plan
     from tui.engine import Engine
 
 HANGUP_GRACE_S = 5.0
@@ -314,16 +314,16 @@ class WizardApp(App[int]):
         self._cancel = threading.Event()
         with self._changed_lock:
             self.running = {c.id for c in checks}
-        self._run_worker = self._run_checks(tuple(c.id for c in checks), self._cancel)
+        self._run_worker = self._run_checks(checks, self._cancel)
         self.refresh_screen()
 
     @work(thread=True, exit_on_error=False, name="checks", group="checks")
-    def _run_checks(self, ids: tuple[str, ...], cancel: threading.Event) -> None:
+    def _run_checks(self, checks: list[Check], cancel: threading.Event) -> None:
         from tui.headless import run_checks
 
         engine = self.engine
         assert engine is not None
-        run_checks(engine.ordered(ids), engine.sources, self.session.record, self.texts,
+        run_checks(checks, engine.sources, self.session.record, self.texts,
                    after=lambda result: self._changed(result.id), cancel=cancel)
 
     def _changed(self, check_id: str) -> None:
@@ -408,8 +408,7 @@ class WizardApp(App[int]):
         self.session.failed(name, reason)
         if worker.group == "checks":
             for check_id in sorted(self.running):
-                self.session.record("check.result", **Result(check_id, Status.ERROR, "raised",
-                                                              reason=reason).to_json())
+                self.session.result(Result(check_id, Status.ERROR, "raised", reason=reason))
         self.notify(self.t("worker-failed", what=self.t("worker." + name.partition(":")[0]), reason=reason),
                     severity="error", timeout=15)
 
@@ -505,16 +504,13 @@ class WizardApp(App[int]):
             credentials.keyring_backend()
         except credentials.CredentialError:
             info["keyring"] = False
+        for kind in self._secrets_needed():
+            info[f"{kind}.secret"] = self._secret_origin(kind)
         vc = self.settings.vcenter
-        if vc is not None:
-            info["vcenter.secret"] = self._secret_origin("vcenter")
-            if not (vc.thumbprint or vc.ca_file or vc.insecure):
-                from checks.vcenter.connection import colon_fingerprint, presented_fingerprint
+        if vc is not None and not (vc.thumbprint or vc.ca_file or vc.insecure):
+            from checks.vcenter.connection import colon_fingerprint, presented_fingerprint
 
-                info["vcenter.fingerprint"] = colon_fingerprint(presented_fingerprint(vc.host, vc.port))
-        az = self.settings.azure
-        if az is not None and az.auth == "client-secret":
-            info["azure.secret"] = self._secret_origin("azure")
+            info["vcenter.fingerprint"] = colon_fingerprint(presented_fingerprint(vc.host, vc.port))
         reply_to.post_message(ConnectProbed(info))
 
     def _secret_origin(self, kind: str) -> str:

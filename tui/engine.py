@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from checks.manual import MANUAL_IDS
-from checks.model import Answer, Component, Settings, Status
+from checks.model import Answer, Component, Settings
 from checks.sources import Sources
 from checks.spec import Check, Fix
 
@@ -26,10 +26,6 @@ COMPONENTS = (
     Component.FAILBACK_POLICY,
     Component.NETWORK,
 )
-
-# Statuses that stop reprotect: the readiness summary lists checks in these.
-BLOCKING = (Status.FAIL, Status.ERROR, Status.MANUAL)
-
 
 @dataclass
 class Engine:
@@ -51,9 +47,6 @@ class Engine:
         # The checks are fixed once loaded; screens ask this on every render.
         return {c.id: c for c in self.checks}
 
-    def ids(self, checks: Iterable[Check]) -> tuple[str, ...]:
-        return tuple(c.id for c in checks)
-
     def of_component(self, *components: Component) -> list[Check]:
         return [c for c in self.checks if c.component in components]
 
@@ -70,9 +63,6 @@ class Engine:
         merged.update({k: v for k, v in session_answers.items() if k in MANUAL_IDS})
         self.sources.update_settings(answers=merged)
         self.settings = self.sources.settings
-
-    def answer(self, step: str, session_answers: Mapping[str, Answer]) -> Answer | None:
-        return session_answers.get(step) or self.config_answers.get(step)
 
 
 def worst(statuses: Iterable[str]) -> str:
