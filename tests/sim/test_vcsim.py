@@ -8,12 +8,11 @@ import ssl
 import time
 
 import pytest
+from pyVim import connect as pyVim_connect
+from pyVim.task import WaitForTask
+from pyVmomi import vim, vmodl
 
-pyVim_connect = pytest.importorskip("pyVim.connect")
-from pyVim.task import WaitForTask  # noqa: E402
-from pyVmomi import vim, vmodl  # noqa: E402
-
-from simulators.vcenter import VCenterSimulator  # noqa: E402
+from simulators.vcenter import VCenterSimulator
 from tests.conftest import start_vcsim  # noqa: E402
 
 NAMED_VMS = ("cs01", "mt-win01", "mt-lnx01", "app01", "db01", "web01", "web02")

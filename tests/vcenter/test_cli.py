@@ -5,13 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from simulators.vcenter import VCenterSimulator
-
-pytestmark = pytest.mark.skipif(
-    not (Path(__file__).resolve().parents[2] / "tui" / "cli.py").exists(), reason="the CLI is not there yet"
-)
 
 ONLY = "vc.,mt.os-match,mt.disk-count,mt.no-snapshots,mt.scsi-controller,mt.disk-enableuuid,mt.vmware-tools,vm."
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from screens.port_map import LINKS, PortMapScreen
 
-from .harness import Canned, wait_for
+from .harness import PORTS_EVIDENCE, Canned, wait_for
 from .test_ui import canned_app, to_overview
 
 # Labels are for people and may change (or be translated); only the keys are matched on.
@@ -70,7 +70,12 @@ async def test_each_link_shows_the_probe_with_its_key(transcripts: Path) -> None
 
 async def test_evidence_recorded_before_keys_still_maps_by_label(transcripts: Path) -> None:
     """A session resumed from an older transcript: its net.ports items have labels only."""
-    states, commands = await _statuses(transcripts, Canned())  # the harness's canned evidence has no keys
+    canned = Canned()
+    canned.evidence["net.ports"] = {  # the harness's evidence, as recorded before items carried a key
+        part: [{k: v for k, v in item.items() if k != "key"} for item in items]
+        for part, items in PORTS_EVIDENCE.items()
+    }
+    states, commands = await _statuses(transcripts, canned)
     assert {key: status for key, (status, _) in states.items()} == {
         "vm-cs": "pass", "vm-ps": "fail", "ps-cs": "pass", "ps-mt": "manual", "cs-vc": "pass",
         "cs-azure": "manual", "ps-azure": "manual",

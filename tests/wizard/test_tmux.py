@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
 from tui.transcript import entries, read
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
@@ -78,7 +77,8 @@ def new_terminal(terminals: list[Tmux], folder: Path) -> Tmux:
 
 def wizard_command(*args: str, **extra_env: str) -> str:
     env = {name: os.environ[name] for name in os.environ if name.startswith(("FAILBACK_PREP_", "XDG_", "PYTHON"))}
-    env.update(HOME=os.environ["HOME"], PYTHONPATH=str(ROOT), TERM="xterm-256color", LANG="C.UTF-8",
+    # PYTHONPATH is inherited: the repository and the loopback-only guard (tests/netguard) are on it.
+    env.update(HOME=os.environ["HOME"], TERM="xterm-256color", LANG="C.UTF-8",
                PATH=os.environ.get("PATH", ""), FAILBACK_PREP_RECHECK_SECONDS="0", **extra_env)
     assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     # The shell stays after the wizard so its exit can be seen, and the pane stays to be read.

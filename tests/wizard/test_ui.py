@@ -296,7 +296,7 @@ async def test_fix_dialog_refuses_a_size_out_of_range_as_it_is_typed(transcripts
         assert planned == [{"size_gb": 20}]
 
 
-async def test_fix_dialog_range_sentence_in_chinese(transcripts: Path) -> None:
+def test_fix_dialog_range_sentence_in_chinese() -> None:
     from checks.texts import Texts
 
     text = Texts("zh-CN").ui("wizard.fix.param-range", name="size_gb", minimum=1, maximum=63488)
