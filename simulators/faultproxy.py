@@ -277,10 +277,6 @@ class FaultProxy:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
-
     def _accept_loop(self) -> None:
         assert self._listener is not None
         listener = self._listener

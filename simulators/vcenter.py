@@ -25,7 +25,6 @@ import threading
 import time
 import urllib.request
 import weakref
-from importlib import resources
 from pathlib import Path
 
 GOPATH_SYSTEM = Path("/usr/share/gocode")
@@ -44,13 +43,8 @@ class SimulatorError(RuntimeError):
 
 
 def _sources_dir() -> Path:
-    try:
-        path = Path(str(resources.files(__package__ or "simulators") / "vcsim"))
-    except (ModuleNotFoundError, TypeError):
-        path = Path(__file__).parent / "vcsim"
-    if not path.is_dir():
-        path = Path(__file__).parent / "vcsim"
-    return path
+    """The Go sources, shipped in the wheel beside this module."""
+    return Path(__file__).parent / "vcsim"
 
 
 def _go() -> str:

@@ -27,7 +27,6 @@ from . import scenarios as _sc
 from .tls import make_tls, server_context
 
 API_VERSION = "2025-08-01"
-AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 _API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-preview)?$")
 _ERROR_CODES = {
     400: "BadRequest",
@@ -147,7 +146,6 @@ class _Op:
     job: str
     kind: str  # "refresh" | "reprotect"
     target: dict
-    result_path: str
     polls: int = 0
     done: bool = False
     started: _dt.datetime = field(default_factory=_utcnow)
@@ -272,11 +270,12 @@ class AzureEmulator:
         return self._server.server_address[1] if self._server else 0
 
     @property
+    def _ids(self) -> _sc.Ids:
+        return _sc.Ids(self.subscription_id, self.resource_group, self.vault, self.tenant_id)
+
+    @property
     def vault_path(self) -> str:
-        return (
-            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
-            f"/providers/Microsoft.RecoveryServices/vaults/{self.vault}"
-        )
+        return self._ids.arm(self.resource_group, _sc.T + self.vault)
 
     def info(self) -> dict:
         """The attributes a client needs, as a JSON-able dict."""
@@ -298,8 +297,7 @@ class AzureEmulator:
     # -- controls ---------------------------------------------------------------
     def load(self, scenario: str) -> None:
         """Replace the vault contents with a fresh copy of *scenario*."""
-        ids = _sc.Ids(self.subscription_id, self.resource_group, self.vault, self.tenant_id)
-        state = _sc.build(scenario, ids)
+        state = _sc.build(scenario, self._ids)
         with self._lock:
             self.state = state
             self.scenario = scenario
@@ -870,8 +868,7 @@ class AzureEmulator:
             },
         }
         self.state["jobs"].append(job)
-        result_path = f"{self.vault_path}/replicationJobs/{job_name}/operationResults/{op_id}"
-        op = _Op(op_id, job_name, kind, target, result_path)
+        op = _Op(op_id, job_name, kind, target)
         self._ops[op_id] = op
         base = f"{self.base_url}{self.vault_path}/replicationJobs/{job_name}"
         return _Reply(202, None, {
@@ -881,7 +878,7 @@ class AzureEmulator:
         })
 
     def _vault_id(self) -> str:
-        return _sc.Ids(self.subscription_id, self.resource_group, self.vault, self.tenant_id).vault_id
+        return self._ids.vault_id
 
     def _advance(self, op: _Op) -> None:
         op.polls += 1
@@ -1028,9 +1025,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         reply, malformed = emu._pre(method, rec.path)
         if reply is None:
             try:
-                reply = emu.handle(method, self.path, self.headers, body)
-            except _Reply as r:
-                reply = r
+                reply = emu.handle(method, self.path, self.headers, body)  # a _Reply raised inside is its answer
             except Exception as exc:  # an emulator bug: answer like ARM would
                 reply = _arm_error(500, "InternalServerError", f"Emulator error: {exc!r}")
         rec.status = reply.status
