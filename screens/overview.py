@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 
 from screens.base import WizardScreen
 from tui.engine import COMPONENTS, worst
-from tui.marks import MARKS, STYLES, mark
+from tui.marks import STYLES, glyph, mark
 
 # Where the overview leads, besides the components: (screen id, key).
 PLACES = (
@@ -82,8 +82,7 @@ class OverviewScreen(WizardScreen):
         out = Text()
         for status in ("fail", "error", "warn", "manual", "running", "pass", "skip", "pending"):
             if found[status]:
-                symbol = MARKS[status][1 if self.wizard.basic else 0]
-                out.append(f"{symbol}{found[status]} ", style=STYLES[status])
+                out.append(f"{glyph(self.wizard, status)}{found[status]} ", style=STYLES[status])
         return out
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

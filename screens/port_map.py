@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from screens.base import WizardScreen
-from tui.marks import MARKS, STYLES
+from tui.marks import STYLES, glyph
 
 
 @dataclass(frozen=True)
@@ -126,8 +126,8 @@ class PortMapScreen(WizardScreen):
             style = STYLES[status]
             line, head = ("-", ">") if self.wizard.basic else ("─", "▶")
             table.update_cell(link.key, "arrow", Text(f"{line * 2}{self.port(link)}{line * 2}{head}", style=style))
-            symbol = MARKS[status][1 if self.wizard.basic else 0]
-            table.update_cell(link.key, "status", Text(f"{symbol} {words}", style=style), update_width=True)
+            table.update_cell(link.key, "status", Text(f"{glyph(self.wizard, status)} {words}", style=style),
+                              update_width=True)
         self.show_detail()
 
     def selected(self) -> Link | None:

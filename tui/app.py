@@ -27,6 +27,7 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from checks.model import Answer, Settings, Status
+from checks.sources import KNOWN_SECRETS
 from checks.texts import Texts
 from tui import __version__
 from tui.session import Session
@@ -45,20 +46,13 @@ def stylesheet(name: str) -> str:
     return assets.read_text("styles", name)
 
 
-class Redactor:
-    """Removes every secret this process knows from what it writes: typed, looked up, or handed out.
-
-    `secrets` is the process's one set (checks.sources.KNOWN_SECRETS): a secret added here (typed, the
-    demo's) is kept out of the log file too, and one the engine looks up is kept out of the transcript.
-    """
-
-    def __init__(self) -> None:
-        from checks.sources import KNOWN_SECRETS
-
-        self.secrets = KNOWN_SECRETS
-
-    def __call__(self, text: str) -> str:
-        return self.secrets.redact(text)
+def open_session(directory: Path, entry: Any, command: str, secrets: Iterable[str] = (), **fields: Any) -> Session:
+    """A new session, or the saved one `entry` names. What it writes is scrubbed of every secret the
+    process knows (checks.sources.KNOWN_SECRETS), these among them, as are the log and the screens."""
+    KNOWN_SECRETS.update(secrets)
+    if entry is not None:
+        return Session.resume(entry, KNOWN_SECRETS.redact)
+    return Session.start(directory, KNOWN_SECRETS.redact, command, **fields)
 
 
 # --- messages from workers ----------------------------------------------------------
@@ -128,7 +122,6 @@ class WizardApp(App[int]):
         session: Session,
         lookup: Any,
         *,
-        redactor: Redactor | None = None,
         engine_factory: Callable[[Settings, Any], Engine] | None = None,
         recheck_s: float = DEFAULT_RECHECK_S,
         basic: bool = False,
@@ -144,7 +137,6 @@ class WizardApp(App[int]):
         self.texts = texts
         self.session = session
         self.lookup = lookup
-        self.redactor = redactor or Redactor()
         self.engine_factory = engine_factory or _load_engine
         self.recheck_s = recheck_s
         self.basic = basic
@@ -397,7 +389,7 @@ class WizardApp(App[int]):
         from checks.spec import Result
 
         error = worker.error
-        reason = self.redactor(failure_reason(error) if error is not None else "")
+        reason = KNOWN_SECRETS.redact(failure_reason(error) if error is not None else "")
         name = worker.name
         if name.startswith("fix."):
             stage, _, fix_id = name.removeprefix("fix.").partition(":")
@@ -448,7 +440,7 @@ class WizardApp(App[int]):
             now = time.monotonic()
             if now - last[0] >= 0.25:
                 last[0] = now
-                reply_to.post_message(FixProgress(self.redactor(text)))
+                reply_to.post_message(FixProgress(KNOWN_SECRETS.redact(text)))
 
         applied = fix.apply(self.engine.sources, plan, progress)
         self.session.record("fix.applied", fix=plan.fix_id, target=plan.target, task=applied.task,
@@ -524,7 +516,7 @@ class WizardApp(App[int]):
             return "no keyring"
 
     def use_secret(self, kind: str, secret: str, save: bool) -> None:
-        self.redactor.secrets.add(secret)
+        KNOWN_SECRETS.add(secret)
         self.lookup.session_only[kind] = secret
         if save:
             self._store_secret(kind, secret)
@@ -668,15 +660,10 @@ def launch(
     recheck: float | None,
     secrets: Iterable[str] = (),
 ) -> int:
-    redactor = Redactor()
-    redactor.secrets.update(secrets)
-    if entry is not None:
-        session = Session.resume(entry, redactor)
-    else:
-        session = Session.start(directory, redactor, command, config=settings.source, lang=texts.lang,
-                                version=__version__, **extra)
-    app = WizardApp(settings, texts, session, lookup, redactor=redactor, recheck_s=_recheck_seconds(recheck),
-                    basic=basic, resume=entry is not None)
+    session = open_session(directory, entry, command, secrets, config=settings.source, lang=texts.lang,
+                           version=__version__, **extra)
+    app = WizardApp(settings, texts, session, lookup, recheck_s=_recheck_seconds(recheck), basic=basic,
+                    resume=entry is not None)
     try:
         app.run(mouse=not no_mouse)
     except OSError:

@@ -39,10 +39,14 @@ def status_label(app, status: str) -> str:  # type: ignore[no-untyped-def]
     return app.texts.status(Status(status))
 
 
+def glyph(app, status: str) -> str:  # type: ignore[no-untyped-def]
+    """The status's symbol: ASCII under --basic."""
+    return MARKS[status][1 if app.basic else 0]
+
+
 def mark(app, status: str) -> Text:  # type: ignore[no-untyped-def]
-    symbol = MARKS[status][1 if app.basic else 0]
-    return Text(f"{symbol} {status_label(app, status)}", style=STYLES[status])
+    return Text(f"{glyph(app, status)} {status_label(app, status)}", style=STYLES[status])
 
 
 def symbol(app, status: str) -> Text:  # type: ignore[no-untyped-def]
-    return Text(MARKS[status][1 if app.basic else 0], style=STYLES[status])
+    return Text(glyph(app, status), style=STYLES[status])

@@ -13,9 +13,8 @@ from checks.model import Settings, SiteSettings, Status
 from checks.sources import Source, Sources
 from checks.spec import Check, Verdict, verdict
 from checks.texts import Texts, load_language
-from tui.app import Redactor, WizardApp
+from tui.app import WizardApp, open_session
 from tui.engine import Engine
-from tui.session import Session
 
 FIXED_CLOCK = "2026-11-25T21:00:00Z"
 
@@ -61,18 +60,13 @@ def make_app(
     needed_secrets: tuple[str, ...] | None = None,
     session_id: str | None = None,
 ) -> WizardApp:
-    redactor = Redactor()
-    redactor.secrets.update(secrets)
-    if resume is not None:
-        session = Session.resume(resume, redactor)
-    else:
-        session = Session.start(directory, redactor, "wizard", session_id=session_id, config=settings.source,
-                                lang=lang)
+    session = open_session(directory, resume, "wizard", secrets, session_id=session_id, config=settings.source,
+                           lang=lang)
     session.clock = fixed_clock
     kwargs: dict[str, Any] = {}
     if engine_factory is not None:
         kwargs["engine_factory"] = engine_factory
-    return WizardApp(settings, Texts(lang), session, lookup, redactor=redactor, recheck_s=recheck_s,
+    return WizardApp(settings, Texts(lang), session, lookup, recheck_s=recheck_s,
                      resume=resume is not None, needed_secrets=needed_secrets, **kwargs)
 
 
