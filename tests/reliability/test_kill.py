@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 import os
 import random
-import shlex
 import shutil
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.reliability.conftest import Site
+from tests.tmux import Terminals, wizard_command
 
 RUNS = 10
 SEED = 20261125
@@ -109,46 +107,6 @@ WIZARD_RUNS = 4
 WANDER = ["F9", "F9", "F9", "1", "2", "3", "4", "5", "t", "v", "p", "g", "Escape", "a", "Down", "Up"]
 
 
-class _Tmux:
-    def __init__(self, socket: Path) -> None:
-        self.socket = socket
-
-    def run(self, *args: str) -> str:
-        return subprocess.run(["tmux", "-S", str(self.socket), *args], capture_output=True, text=True,
-                              timeout=10).stdout
-
-    def start(self, command: str) -> None:
-        self.run("new-session", "-d", "-s", "w", "-x", "80", "-y", "24", command)
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "w")
-
-    def wait_for(self, text: str, timeout: float = 60, first_line: bool = False) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            where = shown.splitlines()[0] if first_line and shown.strip() else shown
-            if text in where:
-                return shown
-            time.sleep(0.1)
-        raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{self.screen()}")
-
-    def wizard_pid(self) -> int | None:
-        pane = self.run("list-panes", "-t", "w", "-F", "#{pane_pid}").strip()
-        if not pane:
-            return None
-        children = subprocess.run(["pgrep", "-P", pane], capture_output=True, text=True).stdout.split()
-        return int(children[0]) if children else None
-
-
-def _wizard_command(site: Site, *args: str) -> str:
-    env = {k: v for k, v in site.cli_env().items() if k.startswith(("FAILBACK_PREP_", "XDG_", "PYTHON", "HOME"))}
-    env.update(TERM="xterm-256color", LANG="C.UTF-8", PATH=os.environ.get("PATH", ""),
-               FAILBACK_PREP_RECHECK_SECONDS="0")
-    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    return f"env {assignments} {shlex.quote(sys.executable)} -m tui {' '.join(args)}; echo WIZARD-EXITED-$?; sleep 60"
-
-
 def _subtitle(place: dict | None) -> str:
     from checks.texts import Texts
 
@@ -169,15 +127,14 @@ def test_kill_wizard_at_random_moments_and_resume(site: Site, tmp_path: Path) ->
     for run in range(WIZARD_RUNS):
         for old in site.transcripts.glob("*.jsonl"):
             old.unlink()
-        tmux = _Tmux(tmp_path / f"tmux-{run}.sock")
-        resumed = _Tmux(tmp_path / f"tmux-{run}-resumed.sock")  # a server of its own: the first one may still be exiting
-        try:
-            tmux.start(_wizard_command(site, "--config", str(site.config), "--no-mouse"))
+        with Terminals(tmp_path) as terminals:
+            tmux = terminals.new()
+            tmux.start(wizard_command("--config", str(site.config), "--no-mouse", **site.env))
             tmux.wait_for("Connect", first_line=True)
             # Wander for a random while, then kill -9 mid-whatever.
             until = time.monotonic() + rng.uniform(1.0, 7.0)
             while time.monotonic() < until:
-                tmux.run("send-keys", "-t", "w", rng.choice(WANDER))
+                tmux.keys(rng.choice(WANDER))
                 time.sleep(rng.uniform(0.05, 0.5))
             pid = tmux.wizard_pid()
             assert pid is not None, tmux.screen()
@@ -188,11 +145,12 @@ def test_kill_wizard_at_random_moments_and_resume(site: Site, tmp_path: Path) ->
             places = [e for e in events if e["type"] == "screen.shown"]
             expected = _subtitle(places[-1] if places else None)
             results = {e["id"] for e in events if e["type"] == "check.result"}
-            tmux.run("kill-server")
+            tmux.kill_server()
 
-            resumed.start(_wizard_command(site, "--resume", "latest", "--no-mouse"))
+            resumed = terminals.new()  # a server of its own: the first one may still be exiting
+            resumed.start(wizard_command("--resume", "latest", "--no-mouse", **site.env))
             resumed.wait_for(expected, first_line=True)
-            resumed.run("send-keys", "-t", "w", "q")
+            resumed.keys("q")
             resumed.wait_for("WIZARD-EXITED-0")
             [same] = list(site.transcripts.glob("*.jsonl"))
             assert same == path, "the resumed session writes on in the same transcript"
@@ -200,6 +158,3 @@ def test_kill_wizard_at_random_moments_and_resume(site: Site, tmp_path: Path) ->
             assert after[: len(events)] == events, "what was written before the kill stays as it was"
             assert results <= {e["id"] for e in after if e["type"] == "check.result"}
             assert after[-1]["type"] == "session.end"
-        finally:
-            tmux.run("kill-server")
-            resumed.run("kill-server")

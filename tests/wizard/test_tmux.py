@@ -4,89 +4,29 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.tmux import Terminals, wizard_command
 from tui.transcript import entries, read
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 
 
-class Tmux:
-    def __init__(self, socket: Path) -> None:
-        self.socket = socket
-        self.name = "wizard"
-
-    def run(self, *args: str) -> str:
-        done = subprocess.run(["tmux", "-S", str(self.socket), *args], capture_output=True, text=True, timeout=10)
-        return done.stdout
-
-    def start(self, command: str) -> None:
-        self.run("new-session", "-d", "-s", self.name, "-x", "80", "-y", "24", command)
-
-    def screen(self, escapes: bool = False) -> str:
-        """The pane's text; with escapes, the colours and attributes too (as SGR sequences)."""
-        return self.run("capture-pane", "-p", *(("-e",) if escapes else ()), "-t", self.name)
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", self.name, *keys)
-
-    def wait_for(self, text: str, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} not on screen after {timeout} s:\n{self.screen()}")
-
-    def wizard_pid(self) -> int:
-        pane = int(self.run("list-panes", "-t", self.name, "-F", "#{pane_pid}").strip())
-        children = subprocess.run(["pgrep", "-P", str(pane)], capture_output=True, text=True).stdout.split()
-        return int(children[0]) if children else pane
-
-    def kill_server(self) -> None:
-        self.run("kill-server")
-
-
 @pytest.fixture
-def terminals(tmp_path: Path) -> Iterator[list[Tmux]]:
-    """Fresh tmux servers on their own sockets: a new server never races an old one shutting down."""
-    made: list[Tmux] = []
-    try:
+def terminals(tmp_path: Path) -> Iterator[Terminals]:
+    with Terminals(tmp_path) as made:
         yield made
-    finally:
-        for terminal in made:
-            terminal.kill_server()
 
 
-def new_terminal(terminals: list[Tmux], folder: Path) -> Tmux:
-    terminal = Tmux(folder / f"tmux-{uuid.uuid4().hex[:6]}.sock")
-    terminals.append(terminal)
-    return terminal
-
-
-def wizard_command(*args: str, **extra_env: str) -> str:
-    env = {name: os.environ[name] for name in os.environ if name.startswith(("FAILBACK_PREP_", "XDG_", "PYTHON"))}
-    # PYTHONPATH is inherited: the repository and the loopback-only guard (tests/netguard) are on it.
-    env.update(HOME=os.environ["HOME"], TERM="xterm-256color", LANG="C.UTF-8",
-               PATH=os.environ.get("PATH", ""), FAILBACK_PREP_RECHECK_SECONDS="0", **extra_env)
-    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    # The shell stays after the wizard so its exit can be seen, and the pane stays to be read.
-    return f"env {assignments} {shlex.quote(sys.executable)} -m tui {' '.join(args)}; echo WIZARD-EXITED-$?; sleep 60"
-
-
-def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: list[Tmux], transcripts: Path, tmp_path: Path) -> None:
-    tmux = new_terminal(terminals, tmp_path)
+def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: Terminals, transcripts: Path) -> None:
+    tmux = terminals.new()
     tmux.start(wizard_command("--no-mouse", "demo"))
     tmux.wait_for("F9: continue to the components", timeout=120)
     tmux.wait_for("✓ pass  Signed in")
@@ -97,17 +37,20 @@ def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: list[Tmux], transcr
     shown = tmux.wait_for("The master target has no snapshots")
     assert "Master target" in shown.splitlines()[0]
     tmux.keys("Down", "m")  # m on a check that is not a step: nothing opens
-    os.kill(tmux.wizard_pid(), signal.SIGKILL)
+    pid = tmux.wizard_pid()
+    assert pid is not None, tmux.screen()
+    os.kill(pid, signal.SIGKILL)
     tmux.wait_for("WIZARD-EXITED-137")
 
     tmux.kill_server()
-    tmux = new_terminal(terminals, tmp_path)
+    tmux = terminals.new()
     tmux.start(wizard_command("--resume", "latest"))
     shown = tmux.wait_for("The master target has no snapshots", timeout=120)
     assert "Master target" in shown.splitlines()[0], "back on the screen it was killed on"
     assert "✗" in shown, "with the results it had"
 
     pid = tmux.wizard_pid()
+    assert pid is not None, tmux.screen()
     tmux.kill_server()  # the terminal goes away: SIGHUP
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode == 0:
@@ -147,11 +90,11 @@ def _colours(captured: str) -> set[str]:
 
 
 @pytest.mark.parametrize("no_color", [False, True], ids=["basic", "basic-no-color"])
-def test_basic_is_ascii_and_16_colours_and_no_color_has_none(terminals: list[Tmux], tmp_path: Path,
+def test_basic_is_ascii_and_16_colours_and_no_color_has_none(terminals: Terminals, tmp_path: Path,
                                                              no_color: bool) -> None:
     config = tmp_path / "site.toml"  # nothing to contact: the screens, not the checks, are under test
     config.write_text('[site]\nmaster_target = "mt-win01"\nfailback_vms = ["app01"]\n', encoding="utf-8")
-    tmux = new_terminal(terminals, tmp_path)
+    tmux = terminals.new()
     extra = {"NO_COLOR": "1"} if no_color else {}
     tmux.start(wizard_command("--basic", "--no-mouse", "--lang", "en", "--config", str(config),
                               "--transcript-dir", str(tmp_path / "t"), **extra))
