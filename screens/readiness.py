@@ -9,7 +9,7 @@ from textual.widgets import Static
 from checks.model import Component
 from checks.spec import Check
 from screens.table import ChecksScreen
-from tui.widgets import CheckDetail
+from tui.widgets import CheckDetail, CheckTable
 
 BLOCKING = ("fail", "error", "manual", "running", "pending")
 PROCEDURES = (("ps", Component.PROCESS_SERVER, 3), ("mt", Component.MASTER_TARGET, 10))
@@ -49,7 +49,7 @@ class ReadinessScreen(ChecksScreen):
         super().refresh_results()
         if self.wizard.engine is None:
             return
-        blockers = len(self.checks()) + len(self.open_steps())
+        blockers = self.query_one(CheckTable).row_count  # the table just shown: blocking checks and open steps
         warnings = sum(1 for c in self.wizard.engine.checks if self.wizard.status(c.id) == "warn")
         verdict = self.query_one("#verdict", Static)
         session = self.wizard.session.session_id
