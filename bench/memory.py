@@ -29,27 +29,16 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from checks import catalog  # noqa: E402
+from checks.model import SiteSettings  # noqa: E402
+from simulators.settings import simulated_settings, write_config  # noqa: E402
 from simulators.vcenter import VCenterSimulator  # noqa: E402
 
 
 def _config(folder: Path, vc: VCenterSimulator) -> Path:
-    path = folder / "site.toml"
-    path.write_text(
-        f"""
-[vcenter]
-host = "{vc.host}"
-port = {vc.port}
-user = "{vc.username}"
-thumbprint = "{vc.thumbprint_sha256}"
-
-[site]
-master_target = "mt-win01"
-failback_vms = ["app01", "db01"]
-configuration_server_vm = "cs01"
-""",
-        encoding="utf-8",
-    )
-    return path
+    """[vcenter] and [site] only: the network probes at the product's defaults."""
+    site = SiteSettings(master_target="mt-win01", failback_vms=("app01", "db01"), configuration_server_vm="cs01")
+    settings = simulated_settings(vc, site=site, ps_address="", cs_address="", timeout_s=None)
+    return write_config(folder / "site.toml", settings)
 
 
 def _env(folder: Path, vc: VCenterSimulator) -> dict[str, str]:

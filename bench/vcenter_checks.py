@@ -17,9 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from checks import catalog, vcenter  # noqa: E402
-from checks.model import Settings, SiteSettings, VCenterSettings  # noqa: E402
+from checks.model import SiteSettings  # noqa: E402
 from checks.runner import Runner  # noqa: E402
 from checks.sources import Sources  # noqa: E402
+from simulators.settings import simulated_settings  # noqa: E402
 from simulators.vcenter import VCenterSimulator  # noqa: E402
 
 TARGET_S = 3.0
@@ -27,9 +28,10 @@ TARGET_RATIO = 20.0
 
 
 def run_checks(sim: VCenterSimulator) -> tuple[float, int, dict[str, str]]:
-    settings = Settings(
+    settings = simulated_settings(
+        sim,
         site=SiteSettings(master_target="mt-win01", failback_vms=("app01", "db01"), configuration_server_vm="cs01", retain_ip=True),
-        vcenter=VCenterSettings(host=str(sim.host), port=int(sim.port or 0), user=sim.username, thumbprint=str(sim.thumbprint_sha256)),
+        ps_address="", cs_address="", timeout_s=None,
     )
     sources = Sources(catalog.all_sources(), settings, secrets=lambda kind: sim.password if kind == "vcenter" else None)
     wanted = {c.id for c in vcenter.CHECKS}

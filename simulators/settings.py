@@ -70,6 +70,7 @@ def simulated_settings(
     az: AzureEmulator | None = None,
     *,
     vcenter_port: int | None = None,
+    vcenter_changes: Mapping[str, Any] | None = None,
     vcenter: VCenterSettings | None = None,
     azure_changes: Mapping[str, Any] | None = None,
     site: SiteSettings = SITE,
@@ -77,25 +78,28 @@ def simulated_settings(
     cs_address: str = LOOPBACK,
     https_port: int | None = None,
     data_port: int | None = None,
-    timeout_s: float = 1.0,
+    timeout_s: float | None = 1.0,
 ) -> Settings:
     """Settings for the running simulators.
 
-    vc, vcenter_port: the vCenter simulator, reached directly or through a proxy on that loopback port;
-        without one, `vcenter` (a stand-in) or no [vcenter] at all.
+    vc, vcenter_port, vcenter_changes: the vCenter simulator, reached directly or through a proxy on that
+        loopback port, with fields changed (thumbprint="", insecure=True, ...); without one, `vcenter`
+        (a stand-in) or no [vcenter] at all.
     az, azure_changes: the vault emulator, with fields changed (auth="device-code", ...); without one, no [azure].
     ps_address, cs_address, https_port, data_port, timeout_s: where the network probes go ("" and None: the
         product's defaults).
     """
     if vc is not None and vcenter is not None:
         raise ValueError("give the vCenter simulator or a stand-in VCenterSettings, not both")
-    ports = {"https_port": https_port, "data_port": data_port}
+    if vc is None and vcenter_changes:
+        raise ValueError("vcenter_changes change the vCenter simulator's settings: give the simulator")
+    given = {"https_port": https_port, "data_port": data_port, "timeout_s": timeout_s}
     return Settings(
         site=site,
-        vcenter=vcenter_settings(vc, vcenter_port) if vc is not None else vcenter,
+        vcenter=replace(vcenter_settings(vc, vcenter_port), **(vcenter_changes or {})) if vc is not None else vcenter,
         azure=azure_settings(az, **(azure_changes or {})) if az is not None else None,
-        network=NetworkSettings(ps_address=ps_address, cs_address=cs_address, timeout_s=timeout_s,
-                                **{key: port for key, port in ports.items() if port is not None}),
+        network=NetworkSettings(ps_address=ps_address, cs_address=cs_address,
+                                **{key: value for key, value in given.items() if value is not None}),
     )
 
 
@@ -111,7 +115,8 @@ def _tables(settings: Settings) -> dict[str, dict[str, Any]]:
 
 
 def config_text(settings: Settings, **site: Any) -> str:
-    """The TOML configuration for these settings (keys left at the product's defaults are left out).
+    """The TOML configuration for these settings (keys left at the product's defaults are left out, and so
+    are [site] and [network] when all of theirs are; [vcenter] and [azure] always have keys).
 
     `site`: raw [site] values written over the settings' own, of any type: tests of bad input write
     values that no SiteSettings would hold.
@@ -120,6 +125,8 @@ def config_text(settings: Settings, **site: Any) -> str:
     tables["site"].update(site)
     lines = []
     for table, values in tables.items():
+        if not values:
+            continue  # read the same as an empty table
         lines.append(f"[{table}]")
         # A JSON string, number, boolean or array of them is also TOML.
         lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in values.items()]

@@ -14,6 +14,7 @@ from checks.model import Settings, SiteSettings, VCenterSettings
 from checks.runner import Runner
 from checks.sources import Source, Sources
 from checks.spec import Result
+from simulators import settings as simulated
 from simulators.vcenter import VCenterSimulator
 from tests.conftest import start_vcsim
 
@@ -41,14 +42,14 @@ def fresh_vcsim() -> Iterator[VCenterSimulator]:
 
 
 def vcenter_settings(sim: VCenterSimulator, **changes: Any) -> VCenterSettings:
-    base = VCenterSettings(host=str(sim.host), port=int(sim.port or 0), user=sim.username, thumbprint=str(sim.thumbprint_sha256))
-    return replace(base, **changes)
+    return replace(simulated.vcenter_settings(sim), **changes)
 
 
 def site_settings(sim: VCenterSimulator, site: Mapping[str, Any] = WINDOWS, vcenter: Mapping[str, Any] | None = None) -> Settings:
-    return Settings(
-        site=SiteSettings(**{"configuration_server_vm": "cs01", **site}),
-        vcenter=vcenter_settings(sim, **(vcenter or {})),
+    """The simulator and the site, no [azure], the network probes at the product's defaults."""
+    return simulated.simulated_settings(
+        sim, vcenter_changes=vcenter, site=SiteSettings(**{"configuration_server_vm": "cs01", **site}),
+        ps_address="", cs_address="", timeout_s=None,
     )
 
 

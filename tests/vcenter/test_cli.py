@@ -5,28 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from checks.model import SiteSettings
+from simulators.settings import simulated_settings, write_config
 from simulators.vcenter import VCenterSimulator
 
 ONLY = "vc.,mt.os-match,mt.disk-count,mt.no-snapshots,mt.scsi-controller,mt.disk-enableuuid,mt.vmware-tools,vm."
 
 
 def _config(tmp_path: Path, sim: VCenterSimulator, master_target: str, vms: list[str], thumbprint: str | None = None) -> Path:
-    path = tmp_path / "site.toml"
-    path.write_text(
-        f"""
-[vcenter]
-host = "{sim.host}"
-port = {sim.port}
-user = "{sim.username}"
-thumbprint = "{thumbprint or sim.thumbprint_sha256}"
-
-[site]
-master_target = "{master_target}"
-failback_vms = {json.dumps(vms)}
-""",
-        encoding="utf-8",
+    """[vcenter] and [site] only (`thumbprint`: another one, pinned instead of the simulator's)."""
+    settings = simulated_settings(
+        sim, vcenter_changes={"thumbprint": thumbprint} if thumbprint else None,
+        site=SiteSettings(master_target=master_target, failback_vms=tuple(vms)),
+        ps_address="", cs_address="", timeout_s=None,
     )
-    return path
+    return write_config(tmp_path / "site.toml", settings)
 
 
 def _env(sim: VCenterSimulator, password: str | None = None) -> dict[str, str]:
