@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from checks.azure.site import Site, failback_items, find_site_fabric, health_errors, props, vault_of
-from checks.azure.vault import fabric_kind
 from checks.model import Component, SourceUnavailable, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 
@@ -19,16 +18,16 @@ def _state(item: dict[str, Any]) -> dict[str, Any]:
     allowed = [str(op) for op in p.get("allowedOperations") or ()]
     failed_over = str(p.get("activeLocation") or "").lower() == "recovery"
     committed = "failovercommitted" in state.lower()
+    azure_vm = details.get("targetVmId") or details.get("recoveryAzureVMName") or details.get("targetVmName")
     # The Azure VM is gone when Site Recovery no longer knows its resource id or name.
-    present = bool(details.get("targetVmId") or details.get("recoveryAzureVMName") or details.get("targetVmName")
-                   or details.get("azureVirtualMachineId"))
+    present = bool(azure_vm or details.get("azureVirtualMachineId"))
     return {
         "protection_state": state,
         "active_location": p.get("activeLocation"),
         "failed_over": failed_over,
         "committed": committed,
         "present": present,
-        "azure_vm": details.get("targetVmId") or details.get("recoveryAzureVMName") or details.get("targetVmName"),
+        "azure_vm": azure_vm,
         "reprotect_allowed": REPROTECT in allowed,
         "allowed_operations": allowed,
         "replication_health": p.get("replicationHealth"),
@@ -41,12 +40,12 @@ def failed_over(ctx: CheckContext) -> Verdict:
     if not vms:
         return verdict(Status.SKIP, "no-vms")
     vault = vault_of(ctx)
-    # Architecture-neutral: classic and modernized items carry the same state fields.
-    site_fabrics = [f for f in vault.fabrics if fabric_kind(f) in ("VMware", "InMageRcm")]
-    fabric = find_site_fabric(site_fabrics, ctx.settings.site.configuration_server)
+    # Architecture-neutral: classic and modernized items carry the same state fields, and
+    # find_site_fabric looks at both kinds of site fabric (VMware, InMageRcm).
+    fabric = find_site_fabric(vault.fabrics, ctx.settings.site.configuration_server)
     if fabric is None and vault.architecture == "modernized":
         # A modernized site has no configuration server; its appliance's site is the fabric.
-        fabric = find_site_fabric(site_fabrics, "")
+        fabric = find_site_fabric(vault.fabrics, "")
     if fabric is None:
         raise SourceUnavailable(f"the site's fabric is not found in vault {vault.name}; check site.configuration_server")
     site = Site(vault, fabric, str(props(fabric).get("friendlyName")))

@@ -336,7 +336,8 @@ def plan_add_retention_disk(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     return plan
 
 
-def _device_spec(change: Mapping[str, Any]) -> Any:
+def _device_spec(change: Mapping[str, Any], session: Any) -> Any:
+    """The pyVmomi device change for one planned change; a datastore travels on the session's stub."""
     from pyVmomi import vim
 
     device = change["device"]
@@ -353,7 +354,7 @@ def _device_spec(change: Mapping[str, Any]) -> Any:
             capacityInKB=device["capacityInKB"],
             backing=vim.vm.device.VirtualDisk.FlatVer2BackingInfo(
                 fileName=backing["fileName"],
-                datastore=vim.Datastore(backing["datastore"]),
+                datastore=session.managed("Datastore", backing["datastore"]),
                 diskMode=backing["diskMode"],
                 thinProvisioned=backing["thinProvisioned"],
             ),
@@ -369,12 +370,7 @@ def apply_add_retention_disk(ctx: FixContext, plan: Plan, progress: Progress) ->
 
     session = _session(ctx)
     changes = plan.request["spec"]["deviceChange"]
-    spec = vim.vm.ConfigSpec(deviceChange=[_device_spec(c) for c in changes])
-    # The datastore moref must travel on this session's stub.
-    for change in spec.deviceChange:
-        backing = getattr(change.device, "backing", None)
-        if backing is not None and backing.datastore is not None:
-            backing.datastore = session.managed("Datastore", backing.datastore._moId)
+    spec = vim.vm.ConfigSpec(deviceChange=[_device_spec(c, session) for c in changes])
     vm = _vm_ref(session, plan)
     task = _run_task(session, lambda: vm.ReconfigVM_Task(spec), plan, "ReconfigVM_Task", progress)
     disk = changes[-1]["device"]

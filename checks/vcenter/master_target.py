@@ -35,9 +35,11 @@ def decide_os_match(ctx: CheckContext) -> Verdict:
         return mt
     family, distro, version = os_of(mt)
     vms, missing = failback_vms(inv, ctx)
+    oses = [(vm, os_of(vm)) for vm in vms]  # (family, distribution, version): a few regexes per VM, once
     evidence: dict[str, object] = {
         "master_target": {"name": mt.name, "family": family, "distribution": distro, "version": version, "guest": mt.guest_full_name},
-        "vms": [dict(zip(("family", "distribution", "version"), os_of(vm)), name=vm.name, guest=vm.guest_full_name) for vm in vms],
+        "vms": [dict(zip(("family", "distribution", "version"), guest_os), name=vm.name, guest=vm.guest_full_name)
+                for vm, guest_os in oses],
         "not_in_vcenter": list(missing),
     }
     azure = azure_master_target(ctx)
@@ -45,7 +47,7 @@ def decide_os_match(ctx: CheckContext) -> Verdict:
     evidence["site_recovery_os_type"] = azure_os or None
     if azure_os and family and azure_os.lower() != family:
         return verdict(Status.FAIL, "azure-differs", evidence, name=mt.name, family=family.capitalize(), azure=azure_os)
-    other = [vm.name for vm in vms if os_of(vm)[0] and os_of(vm)[0] != family]
+    other = [vm.name for vm, (vm_family, _, _) in oses if vm_family and vm_family != family]
     if not family:
         return verdict(Status.ERROR, "mt-os-unknown", evidence, name=mt.name)
     shown = mt.guest_full_name or f"{distro} {version}".strip()
@@ -53,8 +55,7 @@ def decide_os_match(ctx: CheckContext) -> Verdict:
         return verdict(Status.FAIL, "family", evidence, name=mt.name, family=family.capitalize(), vms=other)
     older = []
     unknown = []
-    for vm in vms:
-        _, vm_distro, vm_version = os_of(vm)
+    for vm, (_, vm_distro, vm_version) in oses:
         if not version or not vm_version or vm_distro != distro:
             unknown.append(vm.name)
         elif _version_key(vm_version) > _version_key(version):
