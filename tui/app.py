@@ -420,9 +420,10 @@ class WizardApp(App[int]):
 
     def _plan(self, fix_id: str, params: Mapping[str, Any], reply_to: Screen[Any]) -> None:
         assert self.engine is not None
+        from tui.headless import record_preview
+
         plan = self.engine.fixes[fix_id].plan(self.engine.sources, params)
-        self.session.record("fix.preview", fix=fix_id, target=plan.target, changes=plan.changes,
-                            request=plan.request, params=dict(params))
+        record_preview(self.session.record, plan, params)
         reply_to.post_message(FixPlanned(plan))
 
     def apply_fix(self, plan: Plan, reply_to: Screen[Any]) -> None:
@@ -442,9 +443,10 @@ class WizardApp(App[int]):
                 last[0] = now
                 reply_to.post_message(FixProgress(KNOWN_SECRETS.redact(text)))
 
+        from tui.headless import record_applied
+
         applied = fix.apply(self.engine.sources, plan, progress)
-        self.session.record("fix.applied", fix=plan.fix_id, target=plan.target, task=applied.task,
-                            detail=applied.detail, operator=self.session.operator)
+        record_applied(self.session.record, plan, applied, self.session.operator)
         reply_to.post_message(FixDone(applied.task, applied.detail))
         self.call_from_thread(self.request_checks, fix.rechecks, True)
 

@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,7 +18,7 @@ from checks import catalog, report
 from checks.model import FixError, Settings
 from checks.runner import Runner, failure_reason
 from checks.sources import Sources
-from checks.spec import Check, Fix, Param, Result
+from checks.spec import Applied, Check, Fix, Param, Plan, Result
 from checks.texts import Texts
 from tui import __version__, credentials
 from tui.errors import UsageError
@@ -153,6 +153,18 @@ def _ask(question: str) -> bool:
     return answer in ("y", "yes", "是", "好")
 
 
+def record_preview(record: Callable[..., Any], plan: Plan, params: Mapping[str, Any]) -> None:
+    """The fix.preview event (CONTRACT): the same fields from the CLI and the wizard."""
+    record("fix.preview", fix=plan.fix_id, target=plan.target, changes=plan.changes, request=plan.request,
+           params=dict(params))
+
+
+def record_applied(record: Callable[..., Any], plan: Plan, applied: Applied, operator: str) -> None:
+    """The fix.applied event (CONTRACT): the same fields from the CLI and the wizard."""
+    record("fix.applied", fix=plan.fix_id, target=plan.target, task=applied.task, detail=applied.detail,
+           operator=operator)
+
+
 def _report_failure(
     exc: Exception, stage: str, fix: Fix, sources: Sources, transcript: Transcript, texts: Texts, **context: str
 ) -> None:
@@ -195,9 +207,7 @@ def fix_command(
         except Exception as exc:
             _report_failure(exc, "plan", fix, sources, transcript, texts)
             return report.EXIT_UNDETERMINED
-        transcript.write(
-            "fix.preview", fix=fix.id, target=plan.target, changes=plan.changes, request=plan.request, params=params
-        )
+        record_preview(transcript.write, plan, params)
         out = sys.stdout
         if fmt == "json" and dry_run:
             out.write(json.dumps({"fix": fix.id, "target": plan.target, "changes": plan.changes,
@@ -223,8 +233,7 @@ def fix_command(
             except Exception as exc:
                 _report_failure(exc, "apply", fix, sources, transcript, texts, target=plan.target)
                 return report.EXIT_UNDETERMINED
-            transcript.write("fix.applied", fix=fix.id, target=plan.target, task=applied.task, detail=applied.detail,
-                             operator=operator())
+            record_applied(transcript.write, plan, applied, operator())
             out.write(texts.ui("fix.applied", target=plan.target, task=applied.task or "-") + "\n")
         rechecks = [c for c in catalog.all_checks() if c.id in fix.rechecks]
         results = run_checks(rechecks, sources, transcript.write, texts)
