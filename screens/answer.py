@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from screens.base import WizardDialog
 
-class AnswerScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "close", key_display="Esc"),
-    ]
 
+class AnswerScreen(WizardDialog):
     def __init__(self, step: str) -> None:
         super().__init__()
         self.step = step
-        self.app.localize_bindings(self)  # type: ignore[attr-defined]
-
-    def t(self, key: str, **params: Any) -> str:
-        return self.app.t(key, **params)  # type: ignore[attr-defined,no-any-return]
 
     def title_and_about(self) -> tuple[str, str]:
         texts = self.app.texts  # type: ignore[attr-defined]
@@ -68,5 +58,3 @@ class AnswerScreen(ModalScreen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one("#confirm", Button).press()
 
-    def action_close(self) -> None:
-        self.dismiss()

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Static
 
 if TYPE_CHECKING:
@@ -91,3 +91,22 @@ class WizardScreen(Screen[None]):
 
     def action_help(self) -> None:
         self.wizard.action_help()
+
+
+class WizardDialog(ModalScreen[None]):
+    """A dialog over a wizard screen (an answer, a fix-it, help): Esc closes it, and its keys and
+    sentences come from the texts in the session's language."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "close", key_display="Esc"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.app.localize_bindings(self)  # type: ignore[attr-defined]
+
+    def t(self, key: str, **params: object) -> str:
+        return self.app.t(key, **params)  # type: ignore[attr-defined,no-any-return]
+
+    def action_close(self) -> None:
+        self.dismiss()

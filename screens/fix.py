@@ -3,33 +3,24 @@ then the task's progress, its result, and the checks it fixes run again."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from checks.spec import Fix, Plan
+from screens.base import WizardDialog
 
 
-class FixScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "close", key_display="Esc"),
-    ]
-
+class FixScreen(WizardDialog):
     def __init__(self, fix: Fix) -> None:
         super().__init__()
         self.fix = fix
         self.plan: Plan | None = None
         self.planned_with: dict[str, Any] | None = None  # the values the plan on screen was made with
         self.stage = "planning"
-        self.app.localize_bindings(self)  # type: ignore[attr-defined]
-
-    def t(self, key: str, **params: Any) -> str:
-        return self.app.t(key, **params)  # type: ignore[attr-defined,no-any-return]
 
     def compose(self) -> ComposeResult:
         texts = self.app.texts  # type: ignore[attr-defined]

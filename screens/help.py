@@ -8,11 +8,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Static
 
+from screens.base import WizardDialog
 
-class HelpScreen(ModalScreen[None]):
+
+class HelpScreen(WizardDialog):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,q", "close", "close", key_display="Esc"),
     ]
@@ -20,7 +22,6 @@ class HelpScreen(ModalScreen[None]):
     def __init__(self, about: Screen[Any]) -> None:
         super().__init__()
         self.about = about
-        self.app.localize_bindings(self)  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         app: Any = self.app
@@ -43,5 +44,3 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(text)
 
-    def action_close(self) -> None:
-        self.dismiss()
