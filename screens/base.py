@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Static
@@ -91,6 +92,15 @@ class WizardScreen(Screen[None]):
 
     def action_help(self) -> None:
         self.wizard.action_help()
+
+
+def described_bindings(screen: Screen[Any]) -> Iterator[ActiveBinding]:
+    """The keys a screen answers to that say what they do, once per action (help and the palette list these)."""
+    seen = set()
+    for active in screen.active_bindings.values():
+        if active.binding.description and active.binding.action not in seen:
+            seen.add(active.binding.action)
+            yield active
 
 
 class WizardDialog(ModalScreen[None]):

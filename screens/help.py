@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from screens.base import WizardDialog
+from screens.base import WizardDialog, described_bindings
 
 
 class HelpScreen(WizardDialog):
@@ -30,12 +30,8 @@ class HelpScreen(WizardDialog):
         text.append(app.t("help.title") + "\n", style="bold")
         text.append(app.t("help." + screen_id) + "\n\n")
         text.append(app.t("help.keys") + "\n", style="bold")
-        seen = set()
-        for active in self.about.active_bindings.values():
+        for active in described_bindings(self.about):
             binding = active.binding
-            if not binding.description or binding.action in seen:
-                continue
-            seen.add(binding.action)
             keys = ", ".join(k.strip() for k in binding.key.split(","))
             text.append(f"  {keys:<22}", style="cyan")
             text.append(f"{binding.description}\n")

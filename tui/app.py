@@ -561,12 +561,10 @@ class WizardApp(App[int]):
             self.push_screen(HelpScreen(self.screen))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        seen = set()
-        for active in screen.active_bindings.values():
+        from screens.base import described_bindings
+
+        for active in described_bindings(screen):
             binding = active.binding
-            if not binding.description or binding.action in seen:
-                continue
-            seen.add(binding.action)
             node = active.node
             yield SystemCommand(binding.description, self.t("palette.key", keys=binding.key_display or binding.key),
                                 lambda node=node, action=binding.action: self.call_later(node.run_action, action))

@@ -7,23 +7,6 @@ import stat
 
 import pytest
 
-GOOD = """\
-[vcenter]
-host = "vcenter.corp.example"
-user = "administrator@vsphere.local"
-insecure = true
-
-[azure]
-tenant_id = "contoso.onmicrosoft.com"
-subscription_id = "00000000-0000-0000-0000-000000000001"
-resource_group = "rg-asr"
-vault = "vault-asr"
-
-[site]
-master_target = "mt-win01"
-failback_vms = ["app01", "db01"]
-"""
-
 
 @pytest.mark.parametrize(
     ("text", "expected"),
