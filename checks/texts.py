@@ -187,15 +187,33 @@ class Texts:
         return render(str(value), params) if value is not None else key
 
     def summary(self, result: Result) -> str:
-        """The one-line summary of a result, in this language."""
+        """The one-line summary of a result, in this language.
+
+        A verdict that finds several things names each as a part ({"key": ..., params}); each is
+        rendered from the check's `part.<key>` text and the parts fill the summary's {parts}.
+        """
         template = self._lookup("checks", result.id, "summary", result.key)
         if template is None:
             template = self._lookup("result", result.key)
         params = dict(result.params)
         params.setdefault("reason", result.reason)
+        if isinstance(params.get("parts"), (list, tuple)):
+            params["parts"] = self.parts(result.id, params["parts"])
         if template is None:
             return result.reason or result.key
         return render(str(template), params)
+
+    def parts(self, check_id: str, parts: Any) -> str:
+        rendered = []
+        for part in parts:
+            if not isinstance(part, Mapping):
+                continue
+            template = self._lookup("checks", check_id, "part", str(part.get("key", "")))
+            if "role" in part:  # a component named by its key ("master_target") is shown in words
+                part = {**part, "role": self._lookup("roles", str(part["role"])) or part["role"]}
+            rendered.append(render(str(template), part) if template is not None else str(part.get("key", "")))
+        separator = self._lookup("result", "part-separator") or "; "
+        return str(separator).join(rendered) or "-"
 
     def status(self, status: Status) -> str:
         return self.get("status", str(status))

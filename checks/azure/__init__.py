@@ -4,6 +4,8 @@ Sources:
   azure.client         persistent: the credential and the SiteRecoveryManagementClient
   azure.vault          one parallel read of the whole vault per run (vault.Vault)
   azure.master-target  the configured master target as Site Recovery lists it (a dict)
+  azure.resources      the failed-over VMs and their virtual networks, read from Resource Manager
+  azure.failback-os    each failback VM's OS as its protected item records it
 """
 
 from checks.azure import (
@@ -15,12 +17,14 @@ from checks.azure import (
     policy,
     process_server,
     refresh,
+    resources,
     vault,
 )
 from checks.sources import Source
 from checks.spec import Check, Fix, Result
 
-SOURCES: tuple[Source, ...] = (client.SOURCE, vault.SOURCE, master_target.SOURCE)
+SOURCES: tuple[Source, ...] = (
+    client.SOURCE, vault.SOURCE, master_target.SOURCE, resources.SOURCE, failback_vms.SOURCE)
 CHECKS: tuple[Check, ...] = (
     connect.CHECK,
     *configuration_server.CHECKS,

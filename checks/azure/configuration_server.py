@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from checks.azure.site import (
-    HEARTBEAT_LIMIT_MIN,
+from checks.azure.fields import (
     age_minutes,
-    classic_only,
-    failback_items,
-    props,
+    error_levels,
+    fresh,
+    health_errors,
+    health_level,
+    mappings,
     shown_age,
-    site_of,
+    text,
 )
+from checks.azure.site import classic_only, failback_items, props, site_of
 from checks.model import Component, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 
@@ -19,17 +21,28 @@ from checks.spec import Check, CheckContext, Verdict, verdict
 def connected(ctx: CheckContext) -> Verdict:
     site = site_of(ctx)
     details = site.details
+    fabric = props(site.fabric)
     age = age_minutes(details.get("lastHeartbeat"))
-    service = str(details.get("csServiceStatus") or "unknown")
+    service = text(details.get("csServiceStatus")) or "unknown"
     providers = site.providers()
-    connection = ", ".join(str(props(p).get("connectionStatus") or "unknown") for p in providers) or "none"
-    problems = []
-    if age is None or age >= HEARTBEAT_LIMIT_MIN:
-        problems.append("heartbeat-stale")
+    connection = ", ".join(text(props(p).get("connectionStatus")) or "unknown" for p in providers) or "none"
+    # The fabric's own health: real vaults report e.g. an expiring certificate there ("Error").
+    health = text(fabric.get("health"))
+    errors = health_errors(fabric.get("healthErrorDetails"))
+    levels = error_levels(fabric.get("healthErrorDetails"))
+    serious = [e for e, level in zip(errors, levels) if level != "warning"]
+    fails: list[dict] = []
+    warns: list[dict] = []
+    if not fresh(age):
+        fails.append({"key": "heartbeat", "age": shown_age(age)})
     if service.lower() != "running":
-        problems.append("services-stopped")
-    if not providers or any(str(props(p).get("connectionStatus", "")).lower() != "connected" for p in providers):
-        problems.append("provider-not-connected")
+        fails.append({"key": "service", "service": service})
+    if not providers or any(text(props(p).get("connectionStatus")).lower() != "connected" for p in providers):
+        fails.append({"key": "provider", "connection": connection})
+    if health_level(health) == "bad" or serious:
+        fails.append({"key": "fabric-health", "health": health or "-", "errors": serious or errors})
+    elif health_level(health) != "ok" or errors:
+        warns.append({"key": "fabric-warning", "health": health or "-", "errors": errors})
     evidence = {
         "configuration_server": site.name,
         "fabric": site.fabric_name,
@@ -39,6 +52,12 @@ def connected(ctx: CheckContext) -> Verdict:
         "last_heartbeat": details.get("lastHeartbeat"),
         "heartbeat_age_min": None if age is None else round(age, 1),
         "service_status": service,
+        "fabric_health": health or None,
+        "fabric_health_errors": [
+            {"code": e.get("errorCode"), "level": e.get("errorLevel"), "message": e.get("errorMessage")
+             or e.get("summaryMessage"), "action": e.get("recommendedAction")}
+            for e in mappings(fabric.get("healthErrorDetails"))
+        ],
         "providers": [
             {
                 "name": p.get("name"),
@@ -48,12 +67,14 @@ def connected(ctx: CheckContext) -> Verdict:
             }
             for p in providers
         ],
-        "problems": problems,
+        "problems": [p["key"] for p in fails + warns],
     }
-    params = {"name": site.name, "ip": details.get("ipAddress") or "?", "age": shown_age(age),
+    params = {"name": site.name, "ip": text(details.get("ipAddress")) or "?", "age": shown_age(age),
               "service": service, "connection": connection}
-    if problems:
-        return verdict(Status.FAIL, "not-ready", evidence, **params)
+    if fails:
+        return verdict(Status.FAIL, "not-ready", evidence, parts=fails + warns, **params)
+    if warns:
+        return verdict(Status.WARN, "caveats", evidence, parts=warns, **params)
     return verdict(Status.PASS, "ok", evidence, **params)
 
 

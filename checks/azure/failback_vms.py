@@ -1,69 +1,184 @@
-"""vm.failed-over: each VM is failed over, committed, still present, and reprotect is allowed."""
+"""vm.failed-over: each VM is failed over and committed, its Azure VM exists and runs, and reprotect is allowed.
+
+Where the VM is comes from the protected item's provider: InMageAzureV2 (classic) and InMageRcm
+(modernized) replicate towards Azure, so "Recovery" means the VM runs in Azure; InMage and
+InMageRcmFailback replicate back, so the VM was already reprotected (and, once that failover is
+committed, is back on-premises). Whether the Azure VM still exists and runs is not in the vault:
+it is read from Resource Manager (source azure.resources).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from checks.azure.site import Site, failback_items, find_site_fabric, health_errors, props, vault_of
+from checks.azure.fields import child, health_errors, health_level, mappings, text
+from checks.azure.resources import ArmRead, Resources
+from checks.azure.site import Resource, failback_items, props, vm_site
 from checks.model import Component, SourceUnavailable, Status
+from checks.sources import Source
 from checks.spec import Check, CheckContext, Verdict, verdict
 
-REPROTECT = "ReverseReplicate"
+# Reprotect is offered as "ReverseReplicate", or, for classic items committed in Azure, as
+# "SwitchProtection" (recorded: such an item lists it, and its reprotect job is "Reprotect").
+REPROTECT_OPERATIONS = ("ReverseReplicate", "SwitchProtection")
+FORWARD = ("inmageazurev2", "inmagercm")
+REVERSE = ("inmage", "inmagercmfailback")
+# An Azure VM must run for its Mobility service to replicate back; one that is starting soon will.
+RUNNING = "running"
+COMING_UP = ("starting",)
 
 
-def _state(item: dict[str, Any]) -> dict[str, Any]:
+def power_state(read: ArmRead) -> str:
+    """The VM's power state from its instance view ("running", "deallocated", ...); "" when not stated."""
+    view = child(child(read.body, "properties"), "instanceView")
+    for status in mappings(view.get("statuses")):
+        code = text(status.get("code"))
+        if code.lower().startswith("powerstate/"):
+            return code.split("/", 1)[1].lower()
+    return ""
+
+
+def _errors(p: Mapping[str, Any]) -> list[str]:
+    """Health errors of both recorded schemas: healthErrors (2021), replication/failover lists (2017)."""
+    out: list[str] = []
+    for key in ("healthErrors", "replicationHealthErrors", "failoverHealthErrors"):
+        for line in health_errors(p.get(key)):
+            if line not in out:
+                out.append(line)
+    return out
+
+
+def _state(item: Resource, arm: ArmRead | None) -> dict[str, Any]:
     p = props(item)
-    details = p.get("providerSpecificDetails") or {}
-    state = str(p.get("protectionState") or "")
-    allowed = [str(op) for op in p.get("allowedOperations") or ()]
-    failed_over = str(p.get("activeLocation") or "").lower() == "recovery"
+    details = child(p, "providerSpecificDetails")
+    provider = text(details.get("instanceType"))
+    allowed = [text(op) for op in p.get("allowedOperations") or () if text(op)]
+    state = text(p.get("protectionState"))
+    location = text(p.get("activeLocation")).lower()
     committed = "failovercommitted" in state.lower()
-    azure_vm = details.get("targetVmId") or details.get("recoveryAzureVMName") or details.get("targetVmName")
-    # The Azure VM is gone when Site Recovery no longer knows its resource id or name.
-    present = bool(azure_vm or details.get("azureVirtualMachineId"))
-    return {
+    row: dict[str, Any] = {
+        "provider": provider,
         "protection_state": state,
-        "active_location": p.get("activeLocation"),
-        "failed_over": failed_over,
-        "committed": committed,
-        "present": present,
-        "azure_vm": azure_vm,
-        "reprotect_allowed": REPROTECT in allowed,
+        "protection_state_description": text(p.get("protectionStateDescription")),
+        "active_location": text(p.get("activeLocation")),
         "allowed_operations": allowed,
-        "replication_health": p.get("replicationHealth"),
-        "health_errors": health_errors(p.get("healthErrors")),
+        "reprotect_offered_as": next((op for op in REPROTECT_OPERATIONS if op in allowed), None),
+        "replication_health": text(p.get("replicationHealth")) or None,
+        "failover_health": text(p.get("failoverHealth")) or None,
+        "health_errors": _errors(p),
+        "current_scenario": text(child(p, "currentScenario").get("scenarioName")),
     }
+    if arm is not None:
+        row["azure_vm"] = arm.evidence()
+        if arm.read:
+            row["azure_vm"]["power_state"] = power_state(arm) or None
+            row["azure_vm"]["provisioning_state"] = text(child(arm.body, "properties").get("provisioningState")) or None
+
+    kind = provider.lower()
+    if kind in REVERSE:
+        row["where"] = "on-premises" if committed and location == "recovery" else "reprotected"
+    elif kind in FORWARD or not kind:
+        row["where"] = "azure" if location == "recovery" else "on-premises-replicating"
+    else:
+        row["where"] = "unknown-provider"
+    row["committed"] = committed
+    return row
+
+
+def _blockers(vm: str, s: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """(fails, warnings, undetermined) for one VM, each a summary part."""
+    fails: list[dict[str, Any]] = []
+    warns: list[dict[str, Any]] = []
+    unknown: list[dict[str, Any]] = []
+    where = s["where"]
+    state = s["protection_state_description"] or s["protection_state"] or "?"
+    if where == "reprotected":
+        warns.append({"key": "already-reprotected", "vm": vm, "state": state})
+        return fails, warns, unknown
+    if where == "on-premises":
+        warns.append({"key": "already-failed-back", "vm": vm})
+        return fails, warns, unknown
+    if where == "unknown-provider":
+        unknown.append({"key": "unknown-provider", "vm": vm, "provider": s["provider"]})
+        return fails, warns, unknown
+    if where != "azure":
+        fails.append({"key": "not-failed-over", "vm": vm, "state": state})
+        return fails, warns, unknown
+    if not s["committed"]:
+        fails.append({"key": "not-committed", "vm": vm, "state": state})
+    elif s["reprotect_offered_as"] is None:
+        fails.append({"key": "reprotect-not-offered", "vm": vm, "state": state,
+                      "operations": s["allowed_operations"]})
+    azure = s.get("azure_vm") or {}
+    problem = azure.get("problem")
+    if problem == "not-found":
+        fails.append({"key": "vm-gone", "vm": vm, "id": azure.get("id"), "code": azure.get("error_code") or "404"})
+    elif problem == "no-id":
+        unknown.append({"key": "vm-no-id", "vm": vm, "why": azure.get("id_from")})
+    elif problem == "forbidden":
+        unknown.append({"key": "vm-forbidden", "vm": vm, "id": azure.get("id"), "needs": azure.get("needs")})
+    elif problem:
+        unknown.append({"key": "vm-unread", "vm": vm, "id": azure.get("id"), "problem": problem,
+                        "status": azure.get("http_status") or "-"})
+    elif azure:
+        power = azure.get("power_state")
+        if not power:
+            unknown.append({"key": "vm-power-unknown", "vm": vm})
+        elif power in COMING_UP:
+            warns.append({"key": "vm-starting", "vm": vm, "power": power})
+        elif power != RUNNING:
+            fails.append({"key": "vm-not-running", "vm": vm, "power": power})
+    if s["health_errors"] or health_level(s["replication_health"]) != "ok":
+        warns.append({"key": "health", "vm": vm, "health": s["replication_health"] or "-",
+                      "errors": s["health_errors"]})
+    return fails, warns, unknown
 
 
 def failed_over(ctx: CheckContext) -> Verdict:
     vms = ctx.settings.site.failback_vms
     if not vms:
         return verdict(Status.SKIP, "no-vms")
-    vault = vault_of(ctx)
-    # Architecture-neutral: classic and modernized items carry the same state fields, and
-    # find_site_fabric looks at both kinds of site fabric (VMware, InMageRcm).
-    fabric = find_site_fabric(vault.fabrics, ctx.settings.site.configuration_server)
-    if fabric is None and vault.architecture == "modernized":
-        # A modernized site has no configuration server; its appliance's site is the fabric.
-        fabric = find_site_fabric(vault.fabrics, "")
-    if fabric is None:
-        raise SourceUnavailable(f"the site's fabric is not found in vault {vault.name}; check site.configuration_server")
-    site = Site(vault, fabric, str(props(fabric).get("friendlyName")))
+    site = vm_site(ctx)
     found, missing = failback_items(site, vms)
-    states = {vm: _state(item) for vm, item in found.items()}
-    not_ready = [
-        f"{vm} ({s['protection_state'] or '?'})"
-        for vm, s in states.items()
-        if not (s["failed_over"] and s["committed"] and s["present"] and s["reprotect_allowed"])
-    ]
-    warnings = [vm for vm, s in states.items() if s["health_errors"]]
-    evidence = {"vms": states, "missing": missing, "not_ready": not_ready}
-    if missing or not_ready:
-        return verdict(Status.FAIL, "not-ready", evidence, not_ready=not_ready, missing=missing)
-    if warnings:
-        return verdict(Status.WARN, "health", evidence, vms=warnings,
-                       errors=[e for vm in warnings for e in states[vm]["health_errors"]])
+    try:
+        resources: Resources | None = ctx.source("azure.resources") if found else None
+        arm_problem = ""
+    except SourceUnavailable as exc:
+        resources, arm_problem = None, str(exc)
+    states = {vm: _state(item, resources.vms.get(vm) if resources else None) for vm, item in found.items()}
+    fails: list[dict[str, Any]] = [{"key": "missing", "vms": missing}] if missing else []
+    warns: list[dict[str, Any]] = []
+    unknown: list[dict[str, Any]] = []
+    for vm, s in states.items():
+        f, w, u = _blockers(vm, s)
+        fails += f
+        warns += w
+        unknown += u
+    if arm_problem and any(s["where"] == "azure" for s in states.values()):
+        unknown.append({"key": "arm-unavailable", "why": arm_problem})
+    evidence = {"vms": states, "missing": missing, "problems": [p["key"] for p in fails + unknown + warns]}
+    if fails:
+        return verdict(Status.FAIL, "not-ready", evidence, parts=fails + unknown + warns)
+    if unknown:
+        return verdict(Status.ERROR, "undetermined", evidence, parts=unknown + warns)
+    if warns:
+        return verdict(Status.WARN, "caveats", evidence, parts=warns, count=len(states))
     return verdict(Status.PASS, "ok", evidence, count=len(states), vms=list(states))
 
 
-CHECK = Check("vm.failed-over", Component.FAILBACK_VMS, None, reads=("azure.vault",), decide=failed_over)
+def failback_os(ctx: CheckContext) -> dict[str, dict[str, str]]:
+    """Each failback VM's OS as its protected item records it (source "azure.failback-os"), for
+    checks that compare OS versions when the on-premises VM is gone from vCenter."""
+    found, _missing = failback_items(vm_site(ctx), ctx.settings.site.failback_vms)
+    out = {}
+    for vm, item in found.items():
+        details = child(props(item), "providerSpecificDetails")
+        out[vm] = {key: text(details.get(key)) for key in ("osType", "osVersion", "osName")}
+    return out
+
+
+SOURCE = Source("azure.failback-os", failback_os)
+
+CHECK = Check("vm.failed-over", Component.FAILBACK_VMS, None, reads=("azure.vault", "azure.resources"),
+              decide=failed_over)

@@ -5,20 +5,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.azure.site import (
-    HEARTBEAT_LIMIT_MIN,
+from checks.azure.fields import (
+    UNSUPPORTED,
+    UPDATE_NEEDED,
     age_minutes,
+    child,
+    fresh,
+    health_errors,
+    mappings,
+    same_name,
+    shown_age,
+    text,
+    version_key,
+    version_statuses,
+    worst_version_status,
+)
+from checks.azure.site import (
     classic_only,
     failback_items,
     find_master_target,
     find_process_server,
-    health_errors,
     master_target_info,
     props,
-    same_name,
-    shown_age,
     site_of,
-    version_key,
 )
 from checks.model import Component, Status
 from checks.sources import Source
@@ -53,10 +62,10 @@ def registered(ctx: CheckContext) -> Verdict:
         "heartbeat_age_min": None if age is None else round(age, 1),
         "health_errors": errors,
         "validation_errors": validation,
-        "retention_volumes": [v.get("volumeName") for v in mt.get("retentionVolumes") or () if isinstance(v, Mapping)],
+        "retention_volumes": [v.get("volumeName") for v in mappings(mt.get("retentionVolumes"))],
     }
     params = {"name": mt.get("name"), "cs": site.name, "age": shown_age(age), "errors": errors + validation}
-    if age is None or age >= HEARTBEAT_LIMIT_MIN or errors or validation:
+    if not fresh(age) or errors or validation:
         return verdict(Status.FAIL, "not-ready", evidence, **params)
     return verdict(Status.PASS, "ok", evidence, **params)
 
@@ -69,26 +78,40 @@ def group_os(ctx: CheckContext) -> Verdict:
     site = site_of(ctx)
     found, _missing = failback_items(site, vms)
     groups: dict[str, dict[str, list[str]]] = {}
+    unknown: list[str] = []
     wanted_groups = set()
     for vm, item in found.items():
-        details = props(item).get("providerSpecificDetails") or {}
-        group = str(details.get("multiVmGroupName") or "")
+        group = text(child(props(item), "providerSpecificDetails").get("multiVmGroupName"))
         if group:
             wanted_groups.add(group.lower())
         else:
-            groups[f"({vm})"] = {str(details.get("osType") or "unknown"): [vm]}
+            groups[f"({vm})"] = {item_os_type(item) or "?": [vm]}
     for item in site.items():
-        details = props(item).get("providerSpecificDetails") or {}
-        group = str(details.get("multiVmGroupName") or "")
+        group = text(child(props(item), "providerSpecificDetails").get("multiVmGroupName"))
         if group.lower() in wanted_groups:
-            os_type = str(details.get("osType") or "unknown")
-            groups.setdefault(group, {}).setdefault(os_type, []).append(str(props(item).get("friendlyName")))
+            name = text(props(item).get("friendlyName"))
+            os_type = item_os_type(item)
+            if not os_type:
+                # A list read leaves some items' OS out (an InMage item's osDetails); it is no third family.
+                unknown.append(name)
+                continue
+            groups.setdefault(group, {}).setdefault(os_type, []).append(name)
     mixed = sorted(name for name, by_os in groups.items() if len(by_os) > 1)
-    evidence = {"groups": groups, "mixed": mixed}
+    evidence = {"groups": groups, "mixed": mixed, "os_unknown": unknown}
     if mixed:
         detail = [f"{g} ({_members(groups[g])})" for g in mixed]
         return verdict(Status.FAIL, "mixed", evidence, groups=detail)
     return verdict(Status.PASS, "ok", evidence, groups=[f"{g}: {'/'.join(groups[g])}" for g in groups])
+
+
+def item_os_type(item: Any) -> str:
+    """"Windows" or "Linux" as a protected item records it (osType, or osDetails.osType on InMage items)."""
+    details = child(props(item), "providerSpecificDetails")
+    raw = text(details.get("osType")) or text(child(details, "osDetails").get("osType"))
+    return raw.capitalize() if raw.lower() in ("windows", "linux") else ""
+
+
+ROLES = ("master_target", "process_server", "configuration_server")
 
 
 @classic_only
@@ -100,26 +123,39 @@ def agent_version(ctx: CheckContext) -> Verdict:
     if mt is None:
         return verdict(Status.ERROR, "mt-unknown", name=name, cs=site.name)
     ps, _ = find_process_server(site, ctx.settings.site.process_server)
-    versions = {
-        "master_target": mt.get("agentVersion"),
-        "process_server": ps.get("agentVersion") if ps else None,
-        "configuration_server": site.details.get("agentVersion"),
-    }
-    mt_version = version_key(versions["master_target"])
-    if mt_version is None:
-        return verdict(Status.ERROR, "unreadable", {"versions": versions}, **_vparams(versions))
-    newer_than = [
-        role
-        for role in ("process_server", "configuration_server")
-        if version_key(versions[role]) is not None and mt_version > version_key(versions[role])  # type: ignore[operator]
-    ]
-    compared = [r for r in ("process_server", "configuration_server") if version_key(versions[r]) is not None]
-    evidence = {"versions": versions, "newer_than": newer_than, "compared_with": compared}
+    servers: dict[str, Mapping[str, Any] | None] = {
+        "master_target": mt, "process_server": ps, "configuration_server": site.details}
+    versions = {role: text(server.get("agentVersion")) or None if server else None for role, server in servers.items()}
+    # What Site Recovery says of each agent's support, as it says it (versionStatus, agentVersionDetails.status).
+    stated = {role: version_statuses(server) if server else {} for role, server in servers.items()}
+    status = {role: worst_version_status(found.values()) for role, found in stated.items()}
+    keys = {role: version_key(v) for role, v in versions.items()}
+    mt_key = keys["master_target"]
+    newer_than = [r for r in ROLES[1:] if mt_key is not None and keys[r] is not None and mt_key > keys[r]]
+    compared = [r for r in ROLES[1:] if keys[r] is not None]
+    unsupported = [r for r in ROLES if status[r].lower() in UNSUPPORTED]
+    update = [r for r in ROLES if status[r].lower() in UPDATE_NEEDED]
+    unknown_status = [r for r in ROLES if status[r] and status[r].lower() not in UNSUPPORTED | UPDATE_NEEDED
+                      and status[r].lower() != "supported"]
+    evidence = {"versions": versions, "version_status": stated, "newer_than": newer_than, "compared_with": compared,
+                "unsupported": unsupported, "update_required": update, "status_unknown": unknown_status}
+    params = _vparams(versions)
+    fails = [{"key": "unsupported", "role": role, "version": versions[role] or "?", "status": status[role]}
+             for role in unsupported]
     if newer_than:
-        return verdict(Status.FAIL, "newer", evidence, **_vparams(versions))
+        fails.insert(0, {"key": "newer", **params})
+    warns = [{"key": "update-required", "role": role, "version": versions[role] or "?", "status": status[role]}
+             for role in update]
+    warns += [{"key": "status-unknown", "role": role, "status": status[role]} for role in unknown_status]
+    if mt_key is None and not fails:
+        return verdict(Status.ERROR, "unreadable", evidence, **params)
+    if fails:
+        return verdict(Status.FAIL, "not-ready", evidence, parts=fails + warns, **params)
     if len(compared) < 2:
-        return verdict(Status.WARN, "partly", evidence, **_vparams(versions))
-    return verdict(Status.PASS, "ok", evidence, **_vparams(versions))
+        warns.insert(0, {"key": "partly", **params})
+    if warns:
+        return verdict(Status.WARN, "caveats", evidence, parts=warns, **params)
+    return verdict(Status.PASS, "ok", evidence, **params)
 
 
 def _members(by_os: Mapping[str, list[str]]) -> str:
@@ -129,6 +165,20 @@ def _members(by_os: Mapping[str, list[str]]) -> str:
 def _vparams(versions: Mapping[str, Any]) -> dict[str, Any]:
     return {"mt": versions["master_target"] or "?", "ps": versions["process_server"] or "?",
             "cs": versions["configuration_server"] or "?"}
+
+
+DISCOVERY_DONE = frozenset({"completed"})
+DISCOVERY_PENDING = frozenset({"pending", "inprogress", "started", "notstarted"})
+
+
+def _discovery(entry: Mapping[str, Any]) -> str:
+    """done, failed, pending or unknown, from a vCenter's discoveryStatus and health errors."""
+    status = text(entry["discovery_status"]).lower()
+    if status == "failed" or entry["health_errors"]:
+        return "failed"
+    if status in DISCOVERY_DONE:
+        return "done"
+    return "pending" if status in DISCOVERY_PENDING else "unknown"
 
 
 @classic_only
@@ -161,19 +211,28 @@ def host_discovered(ctx: CheckContext) -> Verdict:
     mt = None
     if ctx.settings.site.master_target:
         _, mt, _ = _master_target(ctx)
-    datastores = [d.get("symbolicName") for d in (mt or {}).get("dataStores") or () if isinstance(d, Mapping)]
-    evidence = {"vcenters": listed, "configured_vcenter": host or None, "master_target_datastores": datastores}
+    datastores = [text(d.get("symbolicName")) for d in mappings((mt or {}).get("dataStores"))]
+    evidence = {"vcenters": listed, "configured_vcenter": host or None, "master_target_datastores": datastores,
+                "master_target_datastore_types": sorted({text(d.get("type")) for d in mappings((mt or {}).get("dataStores"))})}
     if not match:
         return verdict(Status.FAIL, "no-vcenter", evidence, cs=site.name, host=host or "-",
                        known=[e["name"] for e in listed])
-    failed = [e for e in match if str(e["discovery_status"] or "").lower() == "failed" or e["health_errors"]]
-    if len(failed) == len(match):
-        first = failed[0]
-        return verdict(Status.FAIL, "discovery-failed", evidence, vcenter=first["name"],
-                       discovery=first["discovery_status"] or "?", errors=first["health_errors"])
+    state = {id(e): _discovery(e) for e in match}
+    done = [e for e in match if state[id(e)] == "done"]
+    if not done:
+        first = next((e for e in match if state[id(e)] == "failed"), None)
+        if first is not None and all(state[id(e)] == "failed" for e in match):
+            return verdict(Status.FAIL, "discovery-failed", evidence, vcenter=first["name"],
+                           discovery=first["discovery_status"] or "?", errors=first["health_errors"])
+        if mt is not None and not datastores:
+            return verdict(Status.FAIL, "no-datastores", evidence, mt=mt.get("name"))
+        waiting = next(e for e in match if state[id(e)] != "failed")
+        key = "discovery-pending" if state[id(waiting)] == "pending" else "discovery-unknown"
+        return verdict(Status.WARN, key, evidence, vcenter=waiting["name"],
+                       discovery=text(waiting["discovery_status"]) or "-", datastores=datastores)
     if mt is not None and not datastores:
         return verdict(Status.FAIL, "no-datastores", evidence, mt=mt.get("name"))
-    good = next(e for e in match if e not in failed)
+    good = done[0]
     if evidence_note:
         evidence["note"] = evidence_note
         return verdict(Status.WARN, "other-name", evidence, vcenter=good["name"], host=host, datastores=datastores)

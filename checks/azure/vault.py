@@ -171,7 +171,8 @@ def find_site_fabric(fabrics: Iterable[Mapping[str, Any]], name: str) -> Mapping
     if name:
         low = name.lower()
         for fabric in site:
-            details = props(fabric).get("customDetails") or {}
+            details = props(fabric).get("customDetails")
+            details = details if isinstance(details, Mapping) else {}
             names = {str(props(fabric).get("friendlyName", "")).lower(), str(fabric.get("name", "")).lower()}
             names.add(str(details.get("hostName", "")).lower())
             if low in names:

@@ -32,18 +32,31 @@ NEWER_AGENT_VERSION = "9.60.0.1"
 PROVIDER_VERSION = "5.24.0902.1"
 _NS = uuid.UUID("6f1c2a57-3b9e-4d0a-8e55-2c4b7d9a1f30")
 
-SCENARIOS = ("healthy-classic", "broken-classic", "modernized", "scale", "denied")
+SCENARIOS = ("healthy-classic", "broken-classic", "modernized", "scale", "denied", "demo")
+# The demo's vault: healthy, but with what the checks find on real vaults and an operator should see
+# once: a failed-over VM whose Azure VM is deallocated, and a configuration server agent due for update.
+DEMO_SHAPES = ("vm-deallocated", "agent-update-required")
 
 
 @dataclass(frozen=True)
 class Ago:
-    """A time stamp ``seconds`` before the moment the payload is served."""
+    """A time stamp ``seconds`` before the moment the payload is served.
+
+    ``style`` is how the service writes it: "seconds" (``2021-04-06T15:00:55Z``, servers' heartbeats),
+    "ticks" (seven-digit fraction, ``...38.7688454Z``, the fabric's heartbeat), "micro" (six digits),
+    "naive" (no zone at all)."""
 
     seconds: float
+    style: str = "seconds"
 
 
-def minutes_ago(m: float) -> Ago:
-    return Ago(m * 60)
+def minutes_ago(m: float, style: str = "seconds") -> Ago:
+    return Ago(m * 60, style)
+
+
+def mac_address(name: str) -> str:
+    h = hexname("mac", name).upper()
+    return "00:50:56:" + ":".join(h[i:i + 2] for i in (0, 2, 4))
 
 
 def uid(*parts: str) -> str:
@@ -82,32 +95,41 @@ PS_NAME = "ps-azure01"
 PS_IP = "10.1.0.4"
 VCENTER_NAME = "vcenter01"
 VCENTER_IP = "10.0.0.5"
+VCENTER_INTERNAL_ID = "9"  # Site Recovery numbers vCenters; items name theirs by this (VCENTER_2021)
 AZURE_NET = "10.1.0.0/24"
 DATASTORE = "LocalDS_0"
 
+# Windows items carry the OS caption (SWITCH_2021). No recording shows a Linux item's osVersion; ours
+# is the release line such a guest reports.
+WINDOWS_2016 = "Microsoft Windows Server 2016 Datacenter"
+RHEL_7 = "Red Hat Enterprise Linux Server release 7.9 (Maipo)"
 VMS = [
-    # name, osType, osVersion, Azure IP, on-prem IP, disks, group
-    ("app01", "Windows", "Windows Server 2016", "10.1.0.11", "10.0.0.21", 1, "grp-win"),
-    ("db01", "Windows", "Windows Server 2016", "10.1.0.12", "10.0.0.22", 2, "grp-win"),
-    ("web01", "Linux", "RHEL 7", "10.1.0.21", "10.0.0.31", 1, "grp-lnx"),
-    ("web02", "Linux", "RHEL 7", "10.1.0.22", "10.0.0.32", 1, "grp-lnx"),
+    # name, osType, osVersion, Azure IP (Dynamic: not in the vault), on-prem IP, disks, group
+    ("app01", "Windows", WINDOWS_2016, "10.1.0.11", "10.0.0.21", 1, "grp-win"),
+    ("db01", "Windows", WINDOWS_2016, "10.1.0.12", "10.0.0.22", 2, "grp-win"),
+    ("web01", "Linux", RHEL_7, "10.1.0.21", "10.0.0.31", 1, "grp-lnx"),
+    ("web02", "Linux", RHEL_7, "10.1.0.22", "10.0.0.32", 1, "grp-lnx"),
 ]
 
 
-def _health_error(code: str, summary: str, action: str, level: str = "Error", minutes: float = 30) -> dict:
+def _health_error(code: str, message: str, action: str, level: str = "Error", minutes: float = 30) -> dict:
+    # The 2021 key set (REPROTECT_2021): summaryMessage is "" and codes are strings.
     return {
-        "errorSource": "InMage",
-        "errorType": "Health",
-        "errorLevel": level,
-        "errorCategory": "Configuration",
-        "errorCode": code,
-        "summaryMessage": summary,
-        "errorMessage": summary,
-        "possibleCauses": summary,
-        "recommendedAction": action,
-        "creationTimeUtc": minutes_ago(minutes),
-        "customerResolvability": "Allowed",
         "innerHealthErrors": [],
+        "errorSource": "ReplicationUnitProviderError",
+        "errorType": "8010",
+        "errorLevel": level,
+        "errorCategory": "Replication",
+        "errorCode": code,
+        "summaryMessage": "",
+        "errorMessage": message,
+        "possibleCauses": message,
+        "recommendedAction": action,
+        "creationTimeUtc": minutes_ago(minutes, "ticks"),
+        "recoveryProviderErrorMessage": None,
+        "entityId": uid("entity", code),
+        "errorId": f"6:{code}",
+        "customerResolvability": "Allowed",
     }
 
 
@@ -123,21 +145,75 @@ def _res(ids: Ids, rel: str, rtype: str, name: str, props: dict, **internal) -> 
     return r
 
 
+# --- recorded traffic the classic scenarios follow ------------------------------------
+# Public recordings of real classic vaults (Azure/azure-powershell test session records) and the
+# REST spec's examples. Each shape below names the one it follows; values and names are our own.
+POWERSHELL = "Azure/azure-powershell"
+SPECS = "Azure/azure-rest-api-specs"
+_RECORDS = "src/RecoveryServices/RecoveryServices.SiteRecovery.Test/SessionRecords/"
+_V2A = _RECORDS + "RecoveryServices.SiteRecovery.Test.AsrV2ATests/"
+_EXAMPLES = ("specification/recoveryservicessiterecovery/resource-manager/Microsoft.RecoveryServices/"
+             "SiteRecovery/stable/2025-08-01/examples/")
+
+
+@dataclass(frozen=True)
+class Recording:
+    repo: str
+    path: str
+    commit: str
+    api_version: str
+
+
+# 2017 traffic (api-version 2018-01-10): no health keys on servers, fabric health "Error".
+FABRICS_2017 = Recording(POWERSHELL, _V2A + "V2AFabricTests.json", "011f29e5b919edb87ebe94852eb7a6ee47b28aff",
+                         "2018-01-10")
+# 2021 traffic: the fabric, its servers, a failed-over item, policies, mappings, a reprotect.
+REPROTECT_2021 = Recording(POWERSHELL, _V2A + "V2ATestReprotect.json", "10072744d57146be6be415381f05e61b365d96af",
+                           "2021-11-01")
+SWITCH_2021 = Recording(POWERSHELL, _V2A + "V2ATestSwitchProtection.json", "04b26511d4bf9c6c442208bb309cfcbefa8cb3a1",
+                        "2021-06-01")
+FAILBACK_2021 = Recording(POWERSHELL, _V2A + "V2ATestFailback.json", "481f488c6f873a83275b1cbf50927e2cbaf932a5",
+                          "2021-06-01")
+VCENTER_2021 = Recording(POWERSHELL, _V2A + "V2AVCenterTest.json", "10072744d57146be6be415381f05e61b365d96af",
+                         "2021-11-01")
+ITEMS_2017 = Recording(POWERSHELL, _V2A + "V2AUpdateMS.json", "24851af2f8b7aadfd67dd18743567c9d14f38671", "2018-07-10")
+PROVIDERS_2021 = Recording(POWERSHELL, _RECORDS + "RecoveryServices.SiteRecovery.Test.AsrCommonTests/EnumerationTests.json",
+                           "0068e9d70103460c3cbbe8623b724de95dc10b6a", "2021-11-01")
+VCENTER_PENDING = Recording(SPECS, _EXAMPLES + "ReplicationvCenters_Get.json", "2c6d6d5e98df5fbff18965199188554865293602",
+                            "2025-08-01")
+
+NEVER = "9999-12-31T23:59:59.9999999"  # Site Recovery's "never" (no zone), e.g. an agent that does not expire
+NO_TIME = "1753-01-01T01:01:01Z"  # "no scenario running"
+
+
+def host_id(*parts: str) -> str:
+    """A configuration/process server or Windows master target id as Site Recovery shows it:
+    8-4-4-16 upper-case hex (e.g. 14968BDF-E18E-7F45-A9B0E3EFAC2DDCA2), not a standard GUID."""
+    h = hashlib.sha256("/".join(parts).encode()).hexdigest().upper()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:32]}"
+
+
+def _version_details(version: str, status: str = "Supported") -> dict:
+    return {"version": version, "expiryDate": NEVER, "status": status}
+
+
 # --- classic -----------------------------------------------------------------------
 def _classic(ids: Ids) -> dict:
     cs_fabric = hexname("fabric", CS_NAME)
-    az_fabric = "Azure"
-    cs_container = "cloud_" + uid("container", CS_NAME)
-    az_container = "cloud_" + uid("container", "azure")
+    # Recorded vaults name the Azure side's fabric and container with fixed-looking hashes.
+    az_fabric = hexname("fabric", "azure")
+    internal = uid("fabric-internal", CS_NAME)  # = the provider's name = the container's suffix (recorded)
+    cs_container = "cloud_" + internal
+    az_container = uid("container", "azure")
     fabric_rel = f"replicationFabrics/{cs_fabric}"
     container_rel = f"{fabric_rel}/replicationProtectionContainers/{cs_container}"
     az_container_id = f"{ids.vault_id}/replicationFabrics/{az_fabric}/replicationProtectionContainers/{az_container}"
     cs_container_id = f"{ids.vault_id}/{container_rel}"
 
-    ps_cs_id = uid("ps", CS_NAME)
-    ps_azure_id = uid("ps", PS_NAME)
-    mt_win_id = uid("mt", "mt-win01")
-    mt_lnx_id = uid("mt", "mt-lnx01")
+    cs_host = host_id("host", CS_NAME)
+    ps_azure_id = host_id("host", PS_NAME)
+    mt_win_id = host_id("host", "mt-win01")
+    mt_lnx_id = uid("mt", "mt-lnx01")  # Linux master targets carry a lower-case standard GUID (recorded)
     runas = [
         {"accountId": "1", "accountName": "vcenter-admin"},
         {"accountId": "2", "accountName": "windows-admin"},
@@ -145,123 +221,75 @@ def _classic(ids: Ids) -> dict:
     ]
 
     def datastores() -> list:
-        return [
-            {
-                "symbolicName": DATASTORE,
-                "uuid": "5f2a9c1e-0b3d4e5f-6a7b-001122334455",
-                "capacity": "1024",
-                "freeSpace": "612",
-                "type": "vmfs",
-            }
-        ]
+        # type "VMFS", sizes in GB as strings (REPROTECT_2021, FABRICS_2017)
+        return [{"symbolicName": DATASTORE, "uuid": "5f2a9c1e-0b3d4e5f-6a7b-001122334455",
+                 "capacity": "12287.75", "freeSpace": "6815.4", "type": "VMFS"}]
 
-    def ps(name, pid, ip, os_type="Windows", os_version="Windows Server 2016"):
+    def agent(status: str = "Supported") -> dict:
+        return {"agentVersion": AGENT_VERSION, "versionStatus": status, "agentExpiryDate": NEVER,
+                "agentVersionDetails": _version_details(AGENT_VERSION, status)}
+
+    def ps(name, pid, ip):
+        # REPROTECT_2021: statuses are Green/Yellow/Red, cpuLoad is "3%", mars* are the string "1".
         return {
-            "friendlyName": name,
-            "id": pid,
-            "ipAddress": ip,
-            "osType": os_type,
-            "osVersion": os_version,
-            "agentVersion": AGENT_VERSION,
-            "lastHeartbeat": minutes_ago(1),
-            "versionStatus": "Supported",
-            "hostId": uid("host", name),
-            "machineCount": "4",
-            "replicationPairCount": "4",
-            "systemLoad": "1",
-            "systemLoadStatus": "Healthy",
-            "cpuLoad": "12",
-            "cpuLoadStatus": "Healthy",
-            "totalMemoryInBytes": 17179869184,
-            "availableMemoryInBytes": 9663676416,
-            "memoryUsageStatus": "Healthy",
-            "totalSpaceInBytes": 644245094400,
-            "availableSpaceInBytes": 429496729600,
-            "spaceUsageStatus": "Healthy",
-            "psServiceStatus": "Running",
-            "sslCertExpiryRemainingDays": 600,
-            "healthErrors": [],
-            "agentVersionDetails": {"version": AGENT_VERSION, "status": "Supported"},
-            "health": "Normal",
-            "psStatsRefreshTime": minutes_ago(2),
-            "throughputStatus": "Healthy",
-            "marsCommunicationStatus": "Connected",
-            "marsRegistrationStatus": "Registered",
+            "friendlyName": name, "id": pid, "ipAddress": ip, "osType": "Windows",
+            "lastHeartbeat": minutes_ago(1, "seconds"),
+            "mobilityServiceUpdates": [
+                {"version": AGENT_VERSION, "rebootStatus": "NotRequired", "osType": "Windows"},
+                {"version": AGENT_VERSION, "rebootStatus": "NotRequired", "osType": "Linux"},
+            ],
+            "hostId": pid, "machineCount": "4", "replicationPairCount": "4",
+            "systemLoad": "1", "systemLoadStatus": "Green", "cpuLoad": "3%", "cpuLoadStatus": "Green",
+            "totalMemoryInBytes": 17179869184, "availableMemoryInBytes": 9663676416, "memoryUsageStatus": "Green",
+            "totalSpaceInBytes": 644245094400, "availableSpaceInBytes": 429496729600, "spaceUsageStatus": "Green",
+            "psServiceStatus": "Running", "sslCertExpiryDate": "2028-03-22T14:18:58Z", "sslCertExpiryRemainingDays": 600,
+            "osVersion": None, "healthErrors": [], **agent(), "health": "Normal",
+            "psStatsRefreshTime": minutes_ago(2, "seconds"), "throughputUploadPendingDataInBytes": 0,
+            "throughputInMBps": 0, "throughputInBytes": 6453, "throughputStatus": "Green",
+            "marsCommunicationStatus": "1", "marsRegistrationStatus": "1",
         }
 
     def mt(name, mid, ip, os_type, os_version, retention, disk_count):
+        # Windows retention volumes are bare letters, Linux ones mount points, thresholds null.
         return {
-            "id": mid,
-            "ipAddress": ip,
-            "name": name,
-            "osType": os_type,
-            "osVersion": os_version,
-            "agentVersion": AGENT_VERSION,
-            "lastHeartbeat": minutes_ago(1),
-            "versionStatus": "Supported",
-            "retentionVolumes": retention,
-            "dataStores": datastores(),
-            "validationErrors": [],
-            "healthErrors": [],
-            "diskCount": disk_count,
-            "agentVersionDetails": {"version": AGENT_VERSION, "status": "Supported"},
+            "id": mid, "ipAddress": ip, "name": name, "osType": os_type,
+            "lastHeartbeat": minutes_ago(1, "seconds"),
+            "retentionVolumes": [{"volumeName": v, "capacityInBytes": 536870912000,
+                                  "freeSpaceInBytes": 483183820800, "thresholdPercentage": None} for v in retention],
+            "dataStores": datastores(), "validationErrors": [], "healthErrors": [],
+            "diskCount": disk_count, "osVersion": os_version, **agent(),
+            "marsAgentVersion": "2.0.9202.0", "marsAgentExpiryDate": NEVER,
+            "marsAgentVersionDetails": _version_details("2.0.9202.0"),
         }
 
     vmware = {
         "instanceType": "VMware",
-        "processServers": [
-            ps(CS_NAME, ps_cs_id, CS_IP),
-            ps(PS_NAME, ps_azure_id, PS_IP),
-        ],
+        "processServers": [ps(CS_NAME, cs_host, CS_IP), ps(PS_NAME, ps_azure_id, PS_IP)],
         "masterTargetServers": [
-            mt(
-                "mt-win01", mt_win_id, "10.0.0.41", "Windows", "Windows Server 2016",
-                [{"volumeName": "R:\\", "capacityInBytes": 536870912000,
-                  "freeSpaceInBytes": 483183820800, "thresholdPercentage": 80}],
-                3,
-            ),
-            mt(
-                "mt-lnx01", mt_lnx_id, "10.0.0.42", "Linux", "RHEL 7",
-                [{"volumeName": "/mnt/retention", "capacityInBytes": 536870912000,
-                  "freeSpaceInBytes": 483183820800, "thresholdPercentage": 80}],
-                3,
-            ),
+            # The configuration server is a master target too (the default Windows one).
+            mt(CS_NAME, cs_host, CS_IP, "Windows", "Microsoft Windows Server 2016 Datacenter", ["E"], 2),
+            mt("mt-win01", mt_win_id, "10.0.0.41", "Windows", "Microsoft Windows Server 2016 Datacenter", ["R"], 3),
+            mt("mt-lnx01", mt_lnx_id, "10.0.0.42", "Linux", None, ["/mnt/retention"], 3),
         ],
         "runAsAccounts": runas,
-        "replicationPairCount": "4",
-        "processServerCount": "2",
-        "agentCount": "6",
-        "protectedServers": "4",
-        "systemLoad": "1",
-        "systemLoadStatus": "Healthy",
-        "cpuLoad": "9",
-        "cpuLoadStatus": "Healthy",
-        "totalMemoryInBytes": 17179869184,
-        "availableMemoryInBytes": 8589934592,
-        "memoryUsageStatus": "Healthy",
-        "totalSpaceInBytes": 644245094400,
-        "availableSpaceInBytes": 322122547200,
-        "spaceUsageStatus": "Healthy",
-        "webLoad": "3",
-        "webLoadStatus": "Healthy",
-        "databaseServerLoad": "2",
-        "databaseServerLoadStatus": "Healthy",
-        "csServiceStatus": "Running",
-        "ipAddress": CS_IP,
-        "agentVersion": AGENT_VERSION,
-        "hostName": CS_NAME,
-        "lastHeartbeat": minutes_ago(1),
-        "versionStatus": "Supported",
-        "sslCertExpiryRemainingDays": 600,
-        "psTemplateVersion": "1.0.0.0",
-        "agentVersionDetails": {"version": AGENT_VERSION, "status": "Supported"},
+        "replicationPairCount": "4", "processServerCount": "2", "agentCount": "7", "protectedServers": "4",
+        "systemLoad": "0", "systemLoadStatus": "Green", "cpuLoad": "0%", "cpuLoadStatus": "Green",
+        "totalMemoryInBytes": 17179869184, "availableMemoryInBytes": 8589934592, "memoryUsageStatus": "Green",
+        "totalSpaceInBytes": 644245094400, "availableSpaceInBytes": 322122547200, "spaceUsageStatus": "Green",
+        "webLoad": "0", "webLoadStatus": "Green", "databaseServerLoad": "0.25", "databaseServerLoadStatus": "Green",
+        "csServiceStatus": "Running", "ipAddress": CS_IP, "hostName": CS_NAME,
+        "lastHeartbeat": minutes_ago(1, "ticks"),  # the fabric's heartbeat has 7-digit fractions
+        "sslCertExpiryDate": "2028-03-18T14:07:03Z", "sslCertExpiryRemainingDays": 600,
+        "psTemplateVersion": "202102.14.00", **agent(),
     }
+    no_kek = {"kekState": "None", "kekCertThumbprint": None}
 
     fabrics = [
         _res(ids, fabric_rel, "replicationFabrics", cs_fabric, {
             "friendlyName": CS_NAME,
-            "encryptionDetails": {"kekState": "None"},
-            "internalIdentifier": uid("fabric-internal", CS_NAME),
+            "encryptionDetails": dict(no_kek),
+            "rolloverEncryptionDetails": dict(no_kek),
+            "internalIdentifier": internal,
             "bcdrState": "Valid",
             "customDetails": vmware,
             "healthErrorDetails": [],
@@ -269,9 +297,11 @@ def _classic(ids: Ids) -> dict:
         }),
         _res(ids, f"replicationFabrics/{az_fabric}", "replicationFabrics", az_fabric, {
             "friendlyName": "Microsoft Azure",
+            "encryptionDetails": dict(no_kek),
+            "rolloverEncryptionDetails": dict(no_kek),
             "internalIdentifier": uid("fabric-internal", "azure"),
             "bcdrState": "Valid",
-            "customDetails": {"instanceType": "Azure", "location": "eastus", "containerIds": [az_container_id]},
+            "customDetails": {"instanceType": "Azure", "location": "eastus", "containerIds": None},
             "healthErrorDetails": [],
             "health": "Normal",
         }),
@@ -284,7 +314,7 @@ def _classic(ids: Ids) -> dict:
             "protectedItemCount": 4,
             "pairingStatus": "Paired",
             "role": "Primary",
-            "fabricSpecificDetails": {"instanceType": "VMware"},
+            "fabricSpecificDetails": None,
         }, fabric=cs_fabric),
         _res(ids, f"replicationFabrics/{az_fabric}/replicationProtectionContainers/{az_container}",
              "replicationFabrics/replicationProtectionContainers", az_container, {
@@ -294,6 +324,7 @@ def _classic(ids: Ids) -> dict:
             "protectedItemCount": 0,
             "pairingStatus": "Paired",
             "role": "Recovery",
+            "fabricSpecificDetails": None,
         }, fabric=az_fabric),
     ]
 
@@ -326,10 +357,12 @@ def _classic(ids: Ids) -> dict:
     ]
     mapping_type = "replicationFabrics/replicationProtectionContainers/replicationProtectionContainerMappings"
     mappings = [
+        # The forward mapping's target container is the literal "Microsoft Azure" (REPROTECT_2021).
         _res(ids, f"{container_rel}/replicationProtectionContainerMappings/replication-mapping", mapping_type,
              "replication-mapping", {
-            "targetProtectionContainerId": az_container_id,
+            "targetProtectionContainerId": "Microsoft Azure",
             "targetProtectionContainerFriendlyName": "Microsoft Azure",
+            "providerSpecificDetails": None,
             "health": "Normal",
             "healthErrorDetails": [],
             "policyId": fwd_policy_id,
@@ -339,10 +372,12 @@ def _classic(ids: Ids) -> dict:
             "targetFabricFriendlyName": "Microsoft Azure",
             "policyFriendlyName": fwd_policy,
         }, fabric=cs_fabric, container=cs_container),
+        # The failback (reverse) mapping targets the configuration server's own container.
         _res(ids, f"{container_rel}/replicationProtectionContainerMappings/failback-mapping", mapping_type,
              "failback-mapping", {
             "targetProtectionContainerId": cs_container_id,
             "targetProtectionContainerFriendlyName": CS_NAME,
+            "providerSpecificDetails": None,
             "health": "Normal",
             "healthErrorDetails": [],
             "policyId": fb_policy_id,
@@ -354,21 +389,24 @@ def _classic(ids: Ids) -> dict:
         }, fabric=cs_fabric, container=cs_container),
     ]
 
-    vnet_id = ids.arm("rg-recovery-net", "Microsoft.Network/virtualNetworks/vnet-recovery")
+    network = vnet_id(ids)
 
     def item(name, os_type, os_version, az_ip, src_ip, disks, group):
+        # A failed-over, committed InMageAzureV2 item as SWITCH_2021 records it: reprotect is offered as
+        # "SwitchProtection", the recovery address is Dynamic with no static address, the recovery fabric
+        # is the literal "Microsoft Azure", and the Azure VM is named by targetVmId.
         iname = uid("item", name)
         rel = f"{container_rel}/replicationProtectedItems/{iname}"
-        vm_id = ids.arm("rg-recovery", f"Microsoft.Compute/virtualMachines/{name}")
+        vm_uuid = uid("vmid", name)
         return _res(ids, rel, "replicationFabrics/replicationProtectionContainers/replicationProtectedItems", iname, {
             "friendlyName": name,
-            "protectedItemType": "ProtectionEntity",
-            "protectableItemId": f"{cs_container_id}/replicationProtectableItems/{uid('protectable', name)}",
-            "recoveryServicesProviderId": f"{ids.vault_id}/{fabric_rel}/replicationRecoveryServicesProviders/{uid('provider', CS_NAME)}",
+            "protectedItemType": "",
+            "protectableItemId": f"{cs_container_id}/replicationProtectableItems/{vm_uuid}",
+            "recoveryServicesProviderId": f"{ids.vault_id}/{fabric_rel}/replicationRecoveryServicesProviders/{internal}",
             "primaryFabricFriendlyName": CS_NAME,
-            "primaryFabricProvider": "VMware",
+            "primaryFabricProvider": "InMageFabric",
             "recoveryFabricFriendlyName": "Microsoft Azure",
-            "recoveryFabricId": f"{ids.vault_id}/replicationFabrics/{az_fabric}",
+            "recoveryFabricId": "Microsoft Azure",
             "primaryProtectionContainerFriendlyName": CS_NAME,
             "recoveryProtectionContainerFriendlyName": "Microsoft Azure",
             "protectionState": "UnplannedFailoverCommitted",
@@ -376,28 +414,34 @@ def _classic(ids: Ids) -> dict:
             "activeLocation": "Recovery",
             "testFailoverState": "None",
             "testFailoverStateDescription": "None",
-            "allowedOperations": ["ReverseReplicate", "DisableProtection"],
+            "allowedOperations": ["CompleteMigration", "DisableProtection", "SwitchProtection"],
             "replicationHealth": "Normal",
             "failoverHealth": "Normal",
             "healthErrors": [],
             "policyId": fwd_policy_id,
             "policyFriendlyName": fwd_policy,
-            "lastSuccessfulFailoverTime": minutes_ago(180),
-            "currentScenario": {"scenarioName": "None", "jobId": "None", "startTime": "1753-01-01T01:01:01Z"},
+            "lastSuccessfulFailoverTime": minutes_ago(180, "micro"),
+            "currentScenario": {"scenarioName": "None", "jobId": f"{ids.vault_id}/replicationJobs/None",
+                                "startTime": NO_TIME},
+            "failoverRecoveryPointId": None,
             "recoveryContainerId": az_container_id,
+            "eventCorrelationId": uid("event", name),
             "providerSpecificDetails": {
                 "instanceType": "InMageAzureV2",
-                "infrastructureVmId": f"vm-{100 + VMS_INDEX.get(name, 0)}",
-                "vCenterInfrastructureId": uid("vcenter", VCENTER_NAME),
-                "protectionStage": "Failover committed",
-                "vmId": uid("vmid", name),
+                "infrastructureVmId": vm_uuid,
+                "vCenterInfrastructureId": VCENTER_INTERNAL_ID,
+                "protectionStage": "DifferentialSync",
+                "vmId": vm_uuid,
                 "vmProtectionState": "UnplannedFailoverCommitted",
                 "vmProtectionStateDescription": "Failover committed",
+                "resyncProgressPercentage": 0,
+                "rpoInSeconds": 1583,
                 "ipAddress": src_ip,
                 "agentVersion": AGENT_VERSION,
-                "isAgentUpdateRequired": "False",
-                "isRebootAfterUpdateRequired": "False",
-                "lastHeartbeat": minutes_ago(2),
+                "agentExpiryDate": NEVER,
+                "isAgentUpdateRequired": "NotRequired",
+                "isRebootAfterUpdateRequired": "NotRequired",
+                "lastHeartbeat": minutes_ago(2, "seconds"),
                 "processServerId": ps_azure_id,
                 "processServerName": PS_NAME,
                 "multiVmGroupId": uid("group", group),
@@ -405,95 +449,114 @@ def _classic(ids: Ids) -> dict:
                 "multiVmSyncStatus": "Enabled",
                 "protectedDisks": [
                     {
-                        "diskId": "6000C29" + hexname("disk", name, str(d))[:25].upper(),
-                        "diskName": f"[{DATASTORE}] {name}/{name}{'' if d == 0 else '_' + str(d)}.vmdk",
-                        "protectionStage": "Failover committed",
+                        "diskId": "{" + uid("disk", name, str(d)).upper() + "}",
+                        "diskName": f"Disk{d}",
+                        "protectionStage": "DifferentialSync",
                         "diskCapacityInBytes": 64424509440,
-                        "diskResized": "False",
+                        "diskResized": "NotResized",
                     }
                     for d in range(disks)
                 ],
-                "diskResized": "False",
-                "masterTargetId": uid("azure-mt", name),
+                "diskResized": "NotResized",
+                "masterTargetId": mt_win_id if os_type == "Windows" else mt_lnx_id,
                 "sourceVmCpuCount": 2,
                 "sourceVmRamSizeInMB": 4096,
                 "osType": os_type,
-                "osVersion": os_version,
-                "osName": os_version,
                 "recoveryAzureVMName": name,
                 "recoveryAzureVMSize": "Standard_D2s_v3",
+                "recoveryAzureStorageAccount": None,
                 "vmNics": [
                     {
-                        "nicId": uid("nic", name),
-                        "vMNetworkName": "VM Network",
-                        "recoveryVMNetworkId": vnet_id,
+                        "nicId": mac_address(name),
+                        "replicaNicId": None,
+                        "sourceNicArmId": None,
+                        "vMNetworkName": "vmxnet3 Ethernet Adapter",
+                        "recoveryVMNetworkId": network,
                         "ipConfigs": [
                             {
-                                "name": "ipconfig1",
+                                "name": None,
                                 "isPrimary": True,
                                 "subnetName": "VM Network",
-                                "staticIPAddress": src_ip,
-                                "ipAddressType": "Static",
-                                "isSeletedForFailover": True,
+                                "staticIPAddress": None,
+                                "ipAddressType": "Dynamic",
+                                "isSeletedForFailover": True,  # sic: the service's spelling
                                 "recoverySubnetName": "snet-failover",
-                                "recoveryStaticIPAddress": az_ip,
-                                "recoveryIPAddressType": "Static",
+                                "recoveryStaticIPAddress": None,
+                                "recoveryIPAddressType": "Dynamic",
+                                "recoveryPublicIPAddressId": None,
+                                "recoveryLBBackendAddressPoolIds": None,
                             }
                         ],
                         "selectionType": "SelectedByUser",
-                        "recoveryNicName": f"{name}-nic",
-                        "recoveryNicResourceGroupName": "rg-recovery",
+                        "recoveryNicName": None,
+                        "recoveryNicResourceGroupName": None,
+                        "reuseExistingNic": False,
                     }
                 ],
-                "selectedRecoveryAzureNetworkId": vnet_id,
+                "selectedRecoveryAzureNetworkId": network,
+                "selectedTfoAzureNetworkId": None,
                 "discoveryType": "vCenter",
+                "enableRdpOnTargetOption": "Never",
                 "datastores": [DATASTORE],
-                "targetVmId": vm_id,
-                "recoveryAzureResourceGroupId": f"/subscriptions/{ids.subscription_id}/resourceGroups/rg-recovery",
-                "useManagedDisks": "True",
-                "licenseType": "NoLicenseType",
+                "targetVmId": vm_id(ids, name),
+                "recoveryAzureResourceGroupId": f"/subscriptions/{ids.subscription_id}/resourceGroups/{RECOVERY_RG}",
+                "useManagedDisks": "true",
+                "licenseType": "NotSpecified",
+                "sqlServerLicenseType": "NotSpecified",
                 "validationErrors": [],
-                "lastRpoCalculatedTime": minutes_ago(180),
-                "lastUpdateReceivedTime": minutes_ago(180),
+                "lastRpoCalculatedTime": minutes_ago(180, "seconds"),
+                "lastUpdateReceivedTime": minutes_ago(180, "ticks"),
+                "replicaId": f"{vm_uuid}_replica_{cs_container}",
+                "osVersion": os_version,
+                "protectedManagedDisks": [],
+                "lastRecoveryPointReceived": minutes_ago(181, "ticks"),
                 "firmwareType": "BIOS",
-                "azureVmGeneration": "1",
+                "azureVmGeneration": "V1",
+                "isAdditionalStatsAvailable": False,
+                "totalDataTransferred": -1,
+                "totalProgressHealth": "Completed",
+                "targetVmTags": {},
+                "targetNicTags": {},
             },
         }, fabric=cs_fabric, container=cs_container)
 
     items = [item(*vm) for vm in VMS]
 
-    provider_name = uid("provider", CS_NAME)
     providers = [
-        _res(ids, f"{fabric_rel}/replicationRecoveryServicesProviders/{provider_name}",
-             "replicationFabrics/replicationRecoveryServicesProviders", provider_name, {
+        _res(ids, f"{fabric_rel}/replicationRecoveryServicesProviders/{internal}",
+             "replicationFabrics/replicationRecoveryServicesProviders", internal, {
             "fabricType": "VMware",
             "friendlyName": CS_NAME,
             "providerVersion": PROVIDER_VERSION,
-            "serverVersion": AGENT_VERSION,
+            "serverVersion": "0.0",
             "providerVersionState": "Latest",
+            "providerVersionExpiryDate": NEVER,
             "fabricFriendlyName": CS_NAME,
-            "lastHeartBeat": minutes_ago(1),
+            "lastHeartBeat": minutes_ago(1, "ticks"),  # capital B: the service's spelling (PROVIDERS_2021)
             "connectionStatus": "Connected",
             "protectedItemCount": 4,
             "allowedScenarios": ["Refresh"],
             "healthErrorDetails": [],
-            "draIdentifier": uid("dra", CS_NAME),
-            "machineId": uid("machine", CS_NAME),
+            "draIdentifier": internal,
+            "machineId": None,
             "machineName": CS_NAME,
-            "biosId": uid("bios", CS_NAME),
-            "providerVersionDetails": {"version": PROVIDER_VERSION, "status": "Supported"},
+            "biosId": None,
+            "authenticationIdentityDetails": None,
+            "resourceAccessIdentityDetails": None,
+            "dataPlaneAuthenticationIdentityDetails": None,
+            "providerVersionDetails": _version_details(PROVIDER_VERSION),
         }, fabric=cs_fabric),
     ]
-    vc_name = uid("vcenter", VCENTER_NAME)
     vcenters = [
-        _res(ids, f"{fabric_rel}/replicationvCenters/{vc_name}", "replicationFabrics/replicationvCenters", vc_name, {
+        _res(ids, f"{fabric_rel}/replicationvCenters/{VCENTER_NAME}", "replicationFabrics/replicationvCenters",
+             VCENTER_NAME, {
             "friendlyName": VCENTER_NAME,
-            "internalId": uid("vcenter-internal", VCENTER_NAME),
-            "lastHeartbeat": minutes_ago(3),
-            "discoveryStatus": "Connected",
-            "processServerId": ps_cs_id,
+            "internalId": VCENTER_INTERNAL_ID,
+            "lastHeartbeat": minutes_ago(3, "seconds"),
+            "discoveryStatus": "Completed",
+            "processServerId": cs_host,
             "ipAddress": VCENTER_IP,
-            "infrastructureId": uid("vcenter", VCENTER_NAME),
+            "infrastructureId": VCENTER_INTERNAL_ID,
             "port": "443",
             "runAsAccountId": "1",
             "fabricArmResourceName": cs_fabric,
@@ -512,11 +575,93 @@ def _classic(ids: Ids) -> dict:
         "jobs": [],
         "pending_retention": [],
         "deny_access": False,
+        "resources": arm_resources(ids),
         "_make_item": item,
     }
 
 
 VMS_INDEX = {vm[0]: i for i, vm in enumerate(VMS)}
+
+# --- Resource Manager: the failed-over VMs and their virtual network --------------------
+# Not in the vault: whether an Azure VM exists and runs, and its network's address space, come from
+# Microsoft.Compute and Microsoft.Network. Shapes follow the REST spec's examples, 2024-07-01
+# VirtualMachine_Get_InstanceView and 2024-05-01 VirtualNetworkGet (Azure/azure-rest-api-specs).
+RECOVERY_RG = "rg-recovery"
+NETWORK_RG = "rg-recovery-net"
+VNET_NAME = "vnet-recovery"
+VNET_SPACE = "10.1.0.0/16"
+SUBNETS = {"snet-failover": "10.1.0.0/24", "snet-ps": "10.1.8.0/24"}
+POWER_WORDS = {"running": "VM running", "stopped": "VM stopped", "deallocated": "VM deallocated",
+               "starting": "VM starting", "deallocating": "VM deallocating"}
+
+
+def vnet_id(ids: Ids, name: str = VNET_NAME) -> str:
+    return ids.arm(NETWORK_RG, f"Microsoft.Network/virtualNetworks/{name}")
+
+
+def vm_id(ids: Ids, name: str) -> str:
+    return ids.arm(RECOVERY_RG, f"Microsoft.Compute/virtualMachines/{name}")
+
+
+def instance_view(name: str, power: str, os_name: str) -> dict:
+    statuses = [{"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded",
+                 "time": minutes_ago(175)}]
+    if power:
+        statuses.append({"code": f"PowerState/{power}", "level": "Info",
+                         "displayStatus": POWER_WORDS.get(power, power)})
+    return {"computerName": name, "osName": os_name, "hyperVGeneration": "V1",
+            "vmAgent": {"vmAgentVersion": "2.7.41491.1102", "statuses": []}, "statuses": statuses}
+
+
+def azure_vm(ids: Ids, name: str, os_type: str, os_name: str, power: str = "running") -> dict:
+    vid = vm_id(ids, name)
+    return {
+        "name": name, "id": vid, "type": "Microsoft.Compute/virtualMachines", "location": "eastus",
+        "properties": {
+            "vmId": uid("azure-vmid", name),
+            "hardwareProfile": {"vmSize": "Standard_D2s_v3"},
+            "storageProfile": {"osDisk": {"osType": os_type, "name": f"{name}-osdisk", "createOption": "Attach"}},
+            "networkProfile": {"networkInterfaces": [
+                {"id": ids.arm(RECOVERY_RG, f"Microsoft.Network/networkInterfaces/{name}-nic")}]},
+            "provisioningState": "Succeeded",
+            "timeCreated": minutes_ago(180),
+        },
+        "_instanceView": instance_view(name, power, os_name),
+    }
+
+
+def virtual_network(ids: Ids, name: str = VNET_NAME, space: tuple[str, ...] = (VNET_SPACE,),
+                    subnets: dict | None = None, peerings: tuple[dict, ...] = ()) -> dict:
+    nid = vnet_id(ids, name)
+    return {
+        "name": name, "id": nid, "type": "Microsoft.Network/virtualNetworks", "location": "eastus",
+        "etag": 'W/"' + uid("etag", name) + '"',
+        "properties": {
+            "provisioningState": "Succeeded",
+            "resourceGuid": uid("vnet-guid", name),
+            "addressSpace": {"addressPrefixes": list(space)},
+            "subnets": [
+                {"name": sname, "id": f"{nid}/subnets/{sname}",
+                 "properties": {"provisioningState": "Succeeded", "addressPrefix": prefix,
+                                "privateEndpointNetworkPolicies": "Disabled",
+                                "privateLinkServiceNetworkPolicies": "Enabled"}}
+                for sname, prefix in (SUBNETS if subnets is None else subnets).items()
+            ],
+            "virtualNetworkPeerings": list(peerings),
+            "enableDdosProtection": False,
+        },
+    }
+
+
+def arm_resources(ids: Ids) -> dict:
+    """The site's Azure VMs (running) and their network, by lower-case resource id."""
+    out = {}
+    for name, os_type, os_version, *_ in VMS:
+        vm = azure_vm(ids, name, os_type, os_version)
+        out[vm["id"].lower()] = vm
+    net = virtual_network(ids)
+    out[net["id"].lower()] = net
+    return out
 
 
 def _find(seq, **props):
@@ -532,7 +677,7 @@ def _broken(ids: Ids) -> dict:
     # CS: heartbeat 2 h old, service stopped.
     vm["lastHeartbeat"] = minutes_ago(120)
     vm["csServiceStatus"] = "Stopped"
-    # The Azure PS: stale heartbeat, health errors, address outside 10.1.0.0/24.
+    # The Azure PS: stale heartbeat, health errors, address outside the VMs' network (10.1.0.0/16).
     ps = next(p for p in vm["processServers"] if p["friendlyName"] == PS_NAME)
     ps["lastHeartbeat"] = minutes_ago(45)
     ps["ipAddress"] = "192.168.50.4"
@@ -546,7 +691,7 @@ def _broken(ids: Ids) -> dict:
     mts = {m["name"]: m for m in vm["masterTargetServers"]}
     win = mts["mt-win01"]
     win["agentVersion"] = NEWER_AGENT_VERSION
-    win["agentVersionDetails"] = {"version": NEWER_AGENT_VERSION, "status": "Supported"}
+    win["agentVersionDetails"] = _version_details(NEWER_AGENT_VERSION)
     win["healthErrors"] = [
         _health_error("78122", "The master target server has a pending reboot.",
                       "Restart the master target server."),
@@ -611,7 +756,7 @@ def _scale(ids: Ids) -> dict:
             make(
                 f"vm{n:03d}",
                 "Windows" if windows else "Linux",
-                "Windows Server 2016" if windows else "RHEL 7",
+                WINDOWS_2016 if windows else RHEL_7,
                 f"10.1.{1 + n // 250}.{n % 250 + 1}",
                 f"10.0.{1 + n // 250}.{n % 250 + 1}",
                 1,
@@ -739,7 +884,7 @@ def _modernized(ids: Ids) -> dict:
             "targetFabricFriendlyName": "Microsoft Azure", "policyFriendlyName": "replication-policy",
         }, fabric=fabric, container=container),
     ]
-    vnet_id = ids.arm("rg-recovery-net", "Microsoft.Network/virtualNetworks/vnet-recovery")
+    network = vnet_id(ids)
     items = []
     for name, os_type, os_version, az_ip, src_ip, disks, group in VMS:
         iname = uid("rcm-item", name)
@@ -786,7 +931,7 @@ def _modernized(ids: Ids) -> dict:
                 "targetVmSize": "Standard_D2s_v3",
                 "targetResourceGroupId": f"/subscriptions/{ids.subscription_id}/resourceGroups/rg-recovery",
                 "targetLocation": "eastus",
-                "targetNetworkId": vnet_id,
+                "targetNetworkId": network,
                 "lastRpoInSeconds": 60,
                 "resyncRequired": "false",
                 "protectedDisks": [
@@ -826,7 +971,14 @@ def _modernized(ids: Ids) -> dict:
         "jobs": [],
         "pending_retention": [],
         "deny_access": False,
+        "resources": arm_resources(ids),
     }
+
+
+def _shapes() -> dict:
+    from .shapes import SHAPES
+
+    return SHAPES
 
 
 def build(name: str, ids: Ids) -> dict:
@@ -842,8 +994,16 @@ def build(name: str, ids: Ids) -> dict:
     elif name == "denied":
         s = _classic(ids)
         s["deny_access"] = True
+    elif name == "demo":
+        s = _classic(ids)
+        for shape in DEMO_SHAPES:
+            _shapes()[shape].apply(s, ids)
+    elif name.startswith("shape:") and name[6:] in _shapes():
+        s = _classic(ids)
+        _shapes()[name[6:]].apply(s, ids)
     else:
-        raise ValueError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}")
+        known = [*SCENARIOS, *(f"shape:{n}" for n in _shapes())]
+        raise ValueError(f"unknown scenario {name!r}; known: {', '.join(known)}")
     s.pop("_make_item", None)
     s["name"] = name
     return copy.deepcopy(s)

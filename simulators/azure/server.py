@@ -52,6 +52,19 @@ def _iso(t: _dt.datetime) -> str:
     return t.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _stamp(t: _dt.datetime, style: str) -> str:
+    """A time stamp the way Site Recovery writes it (see ``scenarios.Ago``)."""
+    t = t.astimezone(_dt.timezone.utc)
+    whole = t.strftime("%Y-%m-%dT%H:%M:%S")
+    if style == "ticks":
+        return f"{whole}.{t.microsecond:06d}{t.microsecond % 10}Z"
+    if style == "micro":
+        return f"{whole}.{t.microsecond:06d}Z"
+    if style == "naive":
+        return whole
+    return whole + "Z"
+
+
 def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -71,7 +84,7 @@ def render(obj: Any, now: Optional[_dt.datetime] = None) -> Any:
     """Wire form of a state object: ``Ago`` markers become ISO time stamps, ``_keys`` go."""
     now = now or _utcnow()
     if isinstance(obj, _sc.Ago):
-        return _iso(now - _dt.timedelta(seconds=obj.seconds))
+        return _stamp(now - _dt.timedelta(seconds=obj.seconds), obj.style)
     if isinstance(obj, dict):
         return {k: render(v, now) for k, v in obj.items() if not k.startswith("_")}
     if isinstance(obj, list):
@@ -652,6 +665,14 @@ class AzureEmulator:
                 {"WWW-Authenticate": chal + ', error_description="The access token has expired."'})
         return info
 
+    # Resources outside the vault that the checks read: the failed-over VMs and their networks.
+    _RESOURCE = re.compile(
+        r"^/subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/providers/"
+        r"(?P<type>microsoft\.(?:compute/virtualmachines|network/virtualnetworks))/(?P<name>[^/]+)"
+        r"(?P<view>/instanceview)?/?$",
+        re.I,
+    )
+
     def _arm(self, method: str, path: str, query: dict, headers, body: bytes) -> _Reply:
         m = self._ARM_PREFIX.match(path)
         info = self._check_auth(headers)
@@ -662,6 +683,9 @@ class AzureEmulator:
         if not _API_VERSION_RE.match(api):
             raise _arm_error(400, "InvalidApiVersionParameter",
                              f"The api-version '{api}' is invalid. The supported versions are '{API_VERSION}'.")
+        resource = self._RESOURCE.match(path)
+        if resource is not None:
+            return self._r_resource(method, path, query, info, resource)
         if m is None:
             raise _arm_error(404, "NotFound", f"No route for {path}.")
         if m["sub"].lower() != self.subscription_id:
@@ -836,6 +860,51 @@ class AzureEmulator:
         self._fabric(f)
         return _Reply(200, render(self._one(self.state["providers"], p, "RecoveryServicesProvider", fabric=f)))
 
+    # -- resources outside the vault ------------------------------------------------------
+    def deny(self, action: str) -> None:
+        """ARM answers 403 AuthorizationFailed to reads needing *action*
+        (e.g. ``Microsoft.Compute/virtualMachines/read``), as for an identity without that right."""
+        with self._lock:
+            self.state.setdefault("denied_actions", []).append(action.lower())
+
+    def _r_resource(self, method: str, path: str, query: dict, info: dict, m: re.Match) -> _Reply:
+        if method != "GET":
+            raise _arm_error(405, "MethodNotAllowed", f"The HTTP method '{method}' is not supported here.")
+        if m["sub"].lower() != self.subscription_id:
+            raise _arm_error(404, "SubscriptionNotFound", f"The subscription '{m['sub']}' could not be found.")
+        kind = m["type"].split("/", 1)[1]  # "virtualMachines" | "virtualNetworks", as ARM spells it
+        kind = {"virtualmachines": "virtualMachines", "virtualnetworks": "virtualNetworks"}[kind.lower()]
+        provider = "Microsoft.Compute" if kind == "virtualMachines" else "Microsoft.Network"
+        action = f"{provider}/{kind}/read"
+        scope = path.rstrip("/")
+        if m["view"]:
+            scope = scope[: -len("/instanceView")]
+        with self._lock:
+            denied = action.lower() in self.state.get("denied_actions", ()) or self.state.get("deny_access")
+            resources = self.state.get("resources", {})
+            found = resources.get(scope.lower())
+            groups = {r["id"].split("/")[4].lower() for r in resources.values()}
+        if denied:
+            raise _arm_error(
+                403, "AuthorizationFailed",
+                f"The client '{info['oid']}' with object id '{info['oid']}' does not have authorization to "
+                f"perform action '{action}' over scope '{scope}' or the scope is invalid. If access was "
+                "recently granted, please refresh your credentials.")
+        if found is None:
+            if m["rg"].lower() not in groups:
+                raise _arm_error(404, "ResourceGroupNotFound", f"Resource group '{m['rg']}' could not be found.")
+            raise _arm_error(
+                404, "ResourceNotFound",
+                f"The Resource '{provider}/{kind}/{m['name']}' under resource group '{m['rg']}' was not found. "
+                "For more details please go to https://aka.ms/ARMResourceNotFoundFix")
+        view = found.get("_instanceView")
+        if m["view"]:
+            return _Reply(200, render(view))
+        body = render(found)
+        if view is not None and (query.get("$expand") or "").lower() == "instanceview":
+            body["properties"]["instanceView"] = render(view)
+        return _Reply(200, body)
+
     # -- long-running operations ----------------------------------------------------
     def _start_op(self, kind: str, target: dict, scenario_name: str, friendly: str, target_name: str,
                   target_type: str) -> _Reply:
@@ -905,14 +974,9 @@ class AzureEmulator:
                         mt.setdefault("retentionVolumes", []).append(pend["volume"])
             self.state["pending_retention"] = still
         elif op.kind == "reprotect":
-            p = op.target["properties"]
-            p.update(
-                protectionState="Protected",
-                protectionStateDescription="Protected",
-                activeLocation="Recovery",
-                allowedOperations=["PlannedFailover", "UnplannedFailover", "DisableProtection"],
-                currentScenario={"scenarioName": "None", "jobId": "None", "startTime": "1753-01-01T01:01:01Z"},
-            )
+            from .shapes import reprotected
+
+            reprotected(op.target["properties"], self._ids)
 
     def _op(self, j: str, op: str) -> _Op:
         o = self._ops.get(op)
@@ -960,7 +1024,8 @@ class AzureEmulator:
         if not psd.get("instanceType"):
             raise _arm_error(400, "InvalidRequestContent",
                              "properties.providerSpecificDetails.instanceType is required.")
-        if "ReverseReplicate" not in (item["properties"].get("allowedOperations") or []):
+        allowed = item["properties"].get("allowedOperations") or []
+        if "ReverseReplicate" not in allowed and "SwitchProtection" not in allowed:
             raise _arm_error(
                 400, "28051",
                 f"The operation is not allowed on '{item['properties']['friendlyName']}' in its current state "

@@ -21,21 +21,27 @@ def test_healthy_classic_passes_with_evidence(emulator):
     assert cs["ip_address"] == "10.0.0.10" and cs["service_status"] == "Running"
     assert cs["heartbeat_age_min"] < 15
     ps = results["ps.in-azure"].evidence
-    assert ps["ip_address"] == "10.1.0.4" and ps["azure_networks"] == ["10.1.0.0/24"] and ps["in_network"] is True
+    # The VMs' addresses are Dynamic (not in the vault): the network comes from the VNet, read from ARM.
+    assert ps["ip_address"] == "10.1.0.4" and ps["in_network"] is True
+    assert ps["networks"][0]["address_space"] == ["10.1.0.0/16"] and ps["networks"][0]["subnet"] == "snet-failover 10.1.0.0/24"
     assert results["mt.agent-version"].evidence["versions"]["master_target"] == "9.55.6765.1"
     assert results["policy.failback"].evidence["retention_min"] == 1440
     vms = results["vm.failed-over"].evidence["vms"]
-    assert vms["app01"]["reprotect_allowed"] and vms["db01"]["committed"]
+    assert vms["app01"]["reprotect_offered_as"] == "SwitchProtection" and vms["db01"]["committed"]
+    assert vms["app01"]["azure_vm"]["power_state"] == "running" and vms["app01"]["azure_vm"]["http_status"] == 200
     assert results["mt.host-discovered"].evidence["master_target_datastores"] == ["LocalDS_0"]
 
 
 def test_one_read_of_the_vault_per_run(emulator):
     run(emulator)
     paths = [r.path for r in emulator.requests if r.path.startswith("/subscriptions")]
-    lists = [p.rsplit("/", 1)[-1] for p in paths]
+    vault = [p.rsplit("/", 1)[-1] for p in paths if "Microsoft.RecoveryServices" in p]
     # each list once (protected items page twice), nothing read twice
-    assert sorted(set(lists)) == sorted(lists) or lists.count("replicationProtectedItems") == 2
-    assert len(paths) <= 8
+    assert sorted(set(vault)) == sorted(vault) or vault.count("replicationProtectedItems") == 2
+    assert len(vault) <= 8
+    # Resource Manager: each failback VM (with its instance view) and their one network, once each.
+    others = sorted(p.rsplit("/", 1)[-1] for p in paths if "Microsoft.RecoveryServices" not in p)
+    assert others == ["app01", "db01", "vnet-recovery"]
 
 
 @pytest.mark.parametrize("emulator", ["broken-classic"], indirect=True)
@@ -44,19 +50,21 @@ def test_broken_classic_fails_each_check_for_its_reason(emulator):
     status = {cid: r.status for cid, r in results.items()}
     assert status["az.connect"] == Status.PASS
     for cid in AZURE_IDS[1:]:
-        assert status[cid] == Status.FAIL, cid
-    assert set(results["cs.connected"].evidence["problems"]) == {
-        "heartbeat-stale", "services-stopped", "provider-not-connected"}
+        # Other failback policy values than the defaults still carry a failback: they warn.
+        assert status[cid] == (Status.WARN if cid == "policy.failback" else Status.FAIL), cid
+    assert set(results["cs.connected"].evidence["problems"]) == {"heartbeat", "service", "provider"}
     assert results["cs.vm-known"].evidence["missing"] == ["db01"]
     ps = results["ps.in-azure"].evidence
-    assert ps["in_network"] is False and "outside-network" in ps["problems"]
+    assert ps["in_network"] is False and "outside" in ps["problems"]
     assert results["mt.registered"].evidence["health_errors"][0].startswith("78122")
     assert results["mt.group-os"].evidence["mixed"] == ["grp-win"]
     assert results["mt.agent-version"].evidence["newer_than"] == ["process_server", "configuration_server"]
     assert results["mt.host-discovered"].key == "discovery-failed"
     assert results["policy.failback"].evidence["rpo_threshold_min"] == 30
     failed_over = results["vm.failed-over"].evidence
-    assert failed_over["missing"] == ["db01"] and failed_over["not_ready"] == ["web01 (Protected)"]
+    assert failed_over["missing"] == ["db01"]
+    assert failed_over["problems"] == ["missing", "not-failed-over", "health"]
+    assert failed_over["vms"]["web01"]["where"] == "on-premises-replicating"
 
 
 @pytest.mark.parametrize("emulator", ["modernized"], indirect=True)
@@ -102,7 +110,8 @@ def test_vnet_setting_overrides_the_vms_networks(emulator):
         result = run_checks(sources, ("ps.in-azure",))["ps.in-azure"]
     finally:
         sources.close()
-    assert result.status == Status.FAIL and result.evidence["azure_networks"] == ["10.9.0.0/16"]
+    assert result.status == Status.FAIL and result.evidence["networks"][0]["address_space"] == ["10.9.0.0/16"]
+    assert result.evidence["networks_from"] == "network.azure_vnet"
 
 
 def test_master_target_source_for_the_vcenter_checks(emulator):
@@ -113,5 +122,5 @@ def test_master_target_source_for_the_vcenter_checks(emulator):
         mt = sources.source("azure.master-target")
     finally:
         sources.close()
-    assert mt["name"] == "mt-lnx01" and mt["os_type"] == "Linux" and mt["os_version"] == "RHEL 7"
+    assert mt["name"] == "mt-lnx01" and mt["os_type"] == "Linux" and mt["os_version"] is None
     assert mt["retention_volumes"] == ["/mnt/retention"] and mt["agent_version"] == "9.55.6765.1"

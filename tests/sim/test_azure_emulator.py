@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import re
 import time
 from pathlib import Path
 
@@ -84,14 +85,20 @@ def test_fabric_is_vmware_details_with_typed_servers(sr, emu):
     assert all(isinstance(p, m.ProcessServer) for p in cd.process_servers)
     ps = next(p for p in cd.process_servers if p.friendly_name == "ps-azure01")
     assert ps.ip_address == "10.1.0.4" and ps.ps_service_status == "Running" and not ps.health_errors
+    # Recorded shapes: statuses are colours, loads are strings, the version status an AgentVersionStatus.
+    assert (ps.cpu_load, ps.cpu_load_status, ps.version_status) == ("3%", "Green", "Supported")
     mts = {t.name: t for t in cd.master_target_servers}
-    assert set(mts) == {"mt-win01", "mt-lnx01"}
+    assert set(mts) == {"cs01", "mt-win01", "mt-lnx01"}  # the configuration server is a master target too
+    assert [v.volume_name for v in mts["mt-win01"].retention_volumes] == ["R"]
+    assert mts["mt-win01"].retention_volumes[0].threshold_percentage is None
+    assert re.fullmatch(r"[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{16}", mts["mt-win01"].id)
     assert all(isinstance(t, m.MasterTargetServer) for t in mts.values())
     lnx = mts["mt-lnx01"]
-    assert lnx.os_type == "Linux"
+    assert lnx.os_type == "Linux" and lnx.os_version is None and lnx.id == lnx.id.lower()
     assert isinstance(lnx.retention_volumes[0], m.RetentionVolume)
     assert lnx.retention_volumes[0].volume_name == "/mnt/retention"
-    assert isinstance(lnx.data_stores[0], m.DataStore) and lnx.data_stores[0].type == "vmfs"
+    assert isinstance(lnx.data_stores[0], m.DataStore) and lnx.data_stores[0].type == "VMFS"
+    assert lnx.data_stores[0].capacity == "12287.75"
     assert cd.run_as_accounts and isinstance(cd.run_as_accounts[0], m.RunAsAccount)
     # get with $expand works too
     again = sr.replication_fabrics.get(emu.resource_group, emu.vault, fab.name, filter=None)
@@ -121,16 +128,19 @@ def test_protected_items_page_and_parse(sr, emu):
     for it in items:
         d = it.properties.provider_specific_details
         assert isinstance(d, m.InMageAzureV2ReplicationDetails)
-        assert "ReverseReplicate" in it.properties.allowed_operations
+        assert "SwitchProtection" in it.properties.allowed_operations  # how a committed classic item offers reprotect
         assert it.properties.protection_state == "UnplannedFailoverCommitted"
-        assert d.vm_nics[0].ip_configs[0].recovery_static_ip_address.startswith("10.1.0.")
+        assert it.properties.recovery_fabric_id == "Microsoft Azure"
+        config = d.vm_nics[0].ip_configs[0]
+        assert config.recovery_ip_address_type == "Dynamic" and config.recovery_static_ip_address is None
+        assert d.target_vm_id.lower().endswith(f"/virtualmachines/{it.properties.friendly_name}")
     groups = {i.properties.friendly_name: i.properties.provider_specific_details.multi_vm_group_name for i in items}
     assert groups == {"app01": "grp-win", "db01": "grp-win", "web01": "grp-lnx", "web02": "grp-lnx"}
 
 
 def test_vcenters_jobs_providers(sr, emu):
     vcs = list(sr.replicationv_centers.list(emu.resource_group, emu.vault))
-    assert vcs[0].properties.friendly_name == "vcenter01" and vcs[0].properties.discovery_status == "Connected"
+    assert vcs[0].properties.friendly_name == "vcenter01" and vcs[0].properties.discovery_status == "Completed"
     provs = list(sr.replication_recovery_services_providers.list(emu.resource_group, emu.vault))
     assert provs[0].properties.friendly_name == "cs01"
     fab = cs_fabric(sr, emu)
@@ -192,10 +202,12 @@ def test_reprotect_lro(fresh):
         failover_direction="RecoveryToPrimary",
         provider_specific_details=m.InMageReprotectInput(
             master_target_id=cd.master_target_servers[0].id, process_server_id=cd.process_servers[1].id,
-            retention_drive="R:\\", profile_id="/failback-policy", datastore_name="LocalDS_0")))
+            retention_drive="R", profile_id="/failback-policy", datastore_name="LocalDS_0")))
     res = sr.replication_protected_items.begin_reprotect(
         fresh.resource_group, fresh.vault, fabric, container, item.name, body, polling_interval=0.05).result()
-    assert res.properties.protection_state == "Protected"
+    # As recorded after a reprotect: the item replicates back with the InMage provider.
+    assert res.properties.protection_state == "Protected" and res.properties.active_location == "Primary"
+    assert isinstance(res.properties.provider_specific_details, m.InMageReplicationDetails)
 
 
 # ---------------------------------------------------------------- faults & errors
