@@ -13,6 +13,7 @@ from checks.spec import Applied, Fix, FixContext, Param, Plan, Progress
 from checks.vcenter.connection import Session
 from checks.vcenter.inventory import RETENTION_SUFFIX, VM, Inventory
 from checks.vcenter.master_target import enable_uuid_set
+from checks.vcenter.subjects import pods_to_cover
 
 MT = Component.MASTER_TARGET
 READS = ("vcenter.session", "vcenter.inventory")
@@ -43,8 +44,13 @@ def _object(type_name: str, moref: str, name: str) -> dict[str, str]:
     return {"type": type_name, "moref": moref, "name": name}
 
 
-def _vanished(plan: Plan) -> FixError:
-    return FixError(f"The VM {plan.target} no longer exists in vCenter, so nothing was changed; plan the fix again.")
+def _vanished(plan: Plan, fault: Any = None) -> FixError:
+    """The object the task was for is gone: the VM, or (fix-its that change other objects) that object."""
+    gone = getattr(fault, "obj", None)
+    if gone is not None and str(getattr(gone, "_moId", "")) != str(plan.request["object"]["moref"]):
+        kind = type(gone).__name__.rsplit(".", 1)[-1]
+        return FixError(f"The {kind} {gone._moId} no longer exists in vCenter, so it was not changed; plan the fix again.")
+    return FixError(f"The VM {plan.target} no longer exists in vCenter, so it was not changed; plan the fix again.")
 
 
 def _fault_message(fault: Any) -> str:
@@ -120,8 +126,8 @@ def _run_task(
     before = {str(task._moId) for task in _recent_tasks(session)}
     try:
         task = session.call(start)
-    except vmodl.fault.ManagedObjectNotFound:
-        raise _vanished(plan) from None
+    except vmodl.fault.ManagedObjectNotFound as fault:
+        raise _vanished(plan, fault) from None
     except vmodl.MethodFault as fault:
         raise FixError(f"vCenter refused {method} on {plan.target}: {_fault_message(fault)}.") from None
     except CONNECTION_LOST:
@@ -168,7 +174,7 @@ def _run_task(
         if state == "error":
             fault = info.get("info.error")
             if _is_not_found(fault):
-                raise _vanished(plan)
+                raise _vanished(plan, fault)
             raise FixError(f"vCenter task {moref} ({method} on {plan.target}) failed: {_fault_message(fault)}.")
         if percent is not None and int(percent) != last:
             last = int(percent)
@@ -386,24 +392,28 @@ def apply_add_retention_disk(ctx: FixContext, plan: Plan, progress: Progress) ->
 def plan_exclude_storage_drs(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     inv, mt = _master_target(ctx)
     plan = Plan("mt.exclude-storage-drs", mt.ref, target_name=mt.name)
-    pods = sorted(inv.pods_of(mt.datastores))
+    vms = [vm for vm in (inv.vm(name) for name in ctx.settings.site.failback_vms) if vm is not None]
     calls = []
-    for moref in pods:
+    for moref, holds in pods_to_cover(inv, mt, vms, ctx.settings.site.recovery).items():
         pod = inv.pods.get(moref)
         if pod is None:
             continue
         override = pod.overrides.get(mt.moref)
         if override is not None and override.enabled is False:
             continue
+        if not pod.sdrs_enabled:
+            continue  # nothing moves in a pod whose Storage DRS is off; the check names it
         operation = "edit" if override is not None else "add"
         plan.changes.append(
-            f"ConfigureStorageDrsForPod_Task on {pod.name} ({pod.moref}): {operation} VM override for {mt.name} ({mt.moref}): enabled = false"
+            f"ConfigureStorageDrsForPod_Task on {pod.name} ({pod.moref}, holds {', '.join(holds)}): "
+            f"{operation} VM override for {mt.name} ({mt.moref}): enabled = false"
         )
         calls.append(
             {
                 "method": "ConfigureStorageDrsForPod_Task",
                 "object": _object("StorageResourceManager", "StorageResourceManager", "StorageResourceManager"),
                 "pod": _object("StoragePod", pod.moref, pod.name),
+                "holds": holds,
                 "modify": True,
                 "spec": {"vmConfigSpec": [{"operation": operation, "info": {"vm": mt.moref, "enabled": False}}]},
             }
@@ -414,12 +424,17 @@ def plan_exclude_storage_drs(ctx: FixContext, params: Mapping[str, Any]) -> Plan
 
 
 def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
+    """One override per pod, in order; a failure says which pods already have theirs and which do not."""
     from pyVmomi import vim
 
     session = _session(ctx)
     manager = session.content.storageResourceManager
+    calls = plan.request["calls"]
+    done: list[str] = []
     tasks = []
-    for call in plan.request["calls"]:
+    for number, call in enumerate(calls, 1):
+        name = call["pod"]["name"]
+        progress(f"Storage DRS override {number} of {len(calls)}: pod {name}")
         vm_specs = [
             vim.storageDrs.VmConfigSpec(
                 operation=s["operation"],
@@ -429,18 +444,24 @@ def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -
         ]
         spec = vim.storageDrs.ConfigSpec(vmConfigSpec=vm_specs)
         pod = session.managed("StoragePod", call["pod"]["moref"])
-        tasks.append(
-            _run_task(
-                session,
-                lambda pod=pod, spec=spec: manager.ConfigureStorageDrsForPod_Task(pod=pod, spec=spec, modify=True),
-                plan,
-                "ConfigureStorageDrsForPod_Task",
-                progress,
-                entity=str(call["pod"]["moref"]),
+        try:
+            tasks.append(
+                _run_task(
+                    session,
+                    lambda pod=pod, spec=spec: manager.ConfigureStorageDrsForPod_Task(pod=pod, spec=spec, modify=True),
+                    plan,
+                    "ConfigureStorageDrsForPod_Task",
+                    progress,
+                    entity=str(call["pod"]["moref"]),
+                )
             )
-        )
-    pods = ", ".join(c["pod"]["name"] for c in plan.request["calls"])
-    return Applied(task=", ".join(tasks), detail=f"Storage DRS automation disabled for the master target in {pods}")
+        except FixError as exc:
+            if not done:
+                raise
+            left = [c["pod"]["name"] for c in calls[number - 1:]]
+            raise FixError(f"{exc} Already excluded in: {', '.join(done)}; not yet in: {', '.join(left)}.") from None
+        done.append(name)
+    return Applied(task=", ".join(tasks), detail=f"Storage DRS automation disabled for the master target in {', '.join(done)}")
 
 
 FIXES: tuple[Fix, ...] = (

@@ -11,11 +11,11 @@ Nothing is read attribute by attribute: unset properties are simply absent.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from checks.os_release import Release, parse
 from checks.sources import Source, Sources
 from checks.vcenter.connection import Session
 
@@ -422,32 +422,8 @@ def _fetch_inventory(ctx: Sources) -> Inventory:
 INVENTORY = Source("vcenter.inventory", _fetch_inventory)
 
 
-def os_of(vm: VM) -> tuple[str, str, str]:
-    """(family, distribution, version) of a VM's configured OS: ("windows", "windows", "2016")."""
-    text = f"{vm.guest_full_name} {vm.guest_running_full_name}".lower()
-    guest_id = vm.guest_id.lower()
-    family = ""
-    if "windows" in text or guest_id.startswith("win") or vm.guest_family == "windowsGuest":
-        family = "windows"
-    elif text.strip() or guest_id or vm.guest_family == "linuxGuest":
-        family = "linux"
-    if family == "windows":
-        year = re.search(r"\b(20\d\d)\b", text)
-        return family, "windows", year.group(1) if year else ""
-    if family == "linux":
-        for distro, pattern in (
-            ("rhel", r"red hat enterprise linux (\d+)"),
-            ("centos", r"centos(?: linux)? (\d+)"),
-            ("oracle", r"oracle linux (\d+)"),
-            ("sles", r"suse linux enterprise(?: server)? (\d+)"),
-            ("ubuntu", r"ubuntu(?: linux)? (\d+(?:\.\d+)?)"),
-            ("debian", r"debian gnu/linux (\d+)"),
-        ):
-            match = re.search(pattern, text)
-            if match:
-                return family, distro, match.group(1)
-        match = re.match(r"([a-z]+?)(\d+)(?:_64)?guest$", guest_id)
-        if match:
-            return family, match.group(1), match.group(2)
-        return family, "", ""
-    return "", "", ""
+def os_of(vm: VM) -> Release:
+    """The VM's OS release: the running guest's own name first (it tells "R2" and minor versions),
+    then the configured guest name and id."""
+    hint = {"windowsGuest": "windows", "linuxGuest": "linux"}.get(vm.guest_family, "")
+    return parse(f"{vm.guest_running_full_name} {vm.guest_full_name}", vm.guest_id, hint)

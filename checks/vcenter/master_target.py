@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from checks.model import Component, Status
+from checks.model import Component, SourceUnavailable, Status
+from checks.os_release import Release, compare, parse
 from checks.spec import Check, CheckContext, Verdict, verdict
 from checks.vcenter.inventory import RETENTION_SUFFIX, VM, os_of
 from checks.vcenter.subjects import (
@@ -11,6 +12,7 @@ from checks.vcenter.subjects import (
     master_target,
     master_target_host,
     missing_text,
+    pods_to_cover,
 )
 
 MAX_DISKS = 60
@@ -18,55 +20,78 @@ MT = Component.MASTER_TARGET
 BOTH = ("vcenter.inventory", "azure.master-target")
 INVENTORY = ("vcenter.inventory",)
 DEFAULT_RETENTION = {"windows": "R:\\", "linux": "/mnt/retention"}
-OS_VOLUME = {"windows": "C:", "linux": "/"}
+OS_VOLUME = {"windows": "C", "linux": "/"}
 FAT = {"fat", "fat16", "fat32", "vfat", "msdos"}
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in version.split(".") if part.isdigit())
-
-
 # --- step 2: same OS family, same or higher version ---------------------------------
+
+
+def _vault_os(ctx: CheckContext, names: list[str]) -> dict[str, tuple[Release, str]]:
+    """The OS the vault records for VMs that vCenter no longer has (failed over, then deleted)."""
+    if not names:
+        return {}
+    try:
+        recorded = ctx.source("azure.failback-os")
+    except (SourceUnavailable, KeyError):
+        return {}
+    out = {}
+    for name in names:
+        fields = recorded.get(name) if isinstance(recorded, dict) else None
+        if fields:
+            words = f"{fields.get('osVersion', '')} {fields.get('osName', '')}"
+            release = parse(words, family_hint=fields.get("osType", ""))
+            if release.family:
+                out[name] = (release, " ".join(words.split()) or fields.get("osType", ""))
+    return out
 
 
 def decide_os_match(ctx: CheckContext) -> Verdict:
     inv, mt = master_target(ctx)
     if isinstance(mt, Verdict):
         return mt
-    family, distro, version = os_of(mt)
+    mine = os_of(mt)
     vms, missing = failback_vms(inv, ctx)
-    oses = [(vm, os_of(vm)) for vm in vms]  # (family, distribution, version): a few regexes per VM, once
+    rows = [(vm.name, os_of(vm), "vcenter", vm.guest_running_full_name or vm.guest_full_name) for vm in vms]
+    from_vault = _vault_os(ctx, list(missing))
+    rows += [(name, release, "site-recovery", raw) for name, (release, raw) in from_vault.items()]
+    unseen = {name: close for name, close in missing.items() if name not in from_vault}
+
+    def shown(release: Release) -> dict[str, object]:
+        return {"family": release.family, "distribution": release.distribution,
+                "version": ".".join(str(v) for v in release.version), "release": release.shown}
+
     evidence: dict[str, object] = {
-        "master_target": {"name": mt.name, "family": family, "distribution": distro, "version": version, "guest": mt.guest_full_name},
-        "vms": [dict(zip(("family", "distribution", "version"), guest_os), name=vm.name, guest=vm.guest_full_name)
-                for vm, guest_os in oses],
+        "master_target": {"name": mt.name, **shown(mine), "guest": mt.guest_running_full_name or mt.guest_full_name},
+        "vms": [{"name": name, **shown(release), "guest": raw, "from": origin} for name, release, origin, raw in rows],
         "not_in_vcenter": list(missing),
     }
     azure = azure_master_target(ctx)
     azure_os = str((azure or {}).get("os_type") or "")
     evidence["site_recovery_os_type"] = azure_os or None
+    family = mine.family
     if azure_os and family and azure_os.lower() != family:
         return verdict(Status.FAIL, "azure-differs", evidence, name=mt.name, family=family.capitalize(), azure=azure_os)
-    other = [vm.name for vm, (vm_family, _, _) in oses if vm_family and vm_family != family]
     if not family:
         return verdict(Status.ERROR, "mt-os-unknown", evidence, name=mt.name)
-    shown = mt.guest_full_name or f"{distro} {version}".strip()
+    other = [name for name, release, _, _ in rows if release.family and release.family != family]
     if other:
         return verdict(Status.FAIL, "family", evidence, name=mt.name, family=family.capitalize(), vms=other)
-    older = []
-    unknown = []
-    for vm, (_, vm_distro, vm_version) in oses:
-        if not version or not vm_version or vm_distro != distro:
-            unknown.append(vm.name)
-        elif _version_key(vm_version) > _version_key(version):
-            older.append(f"{vm.name} ({vm_version})")
+    order = {name: compare(mine, release) for name, release, _, _ in rows}
+    evidence["order"] = order
+    older = [f"{name} ({release.shown})" for name, release, _, _ in rows if order[name] == "older"]
+    unknown = [f"{name} ({release.shown})" for name, release, _, _ in rows if order[name] == "unknown"]
     if older:
-        return verdict(Status.FAIL, "older", evidence, name=mt.name, version=shown, vms=older)
+        return verdict(Status.FAIL, "older", evidence, name=mt.name, version=mine.shown, vms=older)
     if unknown:
-        return verdict(Status.WARN, "version-unknown", evidence, name=mt.name, vms=unknown)
-    if not vms:
+        return verdict(Status.WARN, "version-unknown", evidence, name=mt.name, version=mine.shown, vms=unknown)
+    if not rows:
         return verdict(Status.WARN, "no-vms", evidence, name=mt.name, missing=missing_text(missing))
-    return verdict(Status.PASS, "match", evidence, name=mt.name, family=family.capitalize(), version=shown, count=len(vms))
+    if unseen:
+        return verdict(Status.WARN, "partial", evidence, name=mt.name, version=mine.shown, count=len(rows),
+                       missing=missing_text(unseen))
+    return verdict(Status.PASS, "match", evidence, name=mt.name, family=family.capitalize(), version=mine.shown,
+                   count=len(rows))
 
 
 # --- step 1: the limits -------------------------------------------------------------
@@ -140,40 +165,56 @@ def decide_storage_vmotion(ctx: CheckContext) -> Verdict:
     inv, mt = master_target(ctx)
     if isinstance(mt, Verdict):
         return mt
-    pods = inv.pods_of(mt.datastores)
+    vms, missing = failback_vms(inv, ctx)
+    recovery = ctx.settings.site.recovery
+    pods = pods_to_cover(inv, mt, vms, recovery)
+    datastores = {vm.name: inv.datastore_names(vm.datastores) for vm in [mt, *vms]}
     if not pods:
-        return verdict(Status.PASS, "not-in-pod", {"vm": mt.ref, "datastores": inv.datastore_names(mt.datastores)}, name=mt.name)
+        return verdict(Status.PASS, "not-in-pod", {"vm": mt.ref, "datastores": datastores, "recovery": recovery,
+                                                   "not_in_vcenter": list(missing)}, name=mt.name)
     entries = []
     exposed = []
-    for moref in sorted(pods):
+    off = []
+    for moref, holds in pods.items():
         pod = inv.pods.get(moref)
         if pod is None:
-            exposed.append(moref)
+            exposed.append(f"{moref} ({', '.join(holds)})")
             continue
         override = pod.overrides.get(mt.moref)
         entries.append(
             {
                 "pod": pod.name,
                 "moref": pod.moref,
+                "holds": holds,
                 "storage_drs": pod.sdrs_enabled,
                 "default_behavior": pod.default_behavior,
                 "vm_override": None if override is None else {"enabled": override.enabled, "behavior": override.behavior},
             }
         )
-        if override is None or override.enabled is not False:
-            exposed.append(pod.name)
-    evidence = {"vm": mt.ref, "pods": entries}
+        if override is not None and override.enabled is False:
+            continue
+        if not pod.sdrs_enabled:
+            off.append(pod.name)
+        else:
+            exposed.append(f"{pod.name} ({', '.join(holds)})")
+    evidence = {"vm": mt.ref, "pods": entries, "datastores": datastores, "recovery": recovery,
+                "not_in_vcenter": list(missing)}
     if exposed:
         return verdict(Status.FAIL, "automated", evidence, name=mt.name, pods=exposed)
-    return verdict(Status.PASS, "excluded", evidence, name=mt.name, pods=[e["pod"] for e in entries])
+    excluded = [e["pod"] for e in entries if e["pod"] not in off]
+    if off:
+        return verdict(Status.PASS, "sdrs-off", evidence, name=mt.name, off=off, pods=excluded)
+    return verdict(Status.PASS, "excluded", evidence, name=mt.name, pods=excluded)
 
 
 # --- steps 4 and 5: the retention volume ------------------------------------------------
 
 
 def _volume_key(path: str, family: str) -> str:
+    """One spelling per volume. Site Recovery names a Windows volume by its bare letter ("R"), the
+    guest and operators write "R:" or "R:\\"; a Linux volume is its mount point, with or without "/"."""
     if family == "windows":
-        return path.strip().rstrip("\\/").upper()
+        return path.strip().rstrip("\\/").rstrip(":").upper()
     stripped = path.strip().rstrip("/")
     return stripped or "/"
 
@@ -182,7 +223,7 @@ def decide_retention_volume(ctx: CheckContext) -> Verdict:
     _, mt = master_target(ctx)
     if isinstance(mt, Verdict):
         return mt
-    family = os_of(mt)[0] or "windows"
+    family = os_of(mt).family or "windows"
     wanted = ctx.settings.site.retention_volume or DEFAULT_RETENTION[family]
     key = _volume_key(wanted, family)
     azure = azure_master_target(ctx)

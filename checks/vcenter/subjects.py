@@ -63,3 +63,20 @@ def azure_master_target(ctx: CheckContext) -> dict[str, Any] | None:
     except (SourceUnavailable, KeyError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def pods_to_cover(inv: Inventory, mt: VM, vms: list[VM], recovery: str) -> dict[str, list[str]]:
+    """The Storage DRS pods a Storage vMotion of the master target could touch, each with what it holds.
+
+    During reprotect and failback the failback VMs' disks are attached to the master target, so with
+    original-location recovery the pods holding those disks count as well as the MT's own. (With
+    alternate location the VMs are created anew on a datastore chosen at reprotect.)
+    """
+    holders: dict[str, list[str]] = {}
+    for moref in sorted(inv.pods_of(mt.datastores)):
+        holders.setdefault(moref, []).append(mt.name)
+    if recovery == "original":
+        for vm in vms:
+            for moref in sorted(inv.pods_of(vm.datastores)):
+                holders.setdefault(moref, []).append(vm.name)
+    return holders

@@ -50,7 +50,7 @@ def test_windows_master_target_breaks_the_rules(run):
     assert {k: r[k].status for k in expected} == expected
 
     assert r["vc.connect"].evidence["verified_by"] == "thumbprint"
-    assert r["mt.os-match"].evidence["master_target"]["version"] == "2016"
+    assert r["mt.os-match"].evidence["master_target"]["release"] == "Windows Server 2016"
     assert r["mt.disk-count"].evidence == {
         "master_target_disks": 2, "vms": {"app01": 1, "db01": 2}, "total": 5, "limit": 60, "not_in_vcenter": []
     }
