@@ -38,18 +38,19 @@ def ps_reachable(ctx: CheckContext) -> Verdict:
     reach = _reach_ps(ctx)
     if isinstance(reach, Verdict):
         return reach
-    ports = (reach.https_port, reach.data_port)
+    ports = (reach.data_port, reach.https_port) if reach.ps_is_cs else (reach.data_port,)
     probes = {port: reach.get(reach.ps, port) for port in ports}
     evidence = {
         "address": reach.ps,
         "address_from": reach.ps_origin,
+        "is_configuration_server": reach.ps_is_cs,
         "timeout_s": reach.timeout_s,
         "ports": {str(port): (p.to_json() if p else None) for port, p in probes.items()},
     }
-    params = {"address": reach.ps, "https_port": ports[0], "data_port": ports[1],
-              "https": _shown(probes[ports[0]]), "data": _shown(probes[ports[1]])}
+    results = ", ".join(f"{port}: {_shown(p)}" for port, p in probes.items())
+    params = {"address": reach.ps, "data_port": reach.data_port, "results": results}
     if all(p is not None and p.tls == "ok" for p in probes.values()):
-        subject = probes[ports[0]].subject  # type: ignore[union-attr]
+        subject = probes[reach.data_port].subject  # type: ignore[union-attr]
         return verdict(Status.PASS, "ok", evidence, subject=subject or "-", **params)
     return verdict(Status.FAIL, "no-answer", evidence, **params)
 
@@ -58,7 +59,7 @@ def s2s(ctx: CheckContext) -> Verdict:
     reach = _reach_ps(ctx)
     if isinstance(reach, Verdict):
         return reach
-    probes = [p for p in (reach.get(reach.ps, reach.https_port), reach.get(reach.ps, reach.data_port)) if p]
+    probes = [p for p in (reach.get(reach.ps, reach.data_port), reach.get(reach.ps, reach.https_port)) if p]
     routed = any(p.routed for p in probes)
     answer = ctx.settings.answers.get("net.link-type")
     evidence: dict[str, Any] = {
@@ -102,7 +103,8 @@ def ports(ctx: CheckContext) -> Verdict:
                        "answered": bool(p and p.answered), "elapsed_ms": p.elapsed_ms if p else None})
 
     test("here-cs", "here -> configuration server", reach.cs, reach.https_port)
-    test("here-ps-https", "here -> process server (https)", reach.ps, reach.https_port)
+    if reach.ps_is_cs:
+        test("here-ps-https", "here -> process server (https)", reach.ps, reach.https_port)
     test("here-ps-data", "here -> process server (data)", reach.ps, reach.data_port)
     if reach.vcenter:
         test("here-vcenter", "here -> vCenter", reach.vcenter.host, reach.vcenter.port)

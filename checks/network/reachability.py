@@ -23,6 +23,7 @@ class Reachability:
     architecture: str
     ps: str  # address of the process server in Azure, "" when unknown
     ps_origin: str
+    ps_is_cs: bool  # the process server is the configuration server's own: it also serves 443
     cs: str
     cs_origin: str
     vcenter: Endpoint | None
@@ -41,7 +42,7 @@ class Reachability:
 
 def _from_vault(ctx: Sources) -> dict[str, Any]:
     """Addresses the vault knows; empty when Azure is not configured or not readable."""
-    from checks.azure.site import find_master_target, find_process_server, site_of
+    from checks.azure.site import find_master_target, find_process_server, is_configuration_server, site_of
 
     found: dict[str, Any] = {}
     try:
@@ -62,6 +63,7 @@ def _from_vault(ctx: Sources) -> dict[str, Any]:
     ps, _ = find_process_server(site, ctx.settings.site.process_server)
     if ps is not None:
         found["ps"] = str(ps.get("ipAddress") or "")
+        found["ps_is_cs"] = is_configuration_server(site, ps)
     mt, _ = find_master_target(site, ctx.settings.site.master_target)
     if mt is not None:
         found["mt"] = str(mt.get("ipAddress") or "")
@@ -88,9 +90,14 @@ def fetch(ctx: Sources) -> Reachability:
     vcenter = Endpoint(vc.host, vc.port, "vcenter.host") if vc and vc.host else None
     targets: list[tuple[str, int]] = []
     architecture = vault.get("architecture", "unknown")
+    # The process server listens for data on its data port; only the configuration server's own
+    # process server also answers on 443. Which one it is, the vault says (addresses may be overridden).
+    ps_is_cs = bool(vault.get("ps_is_cs"))
     if architecture != "modernized":
         if ps:
-            targets += [(ps, net.https_port), (ps, net.data_port)]
+            targets.append((ps, net.data_port))
+            if ps_is_cs:
+                targets.append((ps, net.https_port))
         if cs:
             targets.append((cs, net.https_port))
         if vcenter:
@@ -99,6 +106,7 @@ def fetch(ctx: Sources) -> Reachability:
         architecture=architecture,
         ps=ps,
         ps_origin="network.ps_address" if net.ps_address else "vault",
+        ps_is_cs=ps_is_cs,
         cs=cs,
         cs_origin="network.cs_address" if net.cs_address else "vault",
         vcenter=vcenter,

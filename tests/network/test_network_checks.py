@@ -67,7 +67,7 @@ def test_everything_answers(emulator, tls_listener, tls_listener2):
     assert results["net.s2s"].evidence["link_type"]["note"] == "ExpressRoute private peering"
     net_ports = results["net.ports"]
     assert net_ports.status == Status.PASS
-    assert len(net_ports.evidence["tested"]) == 4
+    assert len(net_ports.evidence["tested"]) == 3
     manual = {m["link"]: m for m in net_ports.evidence["not_testable_here"]}
     assert manual["Azure VM -> process server (data)"]["windows"] == f"Test-NetConnection 127.0.0.1 -Port {tls_listener2.port}"
     assert manual["process server -> master target (data)"]["linux"].startswith("nc -vz")
@@ -75,13 +75,34 @@ def test_everything_answers(emulator, tls_listener, tls_listener2):
     # Each item carries a stable machine key next to its label; the wizard's port map matches on the key.
     tested_keys = [t["key"] for t in net_ports.evidence["tested"]]
     manual_keys = [m["key"] for m in net_ports.evidence["not_testable_here"]]
-    assert tested_keys == ["here-cs", "here-ps-https", "here-ps-data", "here-vcenter"]
+    assert tested_keys == ["here-cs", "here-ps-data", "here-vcenter"]
     assert manual_keys == ["vm-cs", "vm-ps-data", "ps-cs", "ps-mt-data", "cs-vcenter", "cs-azure", "ps-azure"]
     assert all(t["link"] for t in net_ports.evidence["tested"] + net_ports.evidence["not_testable_here"])
     from screens.port_map import LINKS
 
     assert {link.probe for link in LINKS if link.probe} <= set(tested_keys)
     assert {link.manual for link in LINKS} <= set(manual_keys)
+
+
+def test_a_process_server_that_is_not_the_cs_is_tested_on_its_data_port_only(emulator, closed_port, tls_listener):
+    # Nothing listens on 443 of a process server in Azure: only the configuration server's own serves it.
+    network = NetworkSettings(ps_address="127.0.0.1", cs_address="127.0.0.2", https_port=closed_port,
+                              data_port=tls_listener.port, timeout_s=1.0)
+    results = _run(emulator, network)
+    reach = results["ps.reachable"]
+    assert reach.status == Status.PASS, reach.params
+    assert list(reach.evidence["ports"]) == [str(tls_listener.port)] and reach.evidence["is_configuration_server"] is False
+    assert reach.params["results"] == f"{tls_listener.port}: TLS ok"
+    keys = [t["key"] for t in results["net.ports"].evidence["tested"]]
+    assert "here-ps-https" not in keys and "here-ps-data" in keys
+
+
+def test_the_configuration_servers_own_process_server_is_tested_on_443_too(emulator, closed_port, tls_listener):
+    emulator.state["fabrics"][0]["properties"]["customDetails"]["processServers"][1]["ipAddress"] = "10.0.0.10"
+    network = NetworkSettings(https_port=closed_port, data_port=tls_listener.port, timeout_s=0.5)
+    reach = _run(emulator, network)["ps.reachable"]
+    assert reach.evidence["is_configuration_server"] is True
+    assert set(reach.evidence["ports"]) == {str(closed_port), str(tls_listener.port)}
 
 
 def test_link_type_unanswered_is_manual(emulator, tls_listener, tls_listener2):
@@ -98,8 +119,9 @@ def test_closed_and_stalled_ports_fail_quickly(emulator, closed_port, stalled_po
     assert time.monotonic() - started < 3
     reach = results["ps.reachable"]
     assert reach.status == Status.FAIL
-    assert reach.evidence["ports"][str(closed_port)]["tcp"] == "refused"
+    assert list(reach.evidence["ports"]) == [str(stalled_port)]  # the data port only
     assert reach.evidence["ports"][str(stalled_port)]["tls"] == "timeout"
+    assert any(t["port"] == closed_port and t["result"] == "refused" for t in results["net.ports"].evidence["tested"])
     # refused means the host answered: the address is routed
     assert results["net.s2s"].evidence["routed"] is True
     assert results["net.ports"].status == Status.FAIL
