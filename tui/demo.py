@@ -22,7 +22,7 @@ SCENARIOS = {
     "windows": ("mt-win01", ("app01", "db01")),
     "linux": ("mt-lnx01", ("web01", "web02")),
 }
-AZURE_SCENARIO = "healthy-classic"
+AZURE_SCENARIO = "demo"
 
 
 class SimulatedSite:
@@ -35,6 +35,7 @@ class SimulatedSite:
         self.say = say
         self.secrets: dict[str, str] = {}
         self.config_path = Path()
+        self.data_port = 0
         self._stack = ExitStack()
         self._dir = ""
 
@@ -65,6 +66,7 @@ class SimulatedSite:
         self._stack.callback(https.close)
         self._stack.callback(data.close)
         master_target, vms = SCENARIOS[self.scenario]
+        self.data_port = data.port
         self.secrets = {"vcenter": vc.password, "azure": az.client_secret}
         self.config_path = write_config(
             Path(self._dir) / "failback-prep-demo.toml",

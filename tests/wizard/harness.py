@@ -85,8 +85,6 @@ PORTS_EVIDENCE: dict[str, Any] = {
     "tested": [
         {"key": "here-cs", "link": "here -> configuration server", "host": "10.0.0.10", "port": 443,
          "result": "TLS ok", "answered": True},
-        {"key": "here-ps-https", "link": "here -> process server (https)", "host": "10.1.0.4", "port": 443,
-         "result": "TLS ok", "answered": True},
         {"key": "here-ps-data", "link": "here -> process server (data)", "host": "10.1.0.4", "port": 9443,
          "result": "timeout", "answered": False},
         {"key": "here-vcenter", "link": "here -> vCenter", "host": "vcenter.corp.example", "port": 443,
@@ -98,7 +96,10 @@ PORTS_EVIDENCE: dict[str, Any] = {
     ],
 }
 SAMPLE = {"vm": "app01", "vms": ["app01", "db01"], "master_target": "mt-win01", "count": 2, "host": "esx01",
-          "name": "mt-win01", "address": "10.1.0.4", "note": "-", "cs": "cs01", "ps": "ps-azure01"}
+          "name": "mt-win01", "address": "10.1.0.4", "note": "-", "cs": "cs01", "ps": "ps-azure01",
+          "ip": "10.1.0.4", "age": "1", "service": "Running", "health": "Normal", "connection": "Connected",
+          "where": "vnet-recovery (snet-failover 10.1.0.0/24)", "results": "9443: TLS ok", "subject": "CN=ps-azure01",
+          "mt": "9.55.6765.1"}
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
 

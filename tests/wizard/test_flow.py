@@ -67,6 +67,12 @@ async def test_whole_flow_with_fixes_manual_steps_and_resume(site: SimulatedSite
                        and len(app.session.state.results) == len(app.engine.checks), timeout=60)
         assert status(app, "mt.disk-enableuuid") == Status.FAIL
         assert status(app, "mt.no-snapshots") == Status.FAIL
+        # The demo's vault: db01's Azure VM is deallocated, read from Resource Manager.
+        failed_over = app.session.state.results["vm.failed-over"]
+        assert failed_over.status == Status.FAIL and "db01: the Azure VM is deallocated; start it" in \
+            app.texts.summary(failed_over)
+        # The process server in Azure is tested on its data port only.
+        assert list(app.session.state.results["ps.reachable"].evidence["ports"]) == [str(site.data_port)]
 
         await pilot.press("3")
         assert isinstance(app.screen, ComponentScreen)
