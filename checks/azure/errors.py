@@ -14,8 +14,9 @@ from typing import Any
 from checks.model import SourceUnavailable
 from checks.texts import Texts, detect_language
 
-# Failures where Azure gave a definite "no" (sign-in refused, vault absent, access denied):
-# az.connect reports them as fail; anything else (timeouts, 5xx) leaves it undetermined.
+# Failures where Azure gave a definite "no" about the site (sign-in refused, vault absent): az.connect
+# reports them as fail. Anything else (timeouts, 5xx, and a 403: what the tool's identity may not read
+# says nothing of the site) leaves it undetermined.
 DEFINITE = frozenset(
     {
         "signin-rejected",
@@ -26,7 +27,6 @@ DEFINITE = frozenset(
         "signin-unavailable",
         "resource-group-not-found",
         "vault-not-found",
-        "forbidden",
         "bad-settings",
     }
 )
