@@ -63,7 +63,6 @@ class ArmRead:
 class Resources:
     vms: dict[str, ArmRead]  # by failback VM name (only VMs whose item says they run in Azure)
     networks: dict[str, ArmRead]  # by lower-case virtual network id
-    networks_of: dict[str, list[str]]  # VM name -> its recovery networks' ids, as the vault names them
 
 
 # --- where the vault names the Azure VM and its network ----------------------------------------
@@ -159,7 +158,6 @@ _PROBLEMS = {"no-answer": "no-answer", "throttled": "throttled", "server-error":
 
 def read(azure: AzureClient, vm_items: Mapping[str, Resource], network_items: Iterable[Resource]) -> Resources:
     vm_ids = {vm: azure_vm_id(item) for vm, item in vm_items.items() if in_azure(item)}
-    networks_of = {vm: network_ids(item) for vm, item in vm_items.items()}
     wanted: dict[str, str] = {}
     for item in network_items:
         for nid in network_ids(item):
@@ -174,7 +172,6 @@ def read(azure: AzureClient, vm_items: Mapping[str, Resource], network_items: It
     return Resources(
         vms={name: r for (kind, name), r in done.items() if kind == "vm"},
         networks={name: r for (kind, name), r in done.items() if kind == "net"},
-        networks_of=networks_of,
     )
 
 
