@@ -51,6 +51,15 @@ ARM: api-version ``2025-08-01`` (any ``YYYY-MM-DD`` is accepted; missing -> 400
 202 with ``Location``, ``Azure-AsyncOperation`` and ``Retry-After: 1``; the status URL says
 ``InProgress`` once, then ``Succeeded``; ``Location`` then returns the resource.
 
+Resource Manager outside the vault: ``GET`` of the failed-over VMs
+(``/subscriptions/.../resourceGroups/rg-recovery/providers/Microsoft.Compute/virtualMachines/<name>``,
+``$expand=instanceView`` or ``/instanceView``) and of their virtual network (``Microsoft.Network/virtualNetworks``),
+from ``state["resources"]``; a missing one answers 404 ``ResourceNotFound`` (``ResourceGroupNotFound`` for an
+unknown group), and ``deny(action)`` makes reads needing that action answer 403 ``AuthorizationFailed``.
+
+Payloads follow recorded traffic of real classic vaults (``scenarios.Recording`` names each source);
+``shape:<name>`` scenarios (``shapes.SHAPES``) add one recorded shape each to the healthy site.
+
 Run standalone: ``python -m simulators.azure --scenario healthy-classic --port 0`` prints one JSON
 line (``AzureEmulator.info()``) and serves until stdin reaches EOF or SIGTERM/SIGINT.
 """
