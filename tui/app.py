@@ -700,5 +700,7 @@ def run_demo(
     with SimulatedSite(scenario, say=lambda key, **p: say(texts.ui("wizard.demo." + key, **p))) as site:
         settings = config_module.load(site.config_path)
         lookup = credentials.Lookup(settings, extra=site.secrets)
-        return launch(settings, lookup, texts, directory, resume, "demo", {"scenario": scenario},
+        code = launch(settings, lookup, texts, directory, resume, "demo", {"scenario": scenario},
                       no_mouse=no_mouse, basic=basic, recheck=recheck, secrets=site.secrets.values())
+    say(texts.ui("wizard.demo.try-headless"))
+    return code

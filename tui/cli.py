@@ -6,79 +6,106 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 EXIT_USAGE = 2
 
 
+EPILOG = """\
+exit codes (check, fix): 0 nothing failed or undetermined, 1 a check failed,
+  2 bad usage or configuration (nothing was checked), 3 no failure but something
+  could not be determined.
+secrets come from FAILBACK_PREP_VCENTER_PASSWORD and FAILBACK_PREP_AZURE_CLIENT_SECRET,
+  else the OS keyring (failback-prep creds set vcenter|azure --config FILE); never argv.
+the global options (--config, --lang, --transcript-dir, --basic, --no-mouse, ...) may
+  come before or after the command."""
+
+
 class _Parser(argparse.ArgumentParser):
+    lists_fixes = False  # the fix command's help also lists the fix ids
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("epilog", EPILOG)
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # one line, exit 2, as the contract asks
         self.exit(EXIT_USAGE, f"failback-prep: {message}; see `{self.prog} --help`\n")
+
+    def format_help(self) -> str:
+        if not self.lists_fixes:
+            return super().format_help()
+        # The catalog is read only when this help is asked for: start-up stays light.
+        from checks import catalog
+        from checks.texts import Texts, detect_language
+
+        texts = Texts(detect_language())
+        lines = [f"  {fix_id:<26} {texts.fix_title(fix_id)}" for fix_id in catalog.all_fixes()]
+        return super().format_help() + "\nfix ids:\n" + "\n".join(lines) + "\n"
+
+
+def _globals(parser: argparse.ArgumentParser, default: object) -> None:
+    """The options that mean the same everywhere. On a command they default to SUPPRESS, so one given
+    after the command overrides the same one given before it, and one not given leaves it alone."""
+    parser.add_argument("--config", metavar="FILE", default=default, help="the site's configuration file (TOML)")
+    parser.add_argument("--lang", metavar="LANG", default=default,
+                        help="en or zh-CN (default: the system locale)")
+    parser.add_argument("--transcript-dir", metavar="DIR", default=default, help="where session transcripts are written")
+    parser.add_argument("--no-mouse", action="store_true", default=default, help="do not capture the mouse")
+    parser.add_argument("--basic", action="store_true", default=default,
+                        help="ASCII borders and 16 colours, for plain terminals")
+    parser.add_argument("--recheck", metavar="SECONDS", type=float, default=default,
+                        help="re-run the open screen's checks this often (default 30; 0 turns it off)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="failback-prep", description="Get VMware VMs ready for Azure Site Recovery failback.")
-    parser.add_argument("--config", metavar="FILE", help="the site's configuration file (TOML)")
-    parser.add_argument("--lang", metavar="LANG", help="en or zh-CN (default: the system locale)")
+    _globals(parser, None)
     parser.add_argument("--resume", metavar="ID", help="continue a saved session: latest or a session id")
-    parser.add_argument("--transcript-dir", metavar="DIR", help="where session transcripts are written")
-    parser.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
-    parser.add_argument("--basic", action="store_true", help="ASCII borders and 16 colours, for plain terminals")
-    parser.add_argument("--recheck", metavar="SECONDS", type=float,
-                        help="re-run the open screen's checks this often (default 30; 0 turns it off)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    common = _Parser(add_help=False)
+    _globals(common, argparse.SUPPRESS)
 
-    check = sub.add_parser("check", help="run every check without the wizard")
-    check.add_argument("--config", metavar="FILE", dest="sub_config")
+    check = sub.add_parser("check", parents=[common], help="run every check without the wizard")
     check.add_argument("--only", metavar="IDS", help="comma list of check ids or prefixes (mt.)")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--transcript-dir", metavar="DIR", dest="sub_transcript_dir")
-    check.add_argument("--lang", metavar="LANG", dest="sub_lang")
 
-    fix = sub.add_parser("fix", help="apply one fix-it")
+    fix = sub.add_parser("fix", parents=[common], help="apply one fix-it")
+    fix.lists_fixes = True
     fix.add_argument("fix_id", metavar="FIX_ID")
-    fix.add_argument("--config", metavar="FILE", dest="sub_config")
     fix.add_argument("--yes", action="store_true", help="do not ask before changing anything")
     fix.add_argument("--dry-run", action="store_true", help="show the exact change and send nothing")
     fix.add_argument("--param", action="append", default=[], metavar="K=V")
     fix.add_argument("--format", choices=("text", "json"), default="text")
-    fix.add_argument("--transcript-dir", metavar="DIR", dest="sub_transcript_dir")
-    fix.add_argument("--lang", metavar="LANG", dest="sub_lang")
 
-    demo = sub.add_parser("demo", help="the wizard against a built-in simulated site")
-    demo.add_argument("--lang", metavar="LANG", dest="sub_lang")
-    demo.add_argument("--transcript-dir", metavar="DIR", dest="sub_transcript_dir")
+    demo = sub.add_parser("demo", parents=[common], help="the wizard against a built-in simulated site")
     demo.add_argument("--scenario", default="windows", choices=("windows", "linux"),
                       help="which master target the demo site uses")
+    demo.add_argument("--print-env", action="store_true",
+                      help="run only the simulated site and print the lines that run `check` against it")
 
-    creds = sub.add_parser("creds", help="secrets in the OS keyring")
+    creds = sub.add_parser("creds", parents=[common], help="secrets in the OS keyring")
     creds.add_argument("action", choices=("set", "delete", "status"))
     creds.add_argument("kind", choices=("vcenter", "azure"))
-    creds.add_argument("--config", metavar="FILE", dest="sub_config")
 
-    transcript = sub.add_parser("transcript", help="saved session transcripts")
+    transcript = sub.add_parser("transcript", parents=[common], help="saved session transcripts")
     transcript.add_argument("action", choices=("list", "show", "export"))
     transcript.add_argument("ident", nargs="?", metavar="ID")
     transcript.add_argument("--format", choices=("md", "html", "json"), default="md")
     transcript.add_argument("--output", "-o", metavar="FILE", help="write the export here instead of stdout")
-    transcript.add_argument("--transcript-dir", metavar="DIR", dest="sub_transcript_dir")
-    transcript.add_argument("--lang", metavar="LANG", dest="sub_lang")
     return parser
-
-
-def _pick(args: argparse.Namespace, name: str) -> str | None:
-    return getattr(args, "sub_" + name, None) or getattr(args, name, None)
 
 
 def _texts(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from checks.texts import Texts, detect_language
 
-    return Texts(detect_language(_pick(args, "lang")))
+    return Texts(detect_language(args.lang))
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from tui import config
 
-    return config.load(config.find_config(_pick(args, "config")))
+    return config.load(config.find_config(args.config))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -89,14 +116,14 @@ def _run(args: argparse.Namespace) -> int:
         from tui import headless
 
         return headless.check_command(
-            _settings(args), args.only, args.format, _pick(args, "transcript_dir"), _texts(args)
+            _settings(args), args.only, args.format, args.transcript_dir, _texts(args)
         )
     if args.command == "fix":
         from tui import headless
 
         return headless.fix_command(
             _settings(args), args.fix_id, args.param, args.yes, args.dry_run, args.format,
-            _pick(args, "transcript_dir"), _texts(args),
+            args.transcript_dir, _texts(args),
         )
     if args.command == "creds":
         from tui import creds_command
@@ -106,18 +133,22 @@ def _run(args: argparse.Namespace) -> int:
         from tui import transcript_command
 
         return transcript_command.run(args.action, args.ident, args.format, args.output,
-                                      _pick(args, "transcript_dir"), _pick(args, "lang"))
+                                      args.transcript_dir, args.lang)
     if args.basic:
         # Read by Textual when it is imported: 16 colours from the terminal's own palette.
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "standard")
     from tui import app
 
     if args.command == "demo":
-        return app.run_demo(_texts(args).lang, _pick(args, "transcript_dir"), args.scenario,
+        if args.print_env:
+            from tui.demo import serve
+
+            return serve(args.scenario, _texts(args))
+        return app.run_demo(_texts(args).lang, args.transcript_dir, args.scenario,
                             no_mouse=args.no_mouse, basic=args.basic, recheck=args.recheck)
     return app.run_wizard(
-        config=_pick(args, "config"), lang=_texts(args).lang, resume=args.resume,
-        transcript_dir=_pick(args, "transcript_dir"), no_mouse=args.no_mouse, basic=args.basic,
+        config=args.config, lang=_texts(args).lang, resume=args.resume,
+        transcript_dir=args.transcript_dir, no_mouse=args.no_mouse, basic=args.basic,
         recheck=args.recheck,
     )
 
@@ -133,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.transcript import NotFound
 
     try:
-        lang = _pick(args, "lang")
+        lang = args.lang
         if lang:
             try:
                 # The whole process speaks it: texts built deep in the engine (Azure errors,

@@ -8,11 +8,16 @@ the caller hands them to the wizard as session-only secrets; nothing secret is w
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
+import signal
+import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from simulators.ports import TLSPort
 from simulators.settings import simulated_settings, site_settings, write_config
@@ -74,3 +79,34 @@ class SimulatedSite:
                                https_port=https.port, data_port=data.port, timeout_s=1.0),
         )
         self.say("ready", vcenter=vc.url, azure=az.base_url)
+
+
+def serve(scenario: str, texts: Any) -> int:
+    """`demo --print-env`: the simulated site alone, with the lines that run `check` against it.
+
+    The secrets go into files of mode 0600 beside the configuration; the lines read them from there,
+    so no secret is printed. The site runs until Ctrl-C or the end of standard input.
+    """
+    def say(key: str, **params: Any) -> None:
+        print(texts.ui("wizard.demo." + key, **params), file=sys.stderr, flush=True)
+
+    with SimulatedSite(scenario, say=say) as site:
+        variables = {"vcenter": "FAILBACK_PREP_VCENTER_PASSWORD", "azure": "FAILBACK_PREP_AZURE_CLIENT_SECRET"}
+        lines = [f"# {texts.ui('demo.env-head')}"]
+        for kind, variable in variables.items():
+            path = site.config_path.parent / f"{kind}.secret"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(site.secrets[kind])
+            lines.append(f'export {variable}="$(cat {shlex.quote(str(path))})"')
+        lines.append(f"failback-prep check --config {shlex.quote(str(site.config_path))}")
+        print("\n".join(lines), flush=True)
+        try:
+            if sys.stdin.isatty():
+                signal.pause()
+            else:
+                sys.stdin.read()
+        except KeyboardInterrupt:
+            pass
+        say("stopped")
+    return 0
