@@ -45,7 +45,7 @@ def architecture(results: Sequence[Result], configured: str = "auto") -> str:
 
 
 def entry(check: Check, result: Result, texts: Texts) -> dict[str, Any]:
-    remedy = texts.check_remedy(check.id) if result.status in (Status.FAIL, Status.WARN, Status.MANUAL) else ""
+    remedy = texts.remedy(result) if result.status in (Status.FAIL, Status.WARN, Status.MANUAL) else ""
     return {
         "id": check.id,
         "component": str(check.component),
@@ -58,6 +58,18 @@ def entry(check: Check, result: Result, texts: Texts) -> dict[str, Any]:
         "fixes": list(check.fixes),
         "duration_ms": result.duration_ms,
     }
+
+
+def causes(results: Sequence[Result], texts: Texts) -> list[dict[str, Any]]:
+    """Undetermined or skipped checks that share one reason (no password, no [azure], vCenter down):
+    the reason once, with the checks it holds up, most checks first. A reason of one check is its own."""
+    groups: dict[str, list[str]] = {}
+    for result in results:
+        if result.status in (Status.ERROR, Status.SKIP) and result.reason:
+            groups.setdefault(result.reason, []).append(result.id)
+    shared = [(reason, ids) for reason, ids in groups.items() if len(ids) > 1]
+    shared.sort(key=lambda item: -len(item[1]))
+    return [{"reason": reason, "checks": ids} for reason, ids in shared]
 
 
 def notices(results: Sequence[Result], texts: Texts) -> list[str]:
@@ -82,31 +94,45 @@ def build(
     }
     if found_notices:
         report["notices"] = found_notices
+    shared = causes(results, texts)
+    if shared:
+        report["causes"] = shared
     return report
 
 
-_MARK = {
-    Status.PASS: "PASS",
-    Status.FAIL: "FAIL",
-    Status.WARN: "WARN",
-    Status.ERROR: "ERROR",
-    Status.SKIP: "SKIP",
-    Status.MANUAL: "TODO",
-}
+def blockers(summary: dict[str, int]) -> int:
+    """What stands between the site and a reprotect: failures, undetermined checks, open confirmations."""
+    return summary["fail"] + summary["error"] + summary["manual"]
 
 
-def text_lines(report: dict[str, Any], texts: Texts) -> list[str]:
-    """The report for a terminal: one line per check, remedies indented under problems."""
-    lines: list[str] = []
+def verdict(summary: dict[str, int], texts: Texts, not_run: int = 0) -> str:
+    """Ready or not, with the blockers counted. Checks not run are never counted as ready."""
+    count = blockers(summary)
+    key = "report.not-ready" if count else ("report.ready-partial" if not_run else "report.ready")
+    return texts.ui(key, blockers=count, not_run=not_run, **summary)
+
+
+def text_lines(report: dict[str, Any], texts: Texts, config: str = "", not_run: int = 0) -> list[str]:
+    """The report for a terminal: the verdict, each shared cause once, then one line per check with
+    the status words of the JSON report, what to do under each problem, and the fix-it that does it."""
+    s = report["summary"]
+    lines = [verdict(s, texts, not_run)]
     for notice in report.get("notices", ()):
         lines.append(f"! {notice}")
+    cause_of: dict[str, int] = {}
+    for number, cause in enumerate(report.get("causes", ()), 1):
+        lines.append(texts.ui("report.cause", number=number, count=len(cause["checks"]), reason=cause["reason"]))
+        cause_of.update({cid: number for cid in cause["checks"]})
+    config_arg = f" --config {config}" if config else ""
     for item in report["checks"]:
-        mark = _MARK[Status(item["status"])]
-        lines.append(f"{mark:<5} {item['id']:<24} {item['summary']}")
+        summary = item["summary"]
+        if item["id"] in cause_of:
+            summary = texts.ui("report.see-cause", number=cause_of[item["id"]])
+        lines.append(f"{item['status']:<6} {item['id']:<24} {summary}")
         if item["remedy"]:
-            lines.append(f"      -> {item['remedy']}")
+            lines.append(f"       -> {item['remedy']}")
         if item["fixes"] and item["status"] in ("fail", "warn"):
-            lines.append("      " + texts.ui("report.fix-hint", fixes=", ".join(item["fixes"])))
-    s = report["summary"]
+            for fix_id in item["fixes"]:
+                lines.append(f"       fix: failback-prep fix {fix_id}{config_arg}")
     lines.append(texts.ui("report.totals", **s))
     return lines

@@ -130,9 +130,20 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def render(template: str, params: Mapping[str, Any]) -> str:
-    return template.format_map(_Keep({k: _show(v) for k, v in params.items()}))
+# "{count|VM|VMs}": the first word when the number is 1, else the second (English plurals).
+_PLURAL = re.compile(r"\{(\w+)\|([^|{}]*)\|([^|{}]*)\}")
 
+
+def render(template: str, params: Mapping[str, Any]) -> str:
+    def plural(match: re.Match[str]) -> str:
+        value = params.get(match.group(1))
+        return match.group(2) if value == 1 or value == "1" else match.group(3)
+
+    return _PLURAL.sub(plural, template).format_map(_Keep({k: _show(v) for k, v in params.items()}))
+
+
+# Results the engine gave when a check could not decide (checks.runner): their reason is the whole story.
+UNDECIDED_KEYS = frozenset({"unavailable", "raised", "timeout", "cancelled"})
 
 # Typographic punctuation in the texts, and its ASCII stand-in for terminals that draw ASCII only.
 _PLAIN = str.maketrans({"…": "...", "—": "-", "–": "-", "→": "->", "‘": "'", "’": "'", "“": '"', "”": '"',
@@ -179,6 +190,26 @@ class Texts:
     def check_remedy(self, check_id: str) -> str:
         return str(self._lookup("checks", check_id, "remedy") or "")
 
+    def remedy(self, result: Result) -> str:
+        """What to do about this result: the remedy written for what was found (its summary key, else
+        its first part that has one), else the check's general remedy. Nothing for a result the
+        engine could not decide: its reason already says what to do."""
+        if result.key in UNDECIDED_KEYS:
+            return ""
+        found = self._lookup("checks", result.id, "remedies", result.key)
+        if found is not None:
+            return render(str(found), result.params)
+        for part in result.params.get("parts", ()):
+            found = self._lookup("checks", result.id, "remedies", str(part.get("key"))) if isinstance(part, Mapping) else None
+            if found is not None:
+                return render(str(found), {**result.params, **self._part_params(part)})
+        return self.check_remedy(result.id)
+
+    def _part_params(self, part: Mapping[str, Any]) -> dict[str, Any]:
+        if "role" in part:  # a component named by its key ("master_target") is shown in words
+            return {**part, "role": self._lookup("roles", str(part["role"])) or part["role"]}
+        return dict(part)
+
     def fix_title(self, fix_id: str) -> str:
         return str(self._lookup("fixes", fix_id, "title") or fix_id)
 
@@ -209,8 +240,7 @@ class Texts:
             if not isinstance(part, Mapping):
                 continue
             template = self._lookup("checks", check_id, "part", str(part.get("key", "")))
-            if "role" in part:  # a component named by its key ("master_target") is shown in words
-                part = {**part, "role": self._lookup("roles", str(part["role"])) or part["role"]}
+            part = self._part_params(part)
             rendered.append(render(str(template), part) if template is not None else str(part.get("key", "")))
         separator = self._lookup("result", "part-separator") or "; "
         return str(separator).join(rendered) or "-"

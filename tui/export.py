@@ -11,8 +11,15 @@ from checks.spec import Result
 from checks.texts import Texts
 
 
+# The component table's order, then the VMs: the order of the procedure.
+SECTIONS = ("vcenter", "azure", "configuration-server", "process-server", "master-target", "failback-policy",
+            "network", "failback-vms")
+# Problems first: what fails, what could not be decided, what warns, what waits for a person.
+CONCERN = ("fail", "error", "warn", "manual", "pass", "skip")
+
+
 def _latest_results(events: Sequence[dict[str, Any]], texts: Texts) -> list[dict[str, str]]:
-    """The last result of each check, its title and summary rendered in the export's language."""
+    """The last result of each check, rendered in the export's language, with what to do about it."""
     latest: dict[str, dict[str, Any]] = {}
     for event in events:
         if event["type"] == "check.result":
@@ -21,9 +28,31 @@ def _latest_results(events: Sequence[dict[str, Any]], texts: Texts) -> list[dict
     rows = []
     for event in latest.values():
         result = Result.from_json(event)
-        rows.append({"id": result.id, "status": str(result.status), "title": texts.check_title(result.id),
-                     "summary": texts.summary(result)})
+        status = str(result.status)
+        rows.append({"id": result.id, "status": status, "component": str(event.get("component") or ""),
+                     "title": texts.check_title(result.id), "summary": texts.summary(result),
+                     "remedy": texts.remedy(result) if status in ("fail", "warn", "manual") else ""})
     return rows
+
+
+def _sections(rows: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
+    """Results grouped by component in the procedure's order, problems first inside each."""
+    rank = {name: i for i, name in enumerate(SECTIONS)}
+    grouped: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        grouped.setdefault(row["component"], []).append(row)
+    ordered = sorted(grouped.items(), key=lambda item: rank.get(item[0], len(SECTIONS)))
+    return [(name, sorted(items, key=lambda r: CONCERN.index(r["status"]) if r["status"] in CONCERN else 99))
+            for name, items in ordered]
+
+
+def _verdict(rows: list[dict[str, str]], texts: Texts) -> str:
+    from checks import catalog, report
+
+    summary = {status: 0 for status in CONCERN}
+    for row in rows:
+        summary[row["status"]] = summary.get(row["status"], 0) + 1
+    return report.verdict(summary, texts, not_run=len(catalog.all_checks()) - len(rows))
 
 
 def _step(texts: Texts, step: Any) -> str:
@@ -75,56 +104,69 @@ def _head(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def to_markdown(events: Sequence[dict[str, Any]], texts: Texts) -> str:
     head = _head(events)
-    out = [f"# {texts.ui('export.title', session=head['session'])}", ""]
+    rows = _latest_results(events, texts)
+    out = [f"# {texts.ui('export.title', session=head['session'])}", "", f"**{_verdict(rows, texts)}**", ""]
     out.append(f"- {texts.ui('export.started')}: {head['started']}")
     out.append(f"- {texts.ui('export.ended')}: {head['ended'] or texts.ui('export.not-ended')}")
     out.append(f"- {texts.ui('export.operator')}: {head['operator']}")
     out.append(f"- {texts.ui('export.config')}: {head['config']}")
-    out += ["", f"## {texts.ui('export.results')}", ""]
-    out.append(f"| {texts.ui('export.col-status')} | {texts.ui('export.col-check')} | {texts.ui('export.col-summary')} |")
-    out.append("| --- | --- | --- |")
-    for r in _latest_results(events, texts):
-        summary = str(r.get("summary", "")).replace("|", "\\|")
-        out.append(f"| {texts.get('status', r['status'])} | `{r['id']}` {r.get('title', '')} | {summary} |")
-    rows = _timeline(events, texts)
-    if rows:
+
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    for component, items in _sections(rows):
+        out += ["", f"## {texts.get('components', component) if component else texts.ui('export.results')}", ""]
+        out.append(f"| {texts.ui('export.col-status')} | {texts.ui('export.col-check')} | "
+                   f"{texts.ui('export.col-summary')} | {texts.ui('export.col-remedy')} |")
+        out.append("| --- | --- | --- | --- |")
+        for r in items:
+            out.append(f"| {texts.get('status', r['status'])} | `{r['id']}` {cell(r['title'])} | {cell(r['summary'])} | "
+                       f"{cell(r['remedy'])} |")
+    timeline = _timeline(events, texts)
+    if timeline:
         out += ["", f"## {texts.ui('export.timeline')}", ""]
-        out += [f"- `{ts}` {text}" for ts, text in rows]
+        out += [f"- `{ts}` {text}" for ts, text in timeline]
     return "\n".join(out) + "\n"
 
 
 _CSS = """body{font:14px/1.45 system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2em auto;max-width:60em;color:#111}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
 .pass{color:#176f2c}.fail{color:#b00020;font-weight:bold}.warn{color:#8a5a00}.error{color:#6a1b9a}.manual{color:#0d47a1}
-code{background:#f3f3f3;padding:0 .2em}"""
+code{background:#f3f3f3;padding:0 .2em}.verdict{font-weight:bold;font-size:1.15em}"""
 
 
 def to_html(events: Sequence[dict[str, Any]], texts: Texts) -> str:
     e = html.escape
     head = _head(events)
+    rows = _latest_results(events, texts)
     lang = "zh-CN" if texts.lang == "zh-CN" else "en"
     parts = [
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
         f"<title>{e(texts.ui('export.title', session=head['session']))}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{e(texts.ui('export.title', session=head['session']))}</h1><ul>",
+        f"<h1>{e(texts.ui('export.title', session=head['session']))}</h1>",
+        f'<p class="verdict">{e(_verdict(rows, texts))}</p><ul>',
         f"<li>{e(texts.ui('export.started'))}: {e(str(head['started']))}</li>",
         f"<li>{e(texts.ui('export.ended'))}: {e(str(head['ended'] or texts.ui('export.not-ended')))}</li>",
         f"<li>{e(texts.ui('export.operator'))}: {e(str(head['operator']))}</li>",
         f"<li>{e(texts.ui('export.config'))}: {e(str(head['config']))}</li></ul>",
-        f"<h2>{e(texts.ui('export.results'))}</h2><table><tr><th>{e(texts.ui('export.col-status'))}</th>"
-        f"<th>{e(texts.ui('export.col-check'))}</th><th>{e(texts.ui('export.col-summary'))}</th></tr>",
     ]
-    for r in _latest_results(events, texts):
-        status = str(r["status"])
-        parts.append(
-            f'<tr><td class="{e(status)}">{e(texts.get("status", status))}</td>'
-            f"<td><code>{e(str(r['id']))}</code> {e(str(r.get('title', '')))}</td><td>{e(str(r.get('summary', '')))}</td></tr>"
-        )
-    parts.append("</table>")
-    rows = _timeline(events, texts)
-    if rows:
+    for component, items in _sections(rows):
+        title = texts.get("components", component) if component else texts.ui("export.results")
+        parts.append(f"<h2>{e(title)}</h2><table><tr><th>{e(texts.ui('export.col-status'))}</th>"
+                     f"<th>{e(texts.ui('export.col-check'))}</th><th>{e(texts.ui('export.col-summary'))}</th>"
+                     f"<th>{e(texts.ui('export.col-remedy'))}</th></tr>")
+        for r in items:
+            status = str(r["status"])
+            parts.append(
+                f'<tr><td class="{e(status)}">{e(texts.get("status", status))}</td>'
+                f"<td><code>{e(str(r['id']))}</code> {e(str(r['title']))}</td><td>{e(str(r['summary']))}</td>"
+                f"<td>{e(str(r['remedy']))}</td></tr>"
+            )
+        parts.append("</table>")
+    timeline = _timeline(events, texts)
+    if timeline:
         parts.append(f"<h2>{e(texts.ui('export.timeline'))}</h2><ul>")
-        parts += [f"<li><code>{e(ts)}</code> {e(text)}</li>" for ts, text in rows]
+        parts += [f"<li><code>{e(ts)}</code> {e(text)}</li>" for ts, text in timeline]
         parts.append("</ul>")
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -76,11 +76,12 @@ def run_checks(
     return Runner(checks, sources).run(on_result=on_result, cancel=cancel)
 
 
-def print_report(data: dict[str, Any], fmt: str, texts: Texts, out: TextIO) -> None:
+def print_report(data: dict[str, Any], fmt: str, texts: Texts, out: TextIO, config: str = "") -> None:
     if fmt == "json":
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        out.write("\n".join(report.text_lines(data, texts)) + "\n")
+        not_run = len(catalog.all_checks()) - len(data["checks"])
+        out.write("\n".join(report.text_lines(data, texts, config, not_run)) + "\n")
     out.flush()
 
 
@@ -97,7 +98,7 @@ def check_command(settings: Settings, only: str | None, fmt: str, transcript_dir
         code = report.exit_code(results)
         transcript.write("session.end", exit_code=code, summary=data["summary"])
         # Before closing: logging out of a vCenter that stopped answering takes its full timeout.
-        print_report(data, fmt, texts, sys.stdout)
+        print_report(data, fmt, texts, sys.stdout, settings.source)
     finally:
         sources.close()
         transcript.close()
@@ -239,7 +240,7 @@ def fix_command(
         results = run_checks(rechecks, sources, transcript.write, texts)
         data = report.build(rechecks, results, texts, settings.site.architecture)
         out.write(texts.ui("fix.rechecks") + "\n")
-        print_report(data, "text", texts, out)
+        print_report(data, "text", texts, out, settings.source)
         code = report.exit_code(results)
         transcript.write("session.end", exit_code=code, summary=data["summary"])
         return code

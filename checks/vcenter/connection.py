@@ -54,8 +54,8 @@ def colon_fingerprint(hex_digest: str) -> str:
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
 
 
-def presented_fingerprint(host: str, port: int, timeout: float = TIMEOUT_S) -> str:
-    """The SHA-256 fingerprint of the certificate the server presents, read without trusting it.
+def _presented_der(host: str, port: int, timeout: float) -> bytes:
+    """The certificate the server presents, read without trusting it.
 
     Only used to show the operator what the server sent; nothing is sent over this connection.
     """
@@ -64,8 +64,23 @@ def presented_fingerprint(host: str, port: int, timeout: float = TIMEOUT_S) -> s
     context.verify_mode = ssl.CERT_NONE
     with socket.create_connection((host, port), timeout=timeout) as raw:
         with context.wrap_socket(raw, server_hostname=host) as tls:
-            der = tls.getpeercert(binary_form=True) or b""
-    return hashlib.sha256(der).hexdigest()
+            return tls.getpeercert(binary_form=True) or b""
+
+
+def presented_fingerprint(host: str, port: int, timeout: float = TIMEOUT_S) -> str:
+    """The SHA-256 fingerprint of the certificate the server presents."""
+    return hashlib.sha256(_presented_der(host, port, timeout)).hexdigest()
+
+
+def presented_names(host: str, port: int, timeout: float = TIMEOUT_S) -> dict[str, str]:
+    """Whom the presented certificate names (subject, issuer): on a wrong port, it tells what answered."""
+    try:
+        from cryptography import x509
+
+        cert = x509.load_der_x509_certificate(_presented_der(host, port, timeout))
+        return {"subject": cert.subject.rfc4514_string() or "-", "issuer": cert.issuer.rfc4514_string() or "-"}
+    except (OSError, ValueError):
+        return {"subject": "?", "issuer": "?"}
 
 
 def _pyvmomi() -> tuple[Any, Any, Any]:
@@ -199,13 +214,17 @@ class Session:
             return ""
 
     def _mismatch(self, expected: str, presented: str) -> ConnectError:
+        # Another service on a wrong port answers TLS too: say whom its certificate names.
+        names = presented_names(self.host, self.port, self.timeout)
         return ConnectError(
             "mismatch",
             f"The certificate of vCenter {self.host}:{self.port} does not match the pinned thumbprint: "
-            f"expected {colon_fingerprint(expected)}, the server presented {colon_fingerprint(presented)}; "
-            "connect only after confirming the new certificate with the vCenter administrator.",
+            f"expected {colon_fingerprint(expected)}, the server presented {colon_fingerprint(presented)} "
+            f"(subject {names['subject']}, issued by {names['issuer']}); check the host and port first, then "
+            "confirm any new certificate with the vCenter administrator before pinning it.",
             expected=colon_fingerprint(expected),
             presented=colon_fingerprint(presented),
+            **names,
         )
 
     def _login(self) -> None:

@@ -81,10 +81,11 @@ def test_export_speaks_the_session_language(cli, tmp_path):
                "--transcript-dir", str(folder))
     assert done.returncode == 0, done.stderr
     md = cli("transcript", "export", "latest", "--transcript-dir", str(folder))
-    assert "各项检查的最新结果" in md.stdout
+    assert "尚未确认可以重新保护" in md.stdout and "## Azure 中的进程服务器" in md.stdout
     assert "VPN 或 ExpressRoute 的带宽" in md.stdout
     english = cli("transcript", "export", "latest", "--lang", "en", "--transcript-dir", str(folder))
-    assert "Latest result of each check" in english.stdout
+    assert "## Process server in Azure" in english.stdout
+    assert "NOT CONFIRMED READY: nothing failed among the checks run, but 32 checks were not run." in english.stdout
     out = tmp_path / "review.html"
     page = cli("transcript", "export", "latest", "--format", "html", "-o", str(out), "--transcript-dir", str(folder))
     assert page.returncode == 0
