@@ -16,14 +16,14 @@ import re
 from dataclasses import dataclass
 
 # vSphere guest ids of Windows Server, oldest first (windows8Server64Guest covers 2012 and 2012 R2).
-_WINDOWS_IDS = {
-    "winlonghorn": (2008, 0), "winlonghorn64": (2008, 0),
-    "windows7server64": (2008, 1),
-    "windows8server64": (2012,),  # 2012 or 2012 R2: the year is all the id tells
-    "windows9server64": (2016, 0),
-    "windows2019srv_64": (2019, 0),
-    "windows2019srvnext_64": (2022, 0),
-    "windows2022srvnext_64": (2025, 0),
+_WINDOWS_IDS = {  # the id without "Guest" and its bitness suffix
+    "winlonghorn": (2008, 0),
+    "windows7server": (2008, 1),
+    "windows8server": (2012,),  # 2012 or 2012 R2: the year is all the id tells
+    "windows9server": (2016, 0),
+    "windows2019srv": (2019, 0),
+    "windows2019srvnext": (2022, 0),
+    "windows2022srvnext": (2025, 0),
 }
 _LINUX = (
     ("rhel", r"red hat enterprise linux(?: server| workstation)?(?: release)? (\d+)(?:\.(\d+))?"),
@@ -55,35 +55,62 @@ class Release:
         return f"{self.distribution} {'.'.join(str(v) for v in self.version)}"
 
 
-def parse(words: str, guest_id: str = "", family_hint: str = "") -> Release:
-    """A release from whatever names an OS; as much as the words tell, never a guess beyond them."""
+def parse(words: str, guest_id: str = "", family_hint: str = "", coarse: bool = False) -> Release:
+    """A release from whatever names an OS; as much as the words tell, never a guess beyond them.
+
+    `coarse`: the words are vSphere's configured guest name, which says "2012" for 2012 R2 too and
+    "or later" for a range: there only what is certain is kept.
+    """
     text = " ".join(words.lower().replace('"', " ").split())
     gid = guest_id.lower().removesuffix("guest")
+    gid = gid.removesuffix("_64") if gid.endswith("_64") else gid.removesuffix("64")  # bitness, not a version
     family = family_hint.lower() if family_hint.lower() in ("windows", "linux") else ""
+    or_later = "or later" in text
     if "windows" in text or gid.startswith("win") or family == "windows":
         year = re.search(r"\b(2008|2012|2016|2019|2022|2025)\b(\s*r2)?", text)
-        if year:
-            return Release("windows", "windows", (int(year.group(1)), 1 if year.group(2) else 0))
-        return Release("windows", "windows", _WINDOWS_IDS.get(gid, ()))
+        if year and not or_later:
+            release_year, r2 = int(year.group(1)), bool(year.group(2))
+            if coarse and release_year == 2012 and not r2:
+                return Release("windows", "windows", (2012,))
+            return Release("windows", "windows", (release_year, 1 if r2 else 0))
+        return Release("windows", "windows", () if or_later else _WINDOWS_IDS.get(gid, ()))
     for distro, pattern in _LINUX:
         found = re.search(pattern, text)
         if found:
+            if or_later:
+                return Release("linux", distro)
             version = (int(found.group(1)),) + ((int(found.group(2)),) if found.group(2) else ())
             return Release("linux", distro, version)
-    by_id = re.match(r"([a-z]+?)(\d+)?(?:_64)?$", gid)
+    by_id = re.fullmatch(r"([a-z]+?)(\d+)?", gid)
     if by_id and by_id.group(1) in _LINUX_IDS:
         return Release("linux", _LINUX_IDS[by_id.group(1)], (int(by_id.group(2)),) if by_id.group(2) else ())
-    if family == "linux" or text or gid:
-        return Release("linux" if family != "windows" else family)
+    if family == "linux" or "linux" in text:
+        return Release("linux")
     return Release("")
 
 
 def compare(master_target: Release, vm: Release) -> str:
     """"ok" (same or higher), "older", or "unknown" (no order between them), for one family.
 
-    Versions compare at the precision both state: RHEL 7 against RHEL 7.9 is the same major release.
+    Where one side states less than the other (RHEL 7 against RHEL 7.9, a 2012 that may be R2), the
+    order is known only if the common part already differs.
     """
     if not master_target.version or not vm.version or master_target.distribution != vm.distribution:
         return "unknown"
     depth = min(len(master_target.version), len(vm.version))
-    return "older" if master_target.version[:depth] < vm.version[:depth] else "ok"
+    mine, theirs = master_target.version[:depth], vm.version[:depth]
+    if mine != theirs:
+        return "older" if mine < theirs else "ok"
+    if len(master_target.version) == len(vm.version):
+        return "ok"
+    # An R2 master target is at least any release of its year; otherwise the missing part decides.
+    if master_target.distribution == "windows" and master_target.version[1:] == (1,):
+        return "ok"
+    return "unknown"
+
+
+def better(first: Release, second: Release) -> Release:
+    """Of two readings of the same machine's OS, the one that states more (the first on a tie)."""
+    if second.family and (not first.family or (first.family == second.family and len(second.version) > len(first.version))):
+        return second
+    return first

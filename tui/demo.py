@@ -92,7 +92,7 @@ def serve(scenario: str, texts: Any) -> int:
 
     with SimulatedSite(scenario, say=say) as site:
         variables = {"vcenter": "FAILBACK_PREP_VCENTER_PASSWORD", "azure": "FAILBACK_PREP_AZURE_CLIENT_SECRET"}
-        lines = [f"# {texts.ui('demo.env-head')}"]
+        lines = [f"# {texts.ui('wizard.demo.env-head')}"]
         for kind, variable in variables.items():
             path = site.config_path.parent / f"{kind}.secret"
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

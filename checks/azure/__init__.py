@@ -18,13 +18,14 @@ from checks.azure import (
     process_server,
     refresh,
     resources,
+    site,
     vault,
 )
 from checks.sources import Source
 from checks.spec import Check, Fix, Result
 
 SOURCES: tuple[Source, ...] = (
-    client.SOURCE, vault.SOURCE, master_target.SOURCE, resources.SOURCE, failback_vms.SOURCE)
+    client.SOURCE, vault.SOURCE, master_target.SOURCE, resources.SOURCE, site.FAILBACK_OS)
 CHECKS: tuple[Check, ...] = (
     connect.CHECK,
     *configuration_server.CHECKS,

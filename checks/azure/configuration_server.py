@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from checks.azure.fields import (
+    HEARTBEAT_LIMIT_MIN,
     age_minutes,
-    error_levels,
+    certificate,
     fresh,
-    health_errors,
-    health_level,
+    judge_health,
     mappings,
     shown_age,
     text,
@@ -28,21 +30,22 @@ def connected(ctx: CheckContext) -> Verdict:
     connection = ", ".join(text(props(p).get("connectionStatus")) or "unknown" for p in providers) or "none"
     # The fabric's own health: real vaults report e.g. an expiring certificate there ("Error").
     health = text(fabric.get("health"))
-    errors = health_errors(fabric.get("healthErrorDetails"))
-    levels = error_levels(fabric.get("healthErrorDetails"))
-    serious = [e for e, level in zip(errors, levels) if level != "warning"]
-    fails: list[dict] = []
-    warns: list[dict] = []
+    fails: list[dict[str, Any]] = []
+    warns: list[dict[str, Any]] = []
     if not fresh(age):
-        fails.append({"key": "heartbeat", "age": shown_age(age)})
+        fails.append({"key": "heartbeat", "age": shown_age(age), "limit": HEARTBEAT_LIMIT_MIN})
     if service.lower() != "running":
         fails.append({"key": "service", "service": service})
     if not providers or any(text(props(p).get("connectionStatus")).lower() != "connected" for p in providers):
         fails.append({"key": "provider", "connection": connection})
-    if health_level(health) == "bad" or serious:
-        fails.append({"key": "fabric-health", "health": health or "-", "errors": serious or errors})
-    elif health_level(health) != "ok" or errors:
-        warns.append({"key": "fabric-warning", "health": health or "-", "errors": errors})
+    cert = certificate(details)
+    if cert is not None:
+        (fails if cert["key"] == "certificate-expired" else warns).append(cert)
+    judged = judge_health(health, fabric.get("healthErrorDetails"))
+    if judged is not None:
+        (fails if judged["level"] == "bad" else warns).append(
+            {"key": "fabric-health" if judged["level"] == "bad" else "fabric-warning",
+             "health": health or "-", "errors": judged["errors"]})
     evidence = {
         "configuration_server": site.name,
         "fabric": site.fabric_name,
@@ -52,6 +55,8 @@ def connected(ctx: CheckContext) -> Verdict:
         "last_heartbeat": details.get("lastHeartbeat"),
         "heartbeat_age_min": None if age is None else round(age, 1),
         "service_status": service,
+        "ssl_cert_expiry": details.get("sslCertExpiryDate"),
+        "ssl_cert_remaining_days": details.get("sslCertExpiryRemainingDays"),
         "fabric_health": health or None,
         "fabric_health_errors": [
             {"code": e.get("errorCode"), "level": e.get("errorLevel"), "message": e.get("errorMessage")

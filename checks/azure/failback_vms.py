@@ -12,21 +12,30 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checks.azure.fields import child, health_errors, health_level, mappings, text
-from checks.azure.resources import ArmRead, Resources
+from checks.azure.fields import (
+    age_minutes,
+    child,
+    health_errors,
+    health_level,
+    mappings,
+    shown_age,
+    strings,
+    text,
+)
+from checks.azure.resources import FORWARD, REVERSE, ArmRead, Resources, provider
 from checks.azure.site import Resource, failback_items, props, vm_site
 from checks.model import Component, SourceUnavailable, Status
-from checks.sources import Source
 from checks.spec import Check, CheckContext, Verdict, verdict
 
 # Reprotect is offered as "ReverseReplicate", or, for classic items committed in Azure, as
 # "SwitchProtection" (recorded: such an item lists it, and its reprotect job is "Reprotect").
 REPROTECT_OPERATIONS = ("ReverseReplicate", "SwitchProtection")
-FORWARD = ("inmageazurev2", "inmagercm")
-REVERSE = ("inmage", "inmagercmfailback")
 # An Azure VM must run for its Mobility service to replicate back; one that is starting soon will.
 RUNNING = "running"
 COMING_UP = ("starting",)
+# The Mobility service in a running Azure VM reports to the configuration server; silent for longer
+# than this, it likely cannot reach it (error 95226), which no probe from on-premises can see.
+AGENT_SILENT_MIN = 30
 
 
 def power_state(read: ArmRead) -> str:
@@ -52,13 +61,13 @@ def _errors(p: Mapping[str, Any]) -> list[str]:
 def _state(item: Resource, arm: ArmRead | None) -> dict[str, Any]:
     p = props(item)
     details = child(p, "providerSpecificDetails")
-    provider = text(details.get("instanceType"))
-    allowed = [text(op) for op in p.get("allowedOperations") or () if text(op)]
+    allowed = strings(p.get("allowedOperations"))
     state = text(p.get("protectionState"))
     location = text(p.get("activeLocation")).lower()
     committed = "failovercommitted" in state.lower()
+    agent_age = age_minutes(details.get("lastHeartbeat"))
     row: dict[str, Any] = {
-        "provider": provider,
+        "provider": text(details.get("instanceType")),
         "protection_state": state,
         "protection_state_description": text(p.get("protectionStateDescription")),
         "active_location": text(p.get("activeLocation")),
@@ -68,22 +77,34 @@ def _state(item: Resource, arm: ArmRead | None) -> dict[str, Any]:
         "failover_health": text(p.get("failoverHealth")) or None,
         "health_errors": _errors(p),
         "current_scenario": text(child(p, "currentScenario").get("scenarioName")),
+        "agent_last_heartbeat": details.get("lastHeartbeat"),
+        "agent_heartbeat_age_min": None if agent_age is None else round(agent_age, 1),
+        "committed": committed,
     }
     if arm is not None:
         row["azure_vm"] = arm.evidence()
-        if arm.read:
+        if arm.ok:
             row["azure_vm"]["power_state"] = power_state(arm) or None
             row["azure_vm"]["provisioning_state"] = text(child(arm.body, "properties").get("provisioningState")) or None
 
-    kind = provider.lower()
+    kind = provider(item)
     if kind in REVERSE:
-        row["where"] = "on-premises" if committed and location == "recovery" else "reprotected"
-    elif kind in FORWARD or not kind:
+        # Replicating back: "Recovery" is on-premises once the failback's failover ran.
+        if location != "recovery":
+            row["where"] = "reprotected"
+        else:
+            row["where"] = "on-premises" if committed else "failed-back-uncommitted"
+    elif kind in ("", *FORWARD):
         row["where"] = "azure" if location == "recovery" else "on-premises-replicating"
     else:
         row["where"] = "unknown-provider"
-    row["committed"] = committed
     return row
+
+
+def _health(vm: str, s: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if s["health_errors"] or health_level(s["replication_health"]) != "ok":
+        return [{"key": "health", "vm": vm, "health": s["replication_health"] or "-", "errors": s["health_errors"]}]
+    return []
 
 
 def _blockers(vm: str, s: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
@@ -94,17 +115,15 @@ def _blockers(vm: str, s: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
     where = s["where"]
     state = s["protection_state_description"] or s["protection_state"] or "?"
     if where == "reprotected":
-        warns.append({"key": "already-reprotected", "vm": vm, "state": state})
-        return fails, warns, unknown
+        return fails, [{"key": "already-reprotected", "vm": vm, "state": state}, *_health(vm, s)], unknown
+    if where == "failed-back-uncommitted":
+        return fails, [{"key": "failback-not-committed", "vm": vm, "state": state}, *_health(vm, s)], unknown
     if where == "on-premises":
-        warns.append({"key": "already-failed-back", "vm": vm})
-        return fails, warns, unknown
+        return fails, [{"key": "already-failed-back", "vm": vm}], unknown
     if where == "unknown-provider":
-        unknown.append({"key": "unknown-provider", "vm": vm, "provider": s["provider"]})
-        return fails, warns, unknown
+        return fails, warns, [{"key": "unknown-provider", "vm": vm, "provider": s["provider"]}]
     if where != "azure":
-        fails.append({"key": "not-failed-over", "vm": vm, "state": state})
-        return fails, warns, unknown
+        return [{"key": "not-failed-over", "vm": vm, "state": state}], warns, unknown
     if not s["committed"]:
         fails.append({"key": "not-committed", "vm": vm, "state": state})
     elif s["reprotect_offered_as"] is None:
@@ -115,7 +134,7 @@ def _blockers(vm: str, s: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
     if problem == "not-found":
         fails.append({"key": "vm-gone", "vm": vm, "id": azure.get("id"), "code": azure.get("error_code") or "404"})
     elif problem == "no-id":
-        unknown.append({"key": "vm-no-id", "vm": vm, "why": azure.get("id_from")})
+        unknown.append({"key": "vm-no-id", "vm": vm})
     elif problem == "forbidden":
         unknown.append({"key": "vm-forbidden", "vm": vm, "id": azure.get("id"), "needs": azure.get("needs")})
     elif problem:
@@ -123,16 +142,15 @@ def _blockers(vm: str, s: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
                         "status": azure.get("http_status") or "-"})
     elif azure:
         power = azure.get("power_state")
-        if not power:
+        if not power or power == "unknown":
             unknown.append({"key": "vm-power-unknown", "vm": vm})
         elif power in COMING_UP:
             warns.append({"key": "vm-starting", "vm": vm, "power": power})
         elif power != RUNNING:
             fails.append({"key": "vm-not-running", "vm": vm, "power": power})
-    if s["health_errors"] or health_level(s["replication_health"]) != "ok":
-        warns.append({"key": "health", "vm": vm, "health": s["replication_health"] or "-",
-                      "errors": s["health_errors"]})
-    return fails, warns, unknown
+        elif s["agent_heartbeat_age_min"] is not None and s["agent_heartbeat_age_min"] > AGENT_SILENT_MIN:
+            warns.append({"key": "agent-silent", "vm": vm, "age": shown_age(s["agent_heartbeat_age_min"])})
+    return fails, warns + _health(vm, s), unknown
 
 
 def failed_over(ctx: CheckContext) -> Verdict:
@@ -156,8 +174,10 @@ def failed_over(ctx: CheckContext) -> Verdict:
         warns += w
         unknown += u
     if arm_problem and any(s["where"] == "azure" for s in states.values()):
-        unknown.append({"key": "arm-unavailable", "why": arm_problem})
+        unknown.append({"key": "arm-unavailable"})
     evidence = {"vms": states, "missing": missing, "problems": [p["key"] for p in fails + unknown + warns]}
+    if arm_problem:
+        evidence["resource_manager_problem"] = arm_problem
     if fails:
         return verdict(Status.FAIL, "not-ready", evidence, parts=fails + unknown + warns)
     if unknown:
@@ -166,19 +186,6 @@ def failed_over(ctx: CheckContext) -> Verdict:
         return verdict(Status.WARN, "caveats", evidence, parts=warns, count=len(states))
     return verdict(Status.PASS, "ok", evidence, count=len(states), vms=list(states))
 
-
-def failback_os(ctx: CheckContext) -> dict[str, dict[str, str]]:
-    """Each failback VM's OS as its protected item records it (source "azure.failback-os"), for
-    checks that compare OS versions when the on-premises VM is gone from vCenter."""
-    found, _missing = failback_items(vm_site(ctx), ctx.settings.site.failback_vms)
-    out = {}
-    for vm, item in found.items():
-        details = child(props(item), "providerSpecificDetails")
-        out[vm] = {key: text(details.get(key)) for key in ("osType", "osVersion", "osName")}
-    return out
-
-
-SOURCE = Source("azure.failback-os", failback_os)
 
 CHECK = Check("vm.failed-over", Component.FAILBACK_VMS, None, reads=("azure.vault", "azure.resources"),
               decide=failed_over)

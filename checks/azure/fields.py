@@ -101,8 +101,26 @@ def health_errors(errors: Any) -> list[str]:
 
 
 def error_levels(errors: Any) -> list[str]:
-    """The errorLevel of each health error, lower case ("" when the vault leaves it null)."""
-    return [text(e.get("errorLevel")).lower() for e in mappings(errors)]
+    """The errorLevel of each health error, lower case ("" when the vault leaves it null). A notice of
+    an expiry still to come (InMage...AboutToExpire, raised at Error level) is a warning: it blocks nothing yet."""
+    return ["warning" if text(e.get("errorCode")).endswith("AboutToExpire") else text(e.get("errorLevel")).lower()
+            for e in mappings(errors)]
+
+
+CERTIFICATE_WARN_DAYS = 30
+
+
+def certificate(server: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The server's SSL certificate as a finding: expired (the agents cannot talk to it: fail) or
+    expiring within CERTIFICATE_WARN_DAYS (warn); None when fine or not stated."""
+    days = number(server.get("sslCertExpiryRemainingDays"))
+    if days is None:
+        return None
+    if days < 0:
+        return {"key": "certificate-expired", "days": int(-days), "expiry": text(server.get("sslCertExpiryDate")) or "-"}
+    if days < CERTIFICATE_WARN_DAYS:
+        return {"key": "certificate-expiring", "days": int(days), "expiry": text(server.get("sslCertExpiryDate")) or "-"}
+    return None
 
 
 # --- agent version status (AgentVersionStatus) -------------------------------------------
@@ -158,6 +176,28 @@ def health_level(value: Any) -> str:
     if low in BAD:
         return "bad"
     return "unknown"
+
+
+def judge_health(health: Any, errors: Any) -> dict[str, Any] | None:
+    """A health word and its health errors as one judgement: None when all is well, else
+    {"level": "bad" | "warn", "errors": [...]}. A bad word, or any error not at Warning level (a
+    missing level counts as serious), is bad; a Warning word, an unknown word or warnings only warn."""
+    lines = health_errors(errors)
+    levels = error_levels(errors)
+    serious = [line for line, level in zip(lines, levels) if level != "warning"]
+    level = health_level(health)
+    if level == "bad" or serious:
+        return {"level": "bad", "errors": serious or lines}
+    if level in ("warn", "unknown") or lines:
+        return {"level": "warn", "errors": lines}
+    return None
+
+
+def strings(value: Any) -> list[str]:
+    """A list field's non-empty text entries; [] for null, a lone string or number, or an object."""
+    if not isinstance(value, (list, tuple)):
+        return []
+    return [text(v) for v in value if text(v)]
 
 
 _PERCENT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*%?\s*$")

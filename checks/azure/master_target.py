@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from checks.azure.fields import (
+    KNOWN_VERSION_STATUSES,
     UNSUPPORTED,
     UPDATE_NEEDED,
     age_minutes,
     child,
+    error_levels,
     fresh,
     health_errors,
     mappings,
@@ -114,6 +116,12 @@ def item_os_type(item: Any) -> str:
 ROLES = ("master_target", "process_server", "configuration_server")
 
 
+def _newer(mine: tuple[int, ...], theirs: tuple[int, ...]) -> bool:
+    """Newer at the precision both state: 9.55.6765.1 is not newer than a server that says only 9.55."""
+    depth = min(len(mine), len(theirs))
+    return mine[:depth] > theirs[:depth]
+
+
 @classic_only
 def agent_version(ctx: CheckContext) -> Verdict:
     name = ctx.settings.site.master_target
@@ -131,12 +139,11 @@ def agent_version(ctx: CheckContext) -> Verdict:
     status = {role: worst_version_status(found.values()) for role, found in stated.items()}
     keys = {role: version_key(v) for role, v in versions.items()}
     mt_key = keys["master_target"]
-    newer_than = [r for r in ROLES[1:] if mt_key is not None and keys[r] is not None and mt_key > keys[r]]
+    newer_than = [r for r in ROLES[1:] if mt_key is not None and keys[r] is not None and _newer(mt_key, keys[r])]
     compared = [r for r in ROLES[1:] if keys[r] is not None]
     unsupported = [r for r in ROLES if status[r].lower() in UNSUPPORTED]
     update = [r for r in ROLES if status[r].lower() in UPDATE_NEEDED]
-    unknown_status = [r for r in ROLES if status[r] and status[r].lower() not in UNSUPPORTED | UPDATE_NEEDED
-                      and status[r].lower() != "supported"]
+    unknown_status = [r for r in ROLES if status[r] and status[r].lower() not in KNOWN_VERSION_STATUSES]
     evidence = {"versions": versions, "version_status": stated, "newer_than": newer_than, "compared_with": compared,
                 "unsupported": unsupported, "update_required": update, "status_unknown": unknown_status}
     params = _vparams(versions)
@@ -172,9 +179,9 @@ DISCOVERY_PENDING = frozenset({"pending", "inprogress", "started", "notstarted"}
 
 
 def _discovery(entry: Mapping[str, Any]) -> str:
-    """done, failed, pending or unknown, from a vCenter's discoveryStatus and health errors."""
+    """done, failed, pending or unknown, from a vCenter's discoveryStatus and its serious health errors."""
     status = text(entry["discovery_status"]).lower()
-    if status == "failed" or entry["health_errors"]:
+    if status == "failed" or entry["serious_errors"]:
         return "failed"
     if status in DISCOVERY_DONE:
         return "done"
@@ -193,6 +200,9 @@ def host_discovered(ctx: CheckContext) -> Verdict:
             "discovery_status": props(v).get("discoveryStatus"),
             "last_heartbeat": props(v).get("lastHeartbeat"),
             "health_errors": health_errors(props(v).get("healthErrors")),
+            "serious_errors": [line for line, level in zip(health_errors(props(v).get("healthErrors")),
+                                                           error_levels(props(v).get("healthErrors")))
+                               if level != "warning"],
         }
         for v in vcenters
     ]
@@ -211,7 +221,7 @@ def host_discovered(ctx: CheckContext) -> Verdict:
     mt = None
     if ctx.settings.site.master_target:
         _, mt, _ = _master_target(ctx)
-    datastores = [text(d.get("symbolicName")) for d in mappings((mt or {}).get("dataStores"))]
+    datastores = [text(d.get("symbolicName")) for d in mappings((mt or {}).get("dataStores")) if text(d.get("symbolicName"))]
     evidence = {"vcenters": listed, "configured_vcenter": host or None, "master_target_datastores": datastores,
                 "master_target_datastore_types": sorted({text(d.get("type")) for d in mappings((mt or {}).get("dataStores"))})}
     if not match:
@@ -223,9 +233,10 @@ def host_discovered(ctx: CheckContext) -> Verdict:
         first = next((e for e in match if state[id(e)] == "failed"), None)
         if first is not None and all(state[id(e)] == "failed" for e in match):
             return verdict(Status.FAIL, "discovery-failed", evidence, vcenter=first["name"],
-                           discovery=first["discovery_status"] or "?", errors=first["health_errors"])
+                           discovery=first["discovery_status"] or "?", errors=first["serious_errors"])
         if mt is not None and not datastores:
-            return verdict(Status.FAIL, "no-datastores", evidence, mt=mt.get("name"))
+            return verdict(Status.FAIL, "no-datastores-yet", evidence, mt=mt.get("name"),
+                           discovery=text(match[0]["discovery_status"]) or "-")
         waiting = next(e for e in match if state[id(e)] != "failed")
         key = "discovery-pending" if state[id(waiting)] == "pending" else "discovery-unknown"
         return verdict(Status.WARN, key, evidence, vcenter=waiting["name"],

@@ -7,13 +7,25 @@ association with the configuration server stops the reprotect.
 
 from __future__ import annotations
 
-from checks.azure.fields import child, same_name
+from typing import Any
+
+from checks.azure.fields import child, number, same_name, text
 from checks.azure.site import classic_only, props, site_of
 from checks.azure.vault import same_id
 from checks.model import Component, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 
 EXPECTED = {"recoveryPointThresholdInMinutes": 15, "recoveryPointHistory": 1440, "appConsistentFrequencyInMinutes": 60}
+
+
+def _minutes(value: Any) -> int | float | None:
+    """A policy value as a number: real vaults may send "15" as well as 15."""
+    found = number(value)
+    return int(found) if found is not None and found.is_integer() else found
+
+
+def _paired(mappings: list[Any]) -> bool:
+    return any(text(props(m).get("state")).lower() == "paired" for m in mappings)
 
 
 @classic_only
@@ -31,7 +43,7 @@ def failback(ctx: CheckContext) -> Verdict:
     rows = []
     for policy in candidates:
         details = child(props(policy), "providerSpecificDetails")
-        values = {key: details.get(key) for key in EXPECTED}
+        values = {key: _minutes(details.get(key)) for key in EXPECTED}
         mapped = [
             m for m in vault.mappings
             if same_id(props(m).get("policyId"), policy.get("id"))
@@ -39,8 +51,8 @@ def failback(ctx: CheckContext) -> Verdict:
                                                for c in cs_containers))
         ]
         rows.append((policy, values, mapped))
-    # Prefer a policy that is both right and mapped, then one that is mapped.
-    rows.sort(key=lambda r: (not r[2], r[1] != EXPECTED))
+    # Prefer a policy that is paired, then one that is mapped at all, then one with the default values.
+    rows.sort(key=lambda r: (not _paired(r[2]), not r[2], r[1] != EXPECTED))
     policy, values, mapped = rows[0]
     evidence = {
         "policy": props(policy).get("friendlyName") or policy.get("name"),
@@ -51,7 +63,7 @@ def failback(ctx: CheckContext) -> Verdict:
         "expected": {"rpo_threshold_min": EXPECTED["recoveryPointThresholdInMinutes"],
                      "retention_min": EXPECTED["recoveryPointHistory"],
                      "app_consistent_min": EXPECTED["appConsistentFrequencyInMinutes"]},
-        "mappings": [{"name": m.get("name"), "state": props(m).get("state"),
+        "mappings": [{"name": m.get("name"), "state": props(m).get("state"), "health": props(m).get("health"),
                       "container": props(m).get("sourceProtectionContainerFriendlyName")} for m in mapped],
     }
     params = {
@@ -63,6 +75,10 @@ def failback(ctx: CheckContext) -> Verdict:
     }
     if not mapped:
         return verdict(Status.FAIL, "not-mapped", evidence, **params)
+    if not _paired(mapped):
+        # An association that failed or is being removed carries no failback.
+        states = [f"{text(m.get('name'))}: {text(props(m).get('state')) or '?'}" for m in mapped]
+        return verdict(Status.FAIL, "not-paired", evidence, states=states, **params)
     if values != EXPECTED:
         return verdict(Status.WARN, "other-values", evidence, **params)
     return verdict(Status.PASS, "ok", evidence, **params)

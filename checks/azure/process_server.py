@@ -7,17 +7,21 @@ addresses, which the vault does not record.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from checks.azure.fields import (
+    HEARTBEAT_LIMIT_MIN,
     age_minutes,
+    certificate,
     child,
-    error_levels,
     fresh,
     health_errors,
     health_level,
+    judge_health,
     mappings,
     shown_age,
     text,
@@ -30,13 +34,16 @@ from checks.spec import Check, CheckContext, Verdict, verdict
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # The process server's load indicators; the service colours them Green, Yellow or Red.
+# (A Red spaceUsageStatus is its own finding: the cache volume is nearly full.)
 LOAD_FIELDS = {
     "cpuLoadStatus": "cpuLoad",
     "memoryUsageStatus": "",
-    "spaceUsageStatus": "",
     "systemLoadStatus": "systemLoad",
     "throughputStatus": "",
 }
+
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def _prefixes(values: Any) -> list[Network]:
@@ -49,58 +56,81 @@ def _prefixes(values: Any) -> list[Network]:
     return out
 
 
-def _contains(prefixes: list[Network], ip: Any) -> Network | None:
+def _contains(prefixes: list[Network], ip: Address) -> Network | None:
     return next((p for p in prefixes if ip.version == p.version and ip in p), None)
 
 
-def _network_facts(read: ArmRead, ip: Any) -> dict[str, Any]:
-    """Where the address sits in one virtual network: its space, its subnet, or a connected peering."""
+@dataclass
+class NetworkFacts:
+    """Where the process server's address sits in one network of the failed-over VMs.
+
+    `in_space` is None when there is no address space to place it in: unknown, never "outside".
+    """
+
+    vnet: str
+    id: str
+    address_space: list[str]
+    in_space: bool | None = None
+    subnet: str | None = None
+    peered: str | None = None  # the connected peering whose remote space holds the address
+
+    @property
+    def shown(self) -> str:
+        return f"{self.vnet} {'/'.join(self.address_space)}".strip()
+
+
+def _network_facts(read: ArmRead, ip: Address | None) -> NetworkFacts:
     properties = child(read.body, "properties")
     prefixes = _prefixes(child(properties, "addressSpace").get("addressPrefixes"))
-    facts: dict[str, Any] = {
-        "vnet": text(read.body.get("name")) or read.id.rsplit("/", 1)[-1],
-        "id": read.id,
-        "address_space": [str(p) for p in prefixes],
-        "in_space": None,
-        "subnet": None,
-        "peered": None,
-    }
+    facts = NetworkFacts(text(read.body.get("name")) or read.id.rsplit("/", 1)[-1], read.id,
+                         [str(p) for p in prefixes])
     if ip is None or not prefixes:
-        return facts  # no address space to place it in: unknown, never "outside"
+        return facts
     hit = _contains(prefixes, ip)
-    facts["in_space"] = hit is not None
+    facts.in_space = hit is not None
     for subnet in mappings(properties.get("subnets")):
         sub = child(subnet, "properties")
-        ranges = _prefixes(sub.get("addressPrefixes") or sub.get("addressPrefix"))
-        found = _contains(ranges, ip)
+        found = _contains(_prefixes(sub.get("addressPrefixes") or sub.get("addressPrefix")), ip)
         if found is not None:
-            facts["subnet"] = f"{text(subnet.get('name'))} {found}"
+            facts.subnet = f"{text(subnet.get('name'))} {found}"
     if hit is None:
         for peering in mappings(properties.get("virtualNetworkPeerings")):
             peer = child(peering, "properties")
-            if text(peer.get("peeringState")).lower() != "connected":
+            if text(peer.get("peeringState")).lower() != "connected" or peer.get("allowVirtualNetworkAccess") is False:
                 continue
             if _contains(_prefixes(child(peer, "remoteAddressSpace").get("addressPrefixes")), ip):
-                facts["peered"] = text(peering.get("name")) or "?"
+                facts.peered = text(peering.get("name")) or "?"
     return facts
 
 
-def _placement(ctx: CheckContext, ip: Any) -> dict[str, Any]:
+@dataclass
+class Placement:
+    origin: str  # "network.azure_vnet", "virtual networks (Resource Manager)" or "unknown"
+    networks: list[NetworkFacts]
+    unread: list[dict[str, Any]]  # networks the vault names that Resource Manager did not give
+    why: str = ""  # why no network could be looked for at all
+    bad_setting: bool = False  # network.azure_vnet holds something that is not an address range
+
+
+def _placement(ctx: CheckContext, ip: Address | None) -> Placement:
     """Is the process server in the failed-over VMs' network? From network.azure_vnet, else from ARM."""
     configured = ctx.settings.network.azure_vnet
     if configured:
-        prefixes = _prefixes([p.strip() for p in configured.split(",") if p.strip()])
-        inside = None if ip is None else _contains(prefixes, ip) is not None
-        return {"from": "network.azure_vnet", "networks": [{"address_space": [str(p) for p in prefixes],
-                                                             "in_space": inside}], "unread": []}
+        parts = [p.strip() for p in configured.split(",") if p.strip()]
+        prefixes = _prefixes(parts)
+        facts = NetworkFacts("network.azure_vnet", "", [str(p) for p in prefixes])
+        if ip is not None and prefixes:
+            facts.in_space = _contains(prefixes, ip) is not None
+        return Placement("network.azure_vnet", [facts], [], bad_setting=len(prefixes) != len(parts))
     try:
         resources: Resources = ctx.source("azure.resources")
     except SourceUnavailable as exc:
-        return {"from": "unknown", "networks": [], "unread": [], "why": str(exc)}
-    networks = [_network_facts(r, ip) for r in resources.networks.values() if r.read]
-    unread = [r for r in resources.networks.values() if not r.read]
-    return {"from": "virtual networks (Resource Manager)", "networks": networks,
-            "unread": [dict(r.evidence(), vnet=r.id.rsplit("/", 1)[-1]) for r in unread]}
+        return Placement("unknown", [], [], why=str(exc))
+    return Placement(
+        "virtual networks (Resource Manager)",
+        [_network_facts(r, ip) for r in resources.networks.values() if r.ok],
+        [dict(r.evidence(), vnet=r.id.rsplit("/", 1)[-1]) for r in resources.networks.values() if not r.ok],
+    )
 
 
 def _load(ps: Mapping[str, Any]) -> list[str]:
@@ -124,76 +154,86 @@ def in_azure(ctx: CheckContext) -> Verdict:
 
     ip_text = text(ps.get("ipAddress"))
     try:
-        ip = ipaddress.ip_address(ip_text)
+        ip: Address | None = ipaddress.ip_address(ip_text)
     except ValueError:
         ip = None
     placement = _placement(ctx, ip)
-    networks = placement["networks"]
+    if placement.bad_setting:
+        return verdict(Status.ERROR, "bad-vnet", vnet=ctx.settings.network.azure_vnet)
+    networks = placement.networks
     age = age_minutes(ps.get("lastHeartbeat"))
     service = text(ps.get("psServiceStatus")) or "unknown"
     health = text(ps.get("health"))
-    errors = health_errors(ps.get("healthErrors"))
-    levels = error_levels(ps.get("healthErrors"))
     load = _load(ps)
 
     fails: list[dict[str, Any]] = []
     warns: list[dict[str, Any]] = []
-    inside = [n for n in networks if n["in_space"]]
-    outside = [n for n in networks if n["in_space"] is False]
-    peered = [n for n in outside if n.get("peered")]
+    inside = [n for n in networks if n.in_space]
+    outside = [n for n in networks if n.in_space is False]
+    peered = [n for n in outside if n.peered]
     if ip is None:
         fails.append({"key": "no-address", "address": ip_text or "-"})
-    elif outside and len(peered) < len(outside):
-        fails.append({"key": "outside", "ip": ip_text,
-                      "networks": [f"{n.get('vnet', '')} {'/'.join(n['address_space'])}".strip()
-                                   for n in outside if not n.get("peered")]})
+    elif inside and outside:
+        # The VMs of the other networks reach the process server only through peering or routing.
+        warns.append({"key": "other-networks", "networks": [n.shown for n in outside]})
+    elif len(peered) < len(outside):
+        fails.append({"key": "outside", "ip": ip_text, "networks": [n.shown for n in outside if not n.peered]})
     elif peered:
-        warns.append({"key": "peered", "networks": [f"{n['vnet']} (peering {n['peered']})" for n in peered]})
+        warns.append({"key": "peered", "networks": [f"{n.vnet} (peering {n.peered})" for n in peered]})
     if not fresh(age):
-        fails.append({"key": "heartbeat", "age": shown_age(age)})
+        fails.append({"key": "heartbeat", "age": shown_age(age), "limit": HEARTBEAT_LIMIT_MIN})
     if service.lower() != "running":
         fails.append({"key": "service", "service": service})
-    level = health_level(health)
-    serious = [e for e, lvl in zip(errors, levels) if lvl != "warning"]
-    if level == "bad" or serious:
-        fails.append({"key": "unhealthy", "health": health or "-", "errors": serious or errors})
-    elif level in ("warn", "unknown") or errors:
-        warns.append({"key": "health-warning", "health": health or "-", "errors": errors})
+    cert = certificate(ps)
+    if cert is not None:
+        (fails if cert["key"] == "certificate-expired" else warns).append(cert)
+    judged = judge_health(health, ps.get("healthErrors"))
+    if judged is not None:
+        bad = judged["level"] == "bad"
+        # A health word that says all is well beside serious errors: name the errors, not the word.
+        key = ("unhealthy" if bad else "health-warning") if health_level(health) != "ok" else "health-errors"
+        (fails if bad else warns).append({"key": key, "health": health or "-", "errors": judged["errors"]})
+    if text(ps.get("spaceUsageStatus")).lower() == "red":
+        warns.append({"key": "cache-full"})
     if load:
         warns.append({"key": "load", "load": load})
 
+    known_networks = [n for n in networks if n.in_space is not None]
     evidence = {
         "process_server": ps.get("friendlyName"),
         "id": ps.get("id"),
         "ip_address": ip_text,
-        "networks_from": placement["from"],
-        "networks": networks,
-        "networks_unread": placement["unread"],
-        "in_network": bool(inside) and not outside if networks else None,
+        "networks_from": placement.origin,
+        "networks": [dataclasses.asdict(n) for n in networks],
+        "networks_unread": placement.unread,
+        "in_network": (bool(inside) and not outside) if known_networks else None,
         "last_heartbeat": ps.get("lastHeartbeat"),
         "heartbeat_age_min": None if age is None else round(age, 1),
         "service_status": service,
+        "ssl_cert_expiry": ps.get("sslCertExpiryDate"),
+        "ssl_cert_remaining_days": ps.get("sslCertExpiryRemainingDays"),
         "health": health or None,
-        "health_errors": errors,
-        "load": {k: ps.get(k) for k in (*LOAD_FIELDS, "cpuLoad", "systemLoad") if k in ps},
+        "health_errors": health_errors(ps.get("healthErrors")),
+        "load": {k: ps.get(k) for k in (*LOAD_FIELDS, "spaceUsageStatus", "cpuLoad", "systemLoad") if k in ps},
         "agent_version": ps.get("agentVersion"),
         "problems": [p["key"] for p in fails] + [p["key"] for p in warns],
     }
-    if "why" in placement:
-        evidence["networks_unknown_because"] = placement["why"]
-    where = ", ".join(f"{n['vnet']} ({n['subnet'] or '/'.join(n['address_space'])})" for n in inside) or "-"
+    if placement.why:
+        evidence["networks_unknown_because"] = placement.why
+    where = ", ".join(f"{n.vnet} ({n.subnet or '/'.join(n.address_space)})" for n in inside) or "-"
     params = {"name": text(ps.get("friendlyName")), "ip": ip_text or "?", "where": where, "age": shown_age(age),
               "service": service, "health": health or "-"}
     if fails:
         return verdict(Status.FAIL, "not-ready", evidence, parts=fails + warns, **params)
-    unread = placement["unread"]
-    if not networks and unread:
-        first = unread[0]
+    if placement.unread:
+        # A network of the VMs that could not be read may be one the process server is not in.
+        first = placement.unread[0]
         key = "network-forbidden" if first.get("problem") == "forbidden" else "network-unread"
         return verdict(Status.ERROR, key, evidence, vnet=first["vnet"], id=first["id"], needs=first["needs"],
                        problem=first.get("problem"), http=first.get("http_status") or "-", **params)
-    if not networks or all(n["in_space"] is None for n in networks):
-        return verdict(Status.WARN, "network-unknown", evidence, **params)
+    if not known_networks:
+        key = "network-unknown-caveats" if warns else "network-unknown"
+        return verdict(Status.WARN, key, evidence, parts=warns, **params)
     if warns:
         return verdict(Status.WARN, "caveats", evidence, parts=warns, **params)
     return verdict(Status.PASS, "ok", evidence, **params)

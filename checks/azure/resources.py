@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +49,7 @@ class ArmRead:
     body: Mapping[str, Any] = field(default_factory=dict)
 
     @property
-    def read(self) -> bool:
+    def ok(self) -> bool:
         return not self.problem
 
     def evidence(self) -> dict[str, Any]:
@@ -69,25 +69,22 @@ class Resources:
 
 
 def azure_vm_id(item: Resource) -> tuple[str, str]:
-    """(resource id, the field it came from) of the item's Azure VM; ("", why) when the vault has none.
+    """(resource id, the vault fields it came from) of the item's Azure VM; ("", "") when the vault has none.
 
     Classic items name it in targetVmId; a VM not failed over yet has a dangling one ending in
     "virtualMachines/", which is not an id. Otherwise the id is built from the recovery resource group
-    and the VM's name, as Site Recovery creates it there.
+    and the VM's name, as Site Recovery creates it there (classic and modernized spell them differently).
     """
     details = child(props(item), "providerSpecificDetails")
     target = text(details.get("targetVmId"))
     if _VM_ID.match(target):
         return target, "targetVmId"
-    group = text(details.get("recoveryAzureResourceGroupId")) or text(details.get("targetResourceGroupId"))
-    name = text(details.get("recoveryAzureVMName")) or text(details.get("targetVmName"))
-    if group and name and _GROUP_ID.match(group.rstrip("/")):
-        built = f"{group.rstrip('/')}/providers/Microsoft.Compute/virtualMachines/{name}"
-        field_names = "recoveryAzureResourceGroupId + recoveryAzureVMName" if details.get("recoveryAzureVMName") \
-            else "targetResourceGroupId + targetVmName"
-        return built, field_names
-    raw = text(details.get("targetVmId")) or name or group
-    return "", f"not an Azure VM id: {raw}" if raw else "the vault names no Azure VM"
+    for group_field, name_field in (("recoveryAzureResourceGroupId", "recoveryAzureVMName"),
+                                    ("targetResourceGroupId", "targetVmName")):
+        group, name = text(details.get(group_field)).rstrip("/"), text(details.get(name_field))
+        if group and name and _GROUP_ID.match(group):
+            return f"{group}/providers/Microsoft.Compute/virtualMachines/{name}", f"{group_field} + {name_field}"
+    return "", ""
 
 
 def network_ids(item: Resource) -> list[str]:
@@ -103,11 +100,18 @@ def network_ids(item: Resource) -> list[str]:
     return found
 
 
-def in_azure(item: Resource) -> bool:
-    """The item's VM runs in Azure now: the forward direction, failed over (not yet reprotected)."""
-    kind = text(child(props(item), "providerSpecificDetails").get("instanceType")).lower()
-    # An item without provider details counts as forward: its VM is then looked for, not assumed.
-    return kind in ("", "inmageazurev2", "inmagercm") and text(props(item).get("activeLocation")).lower() == "recovery"
+FORWARD = ("inmageazurev2", "inmagercm")  # replicating towards Azure: "Recovery" is Azure
+REVERSE = ("inmage", "inmagercmfailback")  # replicating back: "Recovery" is on-premises
+
+
+def provider(item: Resource) -> str:
+    return text(child(props(item), "providerSpecificDetails").get("instanceType")).lower()
+
+
+def runs_in_azure(item: Resource) -> bool:
+    """The item's VM runs in Azure now: the forward direction, failed over (not yet reprotected).
+    An item without provider details counts as forward: its VM is then looked for, not assumed."""
+    return provider(item) in ("", *FORWARD) and text(props(item).get("activeLocation")).lower() == "recovery"
 
 
 # --- the reads ---------------------------------------------------------------------------------
@@ -122,8 +126,8 @@ def _error_code(response: Any) -> str:
     return text(error.get("code")) if isinstance(error, Mapping) else ""
 
 
-def get(azure: AzureClient, arm_id: str, origin: str, permission: str, api_version: str,
-        expand: str = "") -> ArmRead:
+def get_resource(azure: AzureClient, arm_id: str, origin: str, permission: str, api_version: str,
+                 expand: str = "") -> ArmRead:
     """GET one resource through the vault client's pipeline (same sign-in, retries and transport)."""
     from azure.core.rest import HttpRequest
 
@@ -135,8 +139,8 @@ def get(azure: AzureClient, arm_id: str, origin: str, permission: str, api_versi
     try:
         response = azure.client.send_request(HttpRequest("GET", arm_id, params=params))
     except Exception as exc:
-        problem = azure.translate(exc, arm_id)
-        return ArmRead(arm_id, origin, permission, problem=_PROBLEMS.get(problem.key, "no-answer"))
+        key = azure.translate(exc, arm_id).key
+        return ArmRead(arm_id, origin, permission, problem=key if key in _PASSED_ON else "no-answer")
     status = int(response.status_code)
     if status == 200:
         try:
@@ -152,22 +156,22 @@ def get(azure: AzureClient, arm_id: str, origin: str, permission: str, api_versi
     return ArmRead(arm_id, origin, permission, status, problem, _error_code(response))
 
 
-_PROBLEMS = {"no-answer": "no-answer", "throttled": "throttled", "server-error": "server-error",
-             "token-rejected": "token-rejected", "malformed": "malformed", "forbidden": "forbidden"}
+# What a failed request may be called as it is; anything else did not get an answer.
+_PASSED_ON = frozenset({"throttled", "server-error", "token-rejected", "malformed", "forbidden"})
 
 
 def read(azure: AzureClient, vm_items: Mapping[str, Resource], network_items: Iterable[Resource]) -> Resources:
-    vm_ids = {vm: azure_vm_id(item) for vm, item in vm_items.items() if in_azure(item)}
+    vm_ids = {vm: azure_vm_id(item) for vm, item in vm_items.items() if runs_in_azure(item)}
     wanted: dict[str, str] = {}
     for item in network_items:
         for nid in network_ids(item):
             wanted.setdefault(nid.lower(), nid)
-    jobs: dict[tuple[str, str], Any] = {}
+    jobs: dict[tuple[str, str], Future[ArmRead]] = {}
     with ThreadPoolExecutor(max_workers=8, thread_name_prefix="azure-arm") as pool:
         for vm, (arm_id, origin) in vm_ids.items():
-            jobs[("vm", vm)] = pool.submit(get, azure, arm_id, origin, VM_READ, COMPUTE_API, "instanceView")
+            jobs[("vm", vm)] = pool.submit(get_resource, azure, arm_id, origin, VM_READ, COMPUTE_API, "instanceView")
         for key, nid in wanted.items():
-            jobs[("net", key)] = pool.submit(get, azure, nid, "vault", VNET_READ, NETWORK_API)
+            jobs[("net", key)] = pool.submit(get_resource, azure, nid, "vault", VNET_READ, NETWORK_API)
         done = {key: future.result() for key, future in jobs.items()}
     return Resources(
         vms={name: r for (kind, name), r in done.items() if kind == "vm"},
@@ -183,7 +187,7 @@ def _fetch(ctx: Sources) -> Resources:
         found, _missing = failback_items(site, vms)
         return read(azure, found, found.values())
     # Without named VMs, the networks of every VM the site has in Azure.
-    recovered = [i for i in site.items() if in_azure(i)]
+    recovered = [i for i in site.items() if runs_in_azure(i)]
     if not recovered:
         raise SourceUnavailable("no failed-over VM of this site is in Azure, so there is no network to read")
     return read(azure, {}, recovered)

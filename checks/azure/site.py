@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from checks.architecture import classic_only_skip
-from checks.azure.fields import health_errors, mappings, same_name, text
+from checks.azure.fields import child, health_errors, mappings, same_name, text
 from checks.azure.vault import Resource, Vault, fabric_kind, find_site_fabric, props, segment
 from checks.model import SourceUnavailable
+from checks.sources import Source
 from checks.spec import CheckContext, Verdict
 
 
@@ -84,7 +85,7 @@ def vm_site(ctx: CheckContext) -> Site:
         fabric = find_site_fabric(vault.fabrics, "")
     if fabric is None:
         raise SourceUnavailable(f"the site's fabric is not found in vault {vault.name}; check site.configuration_server")
-    return Site(vault, fabric, str(props(fabric).get("friendlyName")))
+    return Site(vault, fabric, text(props(fabric).get("friendlyName")) or text(fabric.get("name")))
 
 
 def classic_only(decide: Callable[[CheckContext], Verdict]) -> Callable[[CheckContext], Verdict]:
@@ -113,8 +114,8 @@ def find_process_server(site: Site, name: str) -> tuple[Mapping[str, Any] | None
 def is_configuration_server(site: Site, server: Mapping[str, Any]) -> bool:
     """The configuration server's own process server: same address or same host name as the CS."""
     cs_ip = text(site.details.get("ipAddress"))
-    return bool(cs_ip) and text(server.get("ipAddress")) == cs_ip or same_name(server.get("friendlyName"),
-                                                                             site.details.get("hostName"))
+    return (bool(cs_ip) and text(server.get("ipAddress")) == cs_ip) or same_name(server.get("friendlyName"),
+                                                                               site.details.get("hostName"))
 
 
 def find_master_target(site: Site, name: str) -> tuple[Mapping[str, Any] | None, list[str]]:
@@ -169,3 +170,17 @@ def master_target_info(ctx: CheckContext) -> dict[str, Any]:
         "configuration_server": site.name,
         "fabric": site.fabric_name,
     }
+
+
+def failback_os(ctx: CheckContext) -> dict[str, dict[str, str]]:
+    """Each failback VM's OS as its protected item records it (source "azure.failback-os"): the
+    on-premises VM is powered off or gone, so vCenter often knows less."""
+    found, _missing = failback_items(vm_site(ctx), ctx.settings.site.failback_vms)
+    out = {}
+    for vm, item in found.items():
+        details = child(props(item), "providerSpecificDetails")
+        out[vm] = {key: text(details.get(key)) for key in ("osType", "osVersion", "osName")}
+    return out
+
+
+FAILBACK_OS = Source("azure.failback-os", failback_os)

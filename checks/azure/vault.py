@@ -42,9 +42,11 @@ def props(resource: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def same_id(a: str | None, b: str | None) -> bool:
-    """ARM ids compare case-insensitively (Site Recovery writes "/Subscriptions/")."""
-    return bool(a) and bool(b) and a.rstrip("/").lower() == b.rstrip("/").lower()  # type: ignore[union-attr]
+def same_id(a: Any, b: Any) -> bool:
+    """ARM ids compare case-insensitively (Site Recovery writes "/Subscriptions/"); a non-id never matches."""
+    left = a.strip().rstrip("/").lower() if isinstance(a, str) else ""
+    right = b.strip().rstrip("/").lower() if isinstance(b, str) else ""
+    return bool(left) and left == right
 
 
 def segment(arm_id: str | None, kind: str) -> str:

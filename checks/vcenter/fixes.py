@@ -401,8 +401,7 @@ def plan_exclude_storage_drs(ctx: FixContext, params: Mapping[str, Any]) -> Plan
         override = pod.overrides.get(mt.moref)
         if override is not None and override.enabled is False:
             continue
-        if not pod.sdrs_enabled:
-            continue  # nothing moves in a pod whose Storage DRS is off; the check names it
+        # Also where Storage DRS is off or manual: the override stays in force if someone turns it on.
         operation = "edit" if override is not None else "add"
         plan.changes.append(
             f"ConfigureStorageDrsForPod_Task on {pod.name} ({pod.moref}, holds {', '.join(holds)}): "

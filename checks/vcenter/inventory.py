@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checks.os_release import Release, parse
+from checks.os_release import Release, better, parse
 from checks.sources import Source, Sources
 from checks.vcenter.connection import Session
 
@@ -423,7 +423,9 @@ INVENTORY = Source("vcenter.inventory", _fetch_inventory)
 
 
 def os_of(vm: VM) -> Release:
-    """The VM's OS release: the running guest's own name first (it tells "R2" and minor versions),
-    then the configured guest name and id."""
+    """The VM's OS release: the running guest's own name (it tells "R2" and minor versions), else the
+    configured guest name and id, read for only what they are sure of (powered-off VMs have only those)."""
     hint = {"windowsGuest": "windows", "linuxGuest": "linux"}.get(vm.guest_family, "")
-    return parse(f"{vm.guest_running_full_name} {vm.guest_full_name}", vm.guest_id, hint)
+    running = parse(vm.guest_running_full_name, family_hint=hint) if vm.guest_running_full_name else None
+    configured = parse(vm.guest_full_name, vm.guest_id, hint, coarse=True)
+    return better(running, configured) if running is not None else configured

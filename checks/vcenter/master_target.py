@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from checks.model import Component, SourceUnavailable, Status
-from checks.os_release import Release, compare, parse
+from checks.os_release import Release, better, compare, parse
 from checks.spec import Check, CheckContext, Verdict, verdict
-from checks.vcenter.inventory import RETENTION_SUFFIX, VM, os_of
+from checks.vcenter.inventory import RETENTION_SUFFIX, VM, GuestVolume, os_of
 from checks.vcenter.subjects import (
     azure_master_target,
     failback_vms,
@@ -27,23 +27,25 @@ FAT = {"fat", "fat16", "fat32", "vfat", "msdos"}
 # --- step 2: same OS family, same or higher version ---------------------------------
 
 
-def _vault_os(ctx: CheckContext, names: list[str]) -> dict[str, tuple[Release, str]]:
-    """The OS the vault records for VMs that vCenter no longer has (failed over, then deleted)."""
-    if not names:
-        return {}
+def _vault_os(ctx: CheckContext) -> dict[str, tuple[Release, str]]:
+    """The OS the vault records for each failback VM: powered off after failover (or gone), the
+    on-premises VM shows vCenter only its configured guest name, and the vault often says more."""
     try:
         recorded = ctx.source("azure.failback-os")
     except (SourceUnavailable, KeyError):
         return {}
     out = {}
-    for name in names:
-        fields = recorded.get(name) if isinstance(recorded, dict) else None
-        if fields:
-            words = f"{fields.get('osVersion', '')} {fields.get('osName', '')}"
-            release = parse(words, family_hint=fields.get("osType", ""))
-            if release.family:
-                out[name] = (release, " ".join(words.split()) or fields.get("osType", ""))
+    for name, fields in (recorded.items() if isinstance(recorded, dict) else ()):
+        words = " ".join(f"{fields.get('osVersion', '')} {fields.get('osName', '')}".split())
+        release = parse(words, family_hint=fields.get("osType", ""))
+        if release.family:
+            out[name] = (release, words or fields.get("osType", ""))
     return out
+
+
+def _shown(release: Release) -> dict[str, object]:
+    return {"family": release.family, "distribution": release.distribution,
+            "version": ".".join(str(v) for v in release.version), "release": release.shown}
 
 
 def decide_os_match(ctx: CheckContext) -> Verdict:
@@ -51,22 +53,28 @@ def decide_os_match(ctx: CheckContext) -> Verdict:
     if isinstance(mt, Verdict):
         return mt
     mine = os_of(mt)
+    mt_origin = "vcenter"
+    azure = azure_master_target(ctx)
+    if azure and azure.get("os_version"):
+        recorded = parse(str(azure["os_version"]), family_hint=str(azure.get("os_type") or ""))
+        if better(mine, recorded) is recorded and recorded is not mine:
+            mine, mt_origin = recorded, "site-recovery"
     vms, missing = failback_vms(inv, ctx)
-    rows = [(vm.name, os_of(vm), "vcenter", vm.guest_running_full_name or vm.guest_full_name) for vm in vms]
-    from_vault = _vault_os(ctx, list(missing))
-    rows += [(name, release, "site-recovery", raw) for name, (release, raw) in from_vault.items()]
-    unseen = {name: close for name, close in missing.items() if name not in from_vault}
-
-    def shown(release: Release) -> dict[str, object]:
-        return {"family": release.family, "distribution": release.distribution,
-                "version": ".".join(str(v) for v in release.version), "release": release.shown}
-
+    vault = _vault_os(ctx)
+    rows: list[tuple[str, Release, str, str]] = []
+    for vm in vms:
+        release, origin, raw = os_of(vm), "vcenter", vm.guest_running_full_name or vm.guest_full_name
+        if vm.name in vault and better(release, vault[vm.name][0]) is not release:
+            (release, raw), origin = vault[vm.name], "site-recovery"
+        rows.append((vm.name, release, origin, raw))
+    rows += [(name, vault[name][0], "site-recovery", vault[name][1]) for name in missing if name in vault]
+    unseen = {name: close for name, close in missing.items() if name not in vault}
     evidence: dict[str, object] = {
-        "master_target": {"name": mt.name, **shown(mine), "guest": mt.guest_running_full_name or mt.guest_full_name},
-        "vms": [{"name": name, **shown(release), "guest": raw, "from": origin} for name, release, origin, raw in rows],
+        "master_target": {"name": mt.name, **_shown(mine), "from": mt_origin,
+                          "guest": mt.guest_running_full_name or mt.guest_full_name},
+        "vms": [{"name": name, **_shown(release), "guest": raw, "from": origin} for name, release, origin, raw in rows],
         "not_in_vcenter": list(missing),
     }
-    azure = azure_master_target(ctx)
     azure_os = str((azure or {}).get("os_type") or "")
     evidence["site_recovery_os_type"] = azure_os or None
     family = mine.family
@@ -135,7 +143,7 @@ def decide_scsi_controller(ctx: CheckContext) -> Verdict:
     if other:
         return verdict(Status.FAIL, "not-lsi", evidence, name=mt.name, controllers=other)
     if not mt.controllers:
-        return verdict(Status.WARN, "no-scsi", evidence, name=mt.name)
+        return verdict(Status.FAIL, "no-scsi", evidence, name=mt.name)
     return verdict(Status.PASS, "lsi", evidence, name=mt.name, controllers=[f"{c.label} ({c.kind})" for c in mt.controllers])
 
 
@@ -173,8 +181,9 @@ def decide_storage_vmotion(ctx: CheckContext) -> Verdict:
         return verdict(Status.PASS, "not-in-pod", {"vm": mt.ref, "datastores": datastores, "recovery": recovery,
                                                    "not_in_vcenter": list(missing)}, name=mt.name)
     entries = []
-    exposed = []
-    off = []
+    exposed: list[str] = []
+    manual: list[str] = []
+    off: list[str] = []
     for moref, holds in pods.items():
         pod = inv.pods.get(moref)
         if pod is None:
@@ -195,12 +204,16 @@ def decide_storage_vmotion(ctx: CheckContext) -> Verdict:
             continue
         if not pod.sdrs_enabled:
             off.append(pod.name)
+        elif (override.behavior if override is not None and override.behavior else pod.default_behavior) == "manual":
+            manual.append(f"{pod.name} ({', '.join(holds)})")  # recommends moves a person may apply
         else:
             exposed.append(f"{pod.name} ({', '.join(holds)})")
     evidence = {"vm": mt.ref, "pods": entries, "datastores": datastores, "recovery": recovery,
                 "not_in_vcenter": list(missing)}
     if exposed:
         return verdict(Status.FAIL, "automated", evidence, name=mt.name, pods=exposed)
+    if manual:
+        return verdict(Status.WARN, "manual-mode", evidence, name=mt.name, pods=manual)
     excluded = [e["pod"] for e in entries if e["pod"] not in off]
     if off:
         return verdict(Status.PASS, "sdrs-off", evidence, name=mt.name, off=off, pods=excluded)
@@ -219,22 +232,44 @@ def _volume_key(path: str, family: str) -> str:
     return stripped or "/"
 
 
+def _volume_problems(key: str, volume: GuestVolume, family: str) -> list[str]:
+    """Why a guest volume cannot hold retention data: the agent's own volume, FAT, no capacity."""
+    problems = []
+    if key == OS_VOLUME[family]:
+        problems.append("os-volume")
+    if volume.filesystem.lower() in FAT:
+        problems.append("fat")
+    if volume.capacity <= 0:
+        problems.append("no-capacity")
+    return problems
+
+
 def decide_retention_volume(ctx: CheckContext) -> Verdict:
     _, mt = master_target(ctx)
     if isinstance(mt, Verdict):
         return mt
     family = os_of(mt).family or "windows"
-    wanted = ctx.settings.site.retention_volume or DEFAULT_RETENTION[family]
-    key = _volume_key(wanted, family)
+    configured = ctx.settings.site.retention_volume
     azure = azure_master_target(ctx)
     listed: list[str] | None = None
     if azure is not None:
         listed = [str(v) for v in azure.get("retention_volumes") or ()]
+    guest = {_volume_key(v.path, family): v for v in mt.guest_volumes}
+    # Unless one is configured, any volume Site Recovery lists and the guest shows eligible will do:
+    # reprotect takes a listed one (recorded vaults list "D", "E", "F"...). Else the default place.
+    wanted = configured or DEFAULT_RETENTION[family]
+    if not configured and listed:
+        usable = [v for v in listed if _volume_key(v, family) in guest
+                  and not _volume_problems(_volume_key(v, family), guest[_volume_key(v, family)], family)]
+        wanted = usable[0] if usable else listed[0]
+    key = _volume_key(wanted, family)
     in_site_recovery = listed is not None and any(_volume_key(v, family) == key for v in listed)
-    volumes = [{"path": v.path, "filesystem": v.filesystem, "capacity_gb": round(v.capacity / 2**30, 1), "free_gb": round(v.free / 2**30, 1)} for v in mt.guest_volumes]
+    volumes = [{"path": v.path, "filesystem": v.filesystem, "capacity_gb": round(v.capacity / 2**30, 1),
+                "free_gb": round(v.free / 2**30, 1)} for v in mt.guest_volumes]
     evidence: dict[str, object] = {
         "vm": mt.ref,
         "volume": wanted,
+        "volume_from": "site.retention_volume" if configured else ("site-recovery" if listed else "default"),
         "guest_volumes": volumes,
         "tools": mt.tools_running,
         "site_recovery_volumes": listed,
@@ -243,23 +278,18 @@ def decide_retention_volume(ctx: CheckContext) -> Verdict:
         if in_site_recovery:
             return verdict(Status.PASS, "listed-only", evidence, name=mt.name, volume=wanted)
         return verdict(Status.ERROR, "no-guest-info", evidence, name=mt.name, volume=wanted)
-    match = next((v for v in mt.guest_volumes if _volume_key(v.path, family) == key), None)
+    match = guest.get(key)
     if match is None:
         added = [d.file_name for d in mt.disks if d.file_name.endswith(RETENTION_SUFFIX)]
         if added:
             evidence["retention_disks"] = added
             return verdict(Status.FAIL, "not-formatted", evidence, name=mt.name, volume=wanted, disk=added[0])
         return verdict(Status.FAIL, "missing", evidence, name=mt.name, volume=wanted, volumes=[v.path for v in mt.guest_volumes])
-    problems = []
-    if key == OS_VOLUME[family]:
-        problems.append("os-volume")
-    if match.filesystem.lower() in FAT:
-        problems.append("fat")
-    if match.capacity <= 0:
-        problems.append("no-capacity")
+    problems = _volume_problems(key, match, family)
     evidence["problems"] = problems
     if problems:
-        return verdict(Status.FAIL, "ineligible", evidence, name=mt.name, volume=wanted, problems=problems, filesystem=match.filesystem or "-")
+        return verdict(Status.FAIL, "ineligible", evidence, name=mt.name, volume=wanted,
+                       parts=[{"key": p} for p in problems], filesystem=match.filesystem or "-")
     if listed is None:
         return verdict(Status.PASS, "eligible", evidence, name=mt.name, volume=wanted, filesystem=match.filesystem, capacity_gb=volumes[mt.guest_volumes.index(match)]["capacity_gb"])
     if not in_site_recovery:
@@ -385,7 +415,7 @@ def decide_vmfs_datastore(ctx: CheckContext) -> Verdict:
 
 
 CHECKS: tuple[Check, ...] = (
-    Check("mt.os-match", MT, 2, reads=BOTH, decide=decide_os_match),
+    Check("mt.os-match", MT, 2, reads=(*BOTH, "azure.failback-os"), decide=decide_os_match),
     Check("mt.disk-count", MT, 1, reads=INVENTORY, decide=decide_disk_count),
     Check("mt.no-snapshots", MT, 1, reads=INVENTORY, decide=decide_no_snapshots, fixes=("mt.remove-snapshots",)),
     Check("mt.scsi-controller", MT, 1, reads=INVENTORY, decide=decide_scsi_controller),

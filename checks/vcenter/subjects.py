@@ -68,9 +68,10 @@ def azure_master_target(ctx: CheckContext) -> dict[str, Any] | None:
 def pods_to_cover(inv: Inventory, mt: VM, vms: list[VM], recovery: str) -> dict[str, list[str]]:
     """The Storage DRS pods a Storage vMotion of the master target could touch, each with what it holds.
 
-    During reprotect and failback the failback VMs' disks are attached to the master target, so with
-    original-location recovery the pods holding those disks count as well as the MT's own. (With
-    alternate location the VMs are created anew on a datastore chosen at reprotect.)
+    During reprotect and failback the failback VMs' disks are attached to the master target. With
+    original-location recovery they stay on the VMs' own datastores; with alternate location Site
+    Recovery creates them on a datastore of the master target's host, chosen at reprotect, so every
+    pod of that host's datastores counts.
     """
     holders: dict[str, list[str]] = {}
     for moref in sorted(inv.pods_of(mt.datastores)):
@@ -79,4 +80,8 @@ def pods_to_cover(inv: Inventory, mt: VM, vms: list[VM], recovery: str) -> dict[
         for vm in vms:
             for moref in sorted(inv.pods_of(vm.datastores)):
                 holders.setdefault(moref, []).append(vm.name)
+    else:
+        host = inv.hosts.get(mt.host)
+        for moref in sorted(inv.pods_of(host.datastores if host else ())):
+            holders.setdefault(moref, []).append(f"{host.name if host else mt.host} (new disks)")
     return holders

@@ -664,6 +664,30 @@ def arm_resources(ids: Ids) -> dict:
     return out
 
 
+# A list of protected items is "lite" (SWITCH_2021, FAILBACK_2021): the same item read alone carries
+# its disks, master target, CPU and memory; the list leaves them empty. No recording shows a list of
+# InMageRcm items, so those are served whole.
+_LITE = {
+    "inmageazurev2": {"protectedDisks": [], "masterTargetId": None, "sourceVmCpuCount": 0, "sourceVmRamSizeInMB": 0,
+                      "vhdName": None, "osDiskId": None, "azureVMDiskDetails": None, "protectedManagedDisks": [],
+                      "diskResized": None},
+    "inmage": {"protectedDisks": [], "masterTargetId": None, "osDetails": None, "consistencyPoints": None,
+               "retentionWindowStart": None, "retentionWindowEnd": None, "diskResized": None},
+}
+
+
+def lite(item: dict) -> dict:
+    """An item as a list response carries it."""
+    details = item["properties"].get("providerSpecificDetails") or {}
+    blank = _LITE.get(str(details.get("instanceType", "")).lower())
+    if not blank:
+        return item
+    out = copy.copy(item)
+    out["properties"] = {**item["properties"], "failoverRecoveryPointId": None,
+                         "providerSpecificDetails": {**details, **blank}}
+    return out
+
+
 def _find(seq, **props):
     for r in seq:
         if all(r["properties"].get(k) == v for k, v in props.items()):

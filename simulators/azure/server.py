@@ -823,7 +823,8 @@ class AzureEmulator:
         if f is not None:
             self._fabric(f)
             self._one(self.state["containers"], c, "ProtectionContainer", fabric=f)
-        return self._page(self._filter(self.state["items"], fabric=f, container=c), "items", path, query)
+        items = [_sc.lite(i) for i in self._filter(self.state["items"], fabric=f, container=c)]
+        return self._page(items, "items", path, query)
 
     def _r_item(self, path, query, body, f, c, i):
         self._fabric(f)

@@ -49,18 +49,28 @@ def _ps_without_health(state: dict, ids: sc.Ids) -> None:
 
 def _fabric_health_error(state: dict, ids: sc.Ids) -> None:
     # The 2017 fabric-level key set: no summaryMessage, errorSource/errorType null, "+05:30" in a *Utc field.
+    # Of the recorded errors, one at Error level that blocks, and a certificate notice that only warns.
     fabric = state["fabrics"][0]["properties"]
     fabric["health"] = "Error"
-    fabric["healthErrorDetails"] = [{
-        "errorSource": None, "errorType": None, "errorLevel": "Error",
-        "errorCode": "InMageCSSSLCertificateAboutToExpire",
-        "errorMessage": "The certificate that secures traffic between Site Recovery and the configuration "
-                        "server expires soon.",
-        "possibleCauses": "The configuration server's SSL certificate is close to its expiry date.",
-        "recommendedAction": "Renew the certificate on the configuration server.",
-        "creationTimeUtc": "2026-11-30T09:10:05.8607079+05:30",
-        "recoveryProviderErrorMessage": None, "entityId": "",
-    }]
+    common = {"errorSource": None, "errorType": None, "errorLevel": "Error", "recoveryProviderErrorMessage": None,
+              "entityId": "", "creationTimeUtc": "2026-11-30T09:10:05.8607079+05:30"}
+    fabric["healthErrorDetails"] = [
+        {**common, "errorCode": "AcsToAadMigrationPending",
+         "errorMessage": "The vault's move from ACS to Microsoft Entra authentication is still pending.",
+         "possibleCauses": "The configuration server still authenticates through ACS.",
+         "recommendedAction": "Move the configuration server to Entra authentication; retry the job if it failed."},
+        {**common, "errorCode": "InMageCSSSLCertificateAboutToExpire",
+         "errorMessage": "The certificate that secures traffic between Site Recovery and the configuration "
+                         "server expires soon.",
+         "possibleCauses": "The configuration server's SSL certificate is close to its expiry date.",
+         "recommendedAction": "Renew the certificate on the configuration server."},
+    ]
+
+
+def _certificates_expired(state: dict, ids: sc.Ids) -> None:
+    # A recorded configuration server showed sslCertExpiryRemainingDays -113.
+    for server in (_details(state), _server(state, "ps", sc.PS_NAME)):
+        server.update(sslCertExpiryDate="2026-08-09T08:08:02Z", sslCertExpiryRemainingDays=-113)
 
 
 def _agents(status: str, roles: tuple[str, ...]) -> Callable[[dict, sc.Ids], None]:
@@ -181,9 +191,9 @@ def _policy_other_values(state: dict, ids: sc.Ids) -> None:
 
 
 def _linux_lsb(state: dict, ids: sc.Ids) -> None:
+    # A recorded Ubuntu master target carries its lsb-release lines, quotes included, as osVersion.
     _server(state, "mt", "mt-lnx01")["osVersion"] = (
-        'DISTRIB_ID=RedHat DISTRIB_RELEASE=7.9 DISTRIB_CODENAME=Maipo '
-        'DISTRIB_DESCRIPTION="Red Hat Enterprise Linux Server release 7.9 (Maipo)"')
+        'DISTRIB_ID=Ubuntu DISTRIB_RELEASE=20.04 DISTRIB_CODENAME=focal DISTRIB_DESCRIPTION="Ubuntu 20.04.6 LTS"')
 
 
 FAILBACK_2017 = sc.Recording(sc.POWERSHELL, sc._V2A + "v2aFailbackReprotect.json",
@@ -194,6 +204,8 @@ SHAPES: dict[str, Shape] = {s.name: s for s in (
           sc.FABRICS_2017, "", _ps_without_health),
     Shape("fabric-health-error", "the fabric itself rated Error, with healthErrorDetails",
           sc.FABRICS_2017, "", _fabric_health_error),
+    Shape("certificates-expired", "the configuration server's and the process server's certificates expired",
+          sc.FABRICS_2017, "", _certificates_expired),
     Shape("agents-not-supported", "versionStatus NotSupported on the process server and the master target",
           sc.FABRICS_2017, "", _agents("NotSupported", ("ps", "mt"))),
     Shape("agent-update-required", "versionStatus UpdateRequired on the configuration server",

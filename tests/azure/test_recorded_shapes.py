@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from checks.model import Status
+from checks.os_release import parse
 from checks.texts import Texts
 from simulators.azure import AzureEmulator
 from simulators.azure import scenarios as sc
@@ -82,6 +83,8 @@ def test_the_healthy_scenario_speaks_as_recorded_vaults_do(emulator):
 EXPECTED: dict[str, dict[str, tuple[Status, str, tuple[str, ...]]]] = {
     "ps-without-health": {"ps.in-azure": (S.PASS, "ok", ())},
     "fabric-health-error": {"cs.connected": (S.FAIL, "not-ready", ("fabric-health",))},
+    "certificates-expired": {"cs.connected": (S.FAIL, "not-ready", ("certificate-expired",)),
+                             "ps.in-azure": (S.FAIL, "not-ready", ("certificate-expired",))},
     "agents-not-supported": {"mt.agent-version": (S.FAIL, "not-ready", ("unsupported", "unsupported"))},
     "agent-update-required": {"mt.agent-version": (S.WARN, "caveats", ("update-required",))},
     "agent-deprecated": {"mt.agent-version": (S.FAIL, "not-ready", ("unsupported",))},
@@ -128,9 +131,11 @@ def test_evidence_keeps_the_raw_values_of_each_verdict():
     with _shape("fabric-health-error") as emu:
         cs = run(emu)["cs.connected"]
     assert cs.evidence["fabric_health"] == "Error"
-    assert cs.evidence["fabric_health_errors"][0]["code"] == "InMageCSSSLCertificateAboutToExpire"
-    assert "Renew the certificate" in cs.evidence["fabric_health_errors"][0]["action"]
-    assert "expires soon" in Texts("en").summary(cs)
+    assert [e["code"] for e in cs.evidence["fabric_health_errors"]] == [
+        "AcsToAadMigrationPending", "InMageCSSSLCertificateAboutToExpire"]
+    # The blocking error is said; the notice of an expiry still to come only warns, so it is not among them.
+    assert "AcsToAadMigrationPending" in Texts("en").summary(cs)
+    assert "AboutToExpire" not in Texts("en").summary(cs)
     with _shape("ps-cpu-red") as emu:
         ps = run(emu)["ps.in-azure"]
     assert ps.evidence["load"]["cpuLoadStatus"] == "Red" and ps.evidence["load"]["cpuLoad"] == "92%"
@@ -141,3 +146,8 @@ def test_evidence_keeps_the_raw_values_of_each_verdict():
     with _shape("ps-peered") as emu:
         peered = run(emu)["ps.in-azure"]
     assert peered.evidence["networks"][0]["peered"] == "to-hub"
+    with _shape("linux-lsb-release") as emu:
+        registered = run(emu, site_settings(master_target="mt-lnx01"))["mt.registered"]
+    assert registered.evidence["os_version"].startswith('DISTRIB_ID=Ubuntu') and '"Ubuntu 20.04.6 LTS"' in \
+        registered.evidence["os_version"]
+    assert parse(registered.evidence["os_version"]).shown == "ubuntu 20.04"

@@ -134,6 +134,15 @@ def test_protected_items_page_and_parse(sr, emu):
         config = d.vm_nics[0].ip_configs[0]
         assert config.recovery_ip_address_type == "Dynamic" and config.recovery_static_ip_address is None
         assert d.target_vm_id.lower().endswith(f"/virtualmachines/{it.properties.friendly_name}")
+    # As recorded, a list is "lite": the item read alone carries its disks and master target, the list not.
+    listed = next(i for i in items if i.properties.friendly_name == "db01")
+    parts = listed.id.split("/")
+    alone = sr.replication_protected_items.get(emu.resource_group, emu.vault, parts[parts.index("replicationFabrics") + 1],
+                                               parts[parts.index("replicationProtectionContainers") + 1], listed.name)
+    assert listed.properties.provider_specific_details.protected_disks == []
+    assert listed.properties.provider_specific_details.master_target_id is None
+    assert len(alone.properties.provider_specific_details.protected_disks) == 2
+    assert alone.properties.provider_specific_details.master_target_id
     groups = {i.properties.friendly_name: i.properties.provider_specific_details.multi_vm_group_name for i in items}
     assert groups == {"app01": "grp-win", "db01": "grp-win", "web01": "grp-lnx", "web02": "grp-lnx"}
 

@@ -78,7 +78,7 @@ def test_the_failback_vms_pod_counts_when_the_mt_is_excluded_from_its_own(two_po
     assert pods["pod-failback"]["holds"] == ["mt-win01"] and pods["pod-failback"]["vm_override"]["enabled"] is False
 
 
-def test_alternate_location_leaves_the_vms_pods_out(fresh_vcsim, two_pods):
+def test_alternate_location_covers_the_mt_hosts_pods_not_the_vms(fresh_vcsim, two_pods):
     sources, si, prod, failback = two_pods
     _configure(si, failback, exclude_vm=read_vm(si, "mt-win01", ["name"])["obj"])
     alternate = make_sources(site_settings(fresh_vcsim, {**WINDOWS, "recovery": "alternate"}), fresh_vcsim.password)
@@ -86,7 +86,9 @@ def test_alternate_location_leaves_the_vms_pods_out(fresh_vcsim, two_pods):
         result = run_checks(alternate, {"mt.storage-vmotion"})["mt.storage-vmotion"]
     finally:
         alternate.close()
+    # The new disks go to a datastore of the MT's host (esx-nfs01: nfs-mt01, in pod-failback).
     assert result.status == Status.PASS and [p["pod"] for p in result.evidence["pods"]] == ["pod-failback"]
+    assert result.evidence["pods"][0]["holds"] == ["mt-win01", "esx-nfs01 (new disks)"]
 
 
 def test_the_fix_excludes_the_mt_in_every_pod_and_says_how_far_it_got(two_pods):
@@ -127,4 +129,20 @@ def test_a_pod_with_storage_drs_off_passes_and_is_named(two_pods):
     assert result.status == Status.PASS and result.key == "sdrs-off"
     assert result.params["off"] == ["pod-failback", "pod-prod"]
     assert [p["storage_drs"] for p in result.evidence["pods"]] == [False, False]
-    assert catalog.fix("mt.exclude-storage-drs").plan(sources, {}).changes == []
+    # The fix-it still adds the overrides: they hold if someone turns Storage DRS on again.
+    plan = catalog.fix("mt.exclude-storage-drs").plan(sources, {})
+    assert [c["pod"]["name"] for c in plan.request["calls"]] == ["pod-failback", "pod-prod"]
+
+
+def test_a_pod_in_manual_mode_warns(two_pods):
+    from pyVim.task import WaitForTask
+    from pyVmomi import vim
+
+    sources, si, prod, failback = two_pods
+    manager = si.RetrieveContent().storageResourceManager
+    for pod in (failback, prod):
+        spec = vim.storageDrs.ConfigSpec(podConfigSpec=vim.storageDrs.PodConfigSpec(defaultVmBehavior="manual"))
+        WaitForTask(manager.ConfigureStorageDrsForPod_Task(pod=pod, spec=spec, modify=True))
+    result = run_checks(sources, {"mt.storage-vmotion"})["mt.storage-vmotion"]
+    assert result.status == Status.WARN and result.key == "manual-mode"
+    assert result.params["pods"] == ["pod-failback (mt-win01)", "pod-prod (app01, db01)"]

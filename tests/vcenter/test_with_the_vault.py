@@ -43,6 +43,19 @@ def test_a_windows_retention_volume_in_any_spelling_matches_the_bare_letter_site
     assert result.evidence["site_recovery_volumes"] == ["E"]
 
 
+def test_without_a_configured_volume_any_eligible_one_site_recovery_lists_will_do(vcsim, vault):
+    result = run(vcsim, vault, "mt.retention-volume", master_target="cs01", retention_volume="")
+    assert result.status == Status.PASS and result.key == "eligible-listed"
+    assert result.evidence["volume"] == "E" and result.evidence["volume_from"] == "site-recovery"
+
+
+def test_a_listed_volume_the_guest_does_not_show_is_named(vcsim, vault):
+    mts = vault.state["fabrics"][0]["properties"]["customDetails"]["masterTargetServers"]
+    next(m for m in mts if m["name"] == "cs01")["retentionVolumes"][0]["volumeName"] = "F"
+    result = run(vcsim, vault, "mt.retention-volume", master_target="cs01", retention_volume="")
+    assert result.status == Status.FAIL and result.key == "missing" and result.params["volume"] == "F"
+
+
 def test_a_vm_gone_from_vcenter_is_compared_by_the_os_the_vault_records(vcsim, vault):
     gone = copy.deepcopy(next(i for i in vault.state["items"] if i["properties"]["friendlyName"] == "app01"))
     gone["name"] = gone["id"].rsplit("/", 1)[-1] + "-gone01"
