@@ -184,6 +184,9 @@ class Texts:
     def ui(self, key: str, **params: Any) -> str:
         return self.get("ui", key, **params)
 
+    def has_ui(self, key: str) -> bool:
+        return self._lookup("ui", key) is not None
+
     def check_title(self, check_id: str) -> str:
         return str(self._lookup("checks", check_id, "title") or check_id)
 
@@ -198,17 +201,19 @@ class Texts:
             return ""
         found = self._lookup("checks", result.id, "remedies", result.key)
         if found is not None:
-            return render(str(found), result.params)
+            return render(str(found), {k: self.value(v) for k, v in result.params.items()})
         for part in result.params.get("parts", ()):
             found = self._lookup("checks", result.id, "remedies", str(part.get("key"))) if isinstance(part, Mapping) else None
             if found is not None:
-                return render(str(found), {**result.params, **self._part_params(part)})
+                return render(str(found), {**{k: self.value(v) for k, v in result.params.items()},
+                                           **self._part_params(part)})
         return self.check_remedy(result.id)
 
     def _part_params(self, part: Mapping[str, Any]) -> dict[str, Any]:
+        params = {key: self.value(value) for key, value in part.items() if key != "key"}
         if "role" in part:  # a component named by its key ("master_target") is shown in words
-            return {**part, "role": self._lookup("roles", str(part["role"])) or part["role"]}
-        return dict(part)
+            params["role"] = self._lookup("roles", str(part["role"])) or part["role"]
+        return {**params, "key": part.get("key")}
 
     def fix_title(self, fix_id: str) -> str:
         return str(self._lookup("fixes", fix_id, "title") or fix_id)
@@ -216,6 +221,16 @@ class Texts:
     def fix_text(self, fix_id: str, key: str, **params: Any) -> str:
         value = self._lookup("fixes", fix_id, key)
         return render(str(value), params) if value is not None else key
+
+    def value(self, raw: Any) -> Any:
+        """A word the tool passes on as the service or the probe said it ("Running", "TLS ok",
+        "deallocated"), in this language where the [values] table has it; anything else as it is."""
+        if isinstance(raw, str):
+            found = self._lookup("values", raw)
+            return found if isinstance(found, str) else raw
+        if isinstance(raw, (list, tuple)):
+            return [self.value(item) for item in raw]
+        return raw
 
     def summary(self, result: Result) -> str:
         """The one-line summary of a result, in this language.
@@ -226,7 +241,7 @@ class Texts:
         template = self._lookup("checks", result.id, "summary", result.key)
         if template is None:
             template = self._lookup("result", result.key)
-        params = dict(result.params)
+        params = {key: self.value(value) for key, value in result.params.items()}
         params.setdefault("reason", result.reason)
         if isinstance(params.get("parts"), (list, tuple)):
             params["parts"] = self.parts(result.id, params["parts"])

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 if TYPE_CHECKING:
     from tui.app import WizardApp
@@ -22,13 +22,10 @@ class WizardScreen(Screen[None]):
     screen_id: ClassVar[str] = ""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "back", key_display="Esc"),
+        Binding("n,f3", "next_problem", "next-problem", key_display="n"),
         Binding("f5,a", "run_all", "run-all", key_display="F5"),
         Binding("s,f4", "stop", "stop", key_display="s", show=False),
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.app.localize_bindings(self)  # type: ignore[attr-defined]
 
     @property
     def wizard(self) -> WizardApp:
@@ -52,7 +49,7 @@ class WizardScreen(Screen[None]):
 
     def footer(self) -> ComposeResult:
         yield Static(id="run-status")
-        yield Footer()
+        yield KeyBar(id="keys")
 
     def subtitle(self) -> str:
         return self.t(f"screen.{self.screen_id}")
@@ -75,14 +72,41 @@ class WizardScreen(Screen[None]):
             self.call_after_refresh(self.show_latest)
 
     def update_run_status(self) -> None:
+        """What is running, or when this screen's checks last ran."""
         for widget in self.query("#run-status").results(Static):
             running = len(self.wizard.running)
-            widget.update(Text(self.t("running", count=running), style="yellow") if running else "")
-            widget.display = bool(running)
+            if running:
+                line = Text(self.t("running", count=running), style="bold")
+            else:
+                checked = self.wizard.session.state.checked
+                stamps = [checked[i] for i in self.check_ids() if i in checked]
+                line = Text(self.last_checked(max(stamps)) if stamps else "", style="dim")
+            widget.update(line)
+            widget.display = bool(line.plain)
+
+    def last_checked(self, stamp: str) -> str:
+        """ "Checked 21:04:05 UTC, 3 min ago" from a transcript time stamp."""
+        from datetime import datetime
+
+        def parse(value: str) -> datetime | None:
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return None
+
+        when, now = parse(stamp), parse(self.wizard.session.clock())
+        if when is None:
+            return ""
+        minutes = int((now - when).total_seconds() // 60) if now is not None else 0
+        ago = self.t("checked.just-now") if minutes < 1 else self.t("checked.ago", minutes=minutes)
+        return self.t("checked", time=when.strftime("%H:%M:%S"), ago=ago)
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:  # the bottom screen is where the wizard began
             self.app.pop_screen()
+
+    def action_next_problem(self) -> None:
+        """Move to the next thing that needs the operator (screens with a list override this)."""
 
     def action_run_all(self) -> None:
         self.wizard.request_checks(self.check_ids(), force=True)
@@ -95,12 +119,57 @@ class WizardScreen(Screen[None]):
 
 
 def described_bindings(screen: Screen[Any]) -> Iterator[ActiveBinding]:
-    """The keys a screen answers to that say what they do, once per action (help and the palette list these)."""
+    """The wizard's own keys a screen answers to, once per action (the key bar, help and the palette
+    list these). A binding's description is an id into the texts ("wizard.key.<id>"); keys the
+    widgets bring along (a table's page keys, focus keys) have none of ours and are left out."""
     seen = set()
+    texts = screen.app.texts  # type: ignore[attr-defined]
     for active in screen.active_bindings.values():
-        if active.binding.description and active.binding.action not in seen:
-            seen.add(active.binding.action)
+        binding = active.binding
+        if binding.description and binding.action not in seen and texts.has_ui(f"wizard.key.{binding.description}"):
+            seen.add(binding.action)
             yield active
+
+
+class KeyBar(Static):
+    """Every key the screen answers to, in the operator's words, on as many lines as it takes (two at
+    80 columns). Drawn by us rather than Textual's footer: it wraps instead of cutting keys off.
+    (Ctrl+P, the palette of the same actions, is named in F1 help.)"""
+
+    DEFAULT_CSS = """
+    KeyBar { dock: bottom; height: auto; max-height: 3; padding: 0 0 0 1; background: $panel; }
+    """
+
+    def on_mount(self) -> None:
+        self.refresh_keys()
+
+    def on_resize(self) -> None:
+        self.refresh_keys()
+
+    def refresh_keys(self) -> None:
+        """The keys as "key words" pairs, a line broken only between pairs."""
+        from rich.cells import cell_len
+
+        screen = self.screen
+        app: Any = self.app
+        entries = [(active.binding.key_display or active.binding.key.split(",")[0], active.binding.description)
+                   for active in described_bindings(screen) if active.binding.show]
+        width = max(20, (self.size.width or app.size.width) - 1)
+        text = Text()
+        used = 0
+        for key, description in entries:
+            words = app.t("key." + description)
+            needed = cell_len(key) + 1 + cell_len(words)
+            if used and used + 2 + needed > width:
+                text.append("\n")
+                used = 0
+            elif used:
+                text.append("  ")
+                used += 2
+            text.append(key, style="bold reverse" if app.basic else "bold cyan")
+            text.append(" " + words)
+            used += needed
+        self.update(text)
 
 
 class WizardDialog(ModalScreen[None]):
@@ -110,10 +179,6 @@ class WizardDialog(ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "close", key_display="Esc"),
     ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.app.localize_bindings(self)  # type: ignore[attr-defined]
 
     def t(self, key: str, **params: object) -> str:
         return self.app.t(key, **params)  # type: ignore[attr-defined,no-any-return]

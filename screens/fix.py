@@ -190,13 +190,13 @@ class FixScreen(WizardDialog):
         self.query_one("#fix-progress", Static).update(Text(message.text, style="yellow"))
 
     def on_fix_done(self, message: Any) -> None:
+        """Done: the dialog closes, and the wizard says what was done and, once re-checked, what the
+        check finds now (the app announces the re-checks' results)."""
         self.stage = "done"
-        text = Text(self.t("fix.done", task=message.task or "-"), style="bold green")
-        if message.detail:
-            text.append("\n" + message.detail)
-        text.append("\n" + self.t("fix.rechecking"), style="dim")
-        self.query_one("#fix-progress", Static).update(text)
-        self.query_one("#close", Button).focus()
+        done = self.t("fix.done", task=message.task or "-")
+        self.app.notify(f"{done} {message.detail}".strip() + "\n" + self.t("fix.rechecking"),
+                        title=self.app.texts.fix_title(self.fix.id), timeout=10)  # type: ignore[attr-defined]
+        self.dismiss()
 
     def on_fix_failed(self, message: Any) -> None:
         self.stage = "failed" if message.stage == "apply" else "planned"

@@ -32,9 +32,10 @@ class HelpScreen(WizardDialog):
         text.append(app.t("help.keys") + "\n", style="bold")
         for active in described_bindings(self.about):
             binding = active.binding
-            keys = ", ".join(k.strip() for k in binding.key.split(","))
+            keys = binding.key_display if binding.key_display and "-" in binding.key_display else \
+                ", ".join(k.strip() for k in binding.key.split(","))
             text.append(f"  {keys:<22}", style="cyan")
-            text.append(f"{binding.description}\n")
+            text.append(f"{app.t('key.' + binding.description)}\n")
         text.append("\n" + app.t("help.general"))
         with Vertical(classes="dialog panel", id="help-dialog"):
             with VerticalScroll():

@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 from screens.base import WizardScreen
 from tui.engine import COMPONENTS, worst
 from tui.marks import STYLES, glyph, mark
+from tui.widgets import PROBLEMS
 
 # Where the overview leads, besides the components: (screen id, key).
 PLACES = (
@@ -22,30 +23,32 @@ PLACES = (
     ("failback-vms", "v"),
     ("port-map", "p"),
     ("readiness", "g"),
-    ("connect", "n"),
+    ("connect", "o"),
 )
 
 
 class OverviewScreen(WizardScreen):
     screen_id = "overview"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "go('process-server')", "deploy-ps", show=False),
-        Binding("t", "go('master-target')", "prepare-mt", show=False),
-        Binding("v", "go('failback-vms')", "failback-vms", show=False),
+        Binding("1", "component(0)", "open-component", key_display="1-5"),
+        Binding("d", "go('process-server')", "deploy-ps"),
+        Binding("t", "go('master-target')", "prepare-mt"),
+        Binding("v", "go('failback-vms')", "failback-vms"),
         Binding("p", "go('port-map')", "port-map"),
         Binding("g", "go('readiness')", "readiness"),
-        Binding("n", "go('connect')", "connect", show=False),
-        Binding("1", "component(0)", "component-1", show=False),
-        Binding("2", "component(1)", "component-2", show=False),
-        Binding("3", "component(2)", "component-3", show=False),
-        Binding("4", "component(3)", "component-4", show=False),
-        Binding("5", "component(4)", "component-5", show=False),
+        Binding("o", "go('connect')", "connect"),
+        Binding("2", "component(1)", show=False),
+        Binding("3", "component(2)", show=False),
+        Binding("4", "component(3)", show=False),
+        Binding("5", "component(4)", show=False),
     ]
 
     def compose(self) -> ComposeResult:
         yield from self.header()
         yield Static(self.t("overview.intro"), classes="intro")
+        yield Static(id="causes")
         yield DataTable(id="components", cursor_type="row", classes="panel")
+        yield Static(self.legend(), id="legend")
         yield OptionList(
             *(Option(f"{key}  {self.t('screen.' + place)}", id=place) for place, key in PLACES),
             id="places", classes="panel",
@@ -69,6 +72,7 @@ class OverviewScreen(WizardScreen):
     def refresh_results(self) -> None:
         table = self.query_one("#components", DataTable)
         engine = self.wizard.engine
+        self.show_causes()
         for component in COMPONENTS:
             if engine is None:
                 table.update_cell(str(component), "status", Text(self.t("loading"), style="dim"))
@@ -77,6 +81,29 @@ class OverviewScreen(WizardScreen):
             table.update_cell(str(component), "status", mark(self.wizard, worst(statuses)))
             table.update_cell(str(component), "counts", self.counts(statuses), update_width=True)
 
+    def show_causes(self) -> None:
+        """A reason that holds up several checks (no password, vCenter down), said once at the top."""
+        from checks.report import causes
+
+        found = causes(list(self.wizard.session.state.results.values()), self.wizard.texts)
+        text = Text()
+        for number, cause in enumerate(found[:2], 1):
+            if number > 1:
+                text.append("\n")
+            text.append(self.t("cause", number=number, count=len(cause["checks"]), reason=cause["reason"]),
+                        style="bold")
+        widget = self.query_one("#causes", Static)
+        widget.update(text)
+        widget.display = bool(found)
+
+    def legend(self) -> Text:
+        """What the marks in the counts mean."""
+        out = Text(self.t("legend") + " ", style="dim")
+        for status in ("fail", "error", "warn", "manual", "pass", "skip"):
+            out.append_text(mark(self.wizard, status))
+            out.append("  ")
+        return out
+
     def counts(self, statuses: list[str]) -> Text:
         found = Counter(statuses)
         out = Text()
@@ -84,6 +111,21 @@ class OverviewScreen(WizardScreen):
             if found[status]:
                 out.append(f"{glyph(self.wizard, status)}{found[status]} ", style=STYLES[status])
         return out
+
+    def action_next_problem(self) -> None:
+        """The next component whose checks need the operator."""
+        engine = self.wizard.engine
+        table = self.query_one("#components", DataTable)
+        if engine is None:
+            return
+        for step in range(1, len(COMPONENTS) + 1):
+            index = (table.cursor_row + step) % len(COMPONENTS)
+            statuses = [self.wizard.status(c.id) for c in engine.of_component(COMPONENTS[index])]
+            if worst(statuses) in PROBLEMS:
+                table.focus()
+                table.move_cursor(row=index)
+                return
+        self.notify(self.t("no-problems"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         from checks.model import Component

@@ -112,9 +112,9 @@ class PortMapScreen(WizardScreen):
         evidence = self.evidence()
         probe = by_key(evidence.get("tested")).get(link.probe) if link.probe else None
         if probe is not None:
-            if probe.get("answered"):
-                return "pass", self.t("ports.answers", result=probe.get("result", ""))
-            return "fail", self.t("ports.no-answer", result=probe.get("result", ""))
+            result = self.wizard.texts.value(probe.get("result", ""))
+            return ("pass", self.t("ports.answers", result=result)) if probe.get("answered") else \
+                ("fail", self.t("ports.no-answer", result=result))
         if not evidence:
             return "pending", self.t("status.pending")
         return "manual", self.t("ports.test-there", where=self.t("node." + link.source))
@@ -155,6 +155,16 @@ class PortMapScreen(WizardScreen):
             text.append(self.t("ports.run-on", where=self.t("node." + link.source)) + "\n", style="cyan")
             text.append(f"  Windows: {command.get('windows', '')}\n  Linux:   {command.get('linux', '')}\n")
         detail.update(text)
+
+    def action_next_problem(self) -> None:
+        """The next link that does not answer or waits to be tested where it starts."""
+        table = self.query_one("#links", DataTable)
+        for step in range(1, len(LINKS) + 1):
+            index = (table.cursor_row + step) % len(LINKS)
+            if self.link_state(LINKS[index])[0] in ("fail", "manual"):
+                table.move_cursor(row=index)
+                return
+        self.notify(self.t("no-problems"))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_detail()

@@ -11,6 +11,7 @@ from checks.model import Component
 from checks.spec import Check
 from screens.table import ChecksScreen
 from tui.engine import worst
+from tui.widgets import ROW_ORDER
 
 
 class StepsScreen(ChecksScreen):
@@ -37,10 +38,23 @@ class StepsScreen(ChecksScreen):
             return "manual"
         return "pass" if answer.status == "confirmed" else "skip"
 
+    def settled_status(self, number: int) -> str:
+        """The step's status from its checks' last results: what orders the steps, so that a step
+        whose checks are being re-run keeps its place."""
+        checks = self.step_checks(number)
+        if not checks:
+            return self.step_status(number)
+        results = self.wizard.session.state.results
+        return min((str(results[c.id].status) if c.id in results else "pending" for c in checks),
+                   key=ROW_ORDER.index)
+
     def rows(self) -> list[tuple[str, str, str, str]]:
+        """Steps with problems first, each with its checks under it, problems first there too."""
         app = self.wizard
         out = []
-        for number in range(1, self.count + 1):
+        cause_of = self.causes()
+        numbers = sorted(range(1, self.count + 1), key=lambda n: (ROW_ORDER.index(self.settled_status(n)), n))
+        for number in numbers:
             key = self.step_key(number)
             title = f"{number}. {app.texts.get('steps', key)}"
             checks = self.step_checks(number)
@@ -49,12 +63,16 @@ class StepsScreen(ChecksScreen):
             if answer is not None:
                 summary = answer.note or self.t("answer." + answer.status + "-short")
             out.append((key, self.step_status(number), title, summary))
-            for check in checks:
+            for check in self.order(checks):
                 status = app.status(check.id)
-                result = app.session.state.results.get(check.id)
-                line = app.texts.summary(result) if result is not None and status != "running" else ""
-                out.append((check.id, status, "   " + app.texts.check_title(check.id), line))
+                out.append((check.id, status, "   " + app.texts.check_title(check.id),
+                            self.summary(check.id, status, cause_of)))
         return out
+
+    def is_target(self, key: str) -> bool:
+        if key.startswith(self.prefix + ".step-"):
+            return not self.step_checks(int(key.rsplit("-", 1)[1]))
+        return True
 
     def selected_step(self) -> int | None:
         key = self.query_one("#checks").selected  # type: ignore[attr-defined]

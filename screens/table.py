@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Button, DataTable
+from textual.widgets import Button, DataTable, Static
 
 from screens.base import WizardScreen
-from tui.widgets import CheckDetail, CheckTable, describe, fix_from_button
+from tui.widgets import ROW_ORDER, CheckDetail, CheckTable, describe, fix_from_button
 
 if TYPE_CHECKING:
     from checks.spec import Check
@@ -25,7 +25,7 @@ class ChecksScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "run_one", "run-one", key_display="r"),
         Binding("x,f8", "fix", "fix", key_display="x"),
-        Binding("m", "answer", "answer", key_display="m", show=False),
+        Binding("m", "answer", "answer", key_display="m"),
         Binding("c,f6", "copy", "copy-remedy", key_display="c"),
     ]
 
@@ -41,25 +41,84 @@ class ChecksScreen(WizardScreen):
     def compose(self) -> ComposeResult:
         yield from self.header()
         yield from self.intro()
+        yield Static(id="causes")
         yield CheckTable(id="checks")
         yield CheckDetail(id="detail")
         yield from self.footer()
 
+    def order(self, checks: list[Check]) -> list[Check]:
+        """Problems first (fail, error, warn, to confirm), those a fix-it can mend first among them;
+        a check being re-run keeps the place of its last result, so rows do not jump while running."""
+        app = self.wizard
+        position = {c.id: i for i, c in enumerate(checks)}
+
+        def key(check: Check) -> tuple[int, bool, int]:
+            result = app.session.state.results.get(check.id)
+            settled = str(result.status) if result is not None else "pending"
+            fixable = settled in ("fail", "warn") and any(f in (app.engine.fixes if app.engine else {})
+                                                          for f in check.fixes)
+            return ROW_ORDER.index(settled), not fixable, position[check.id]
+
+        return sorted(checks, key=key)
+
+    def causes(self) -> dict[str, int]:
+        """Checks of this screen that could not decide for one shared reason: check id -> cause number."""
+        from checks.report import causes
+
+        results = self.wizard.session.state.results
+        shown = [results[c.id] for c in self.checks() if c.id in results]
+        return {cid: n for n, cause in enumerate(causes(shown, self.wizard.texts), 1) for cid in cause["checks"]}
+
+    def summary(self, check_id: str, status: str, cause_of: dict[str, int]) -> str:
+        result = self.wizard.session.state.results.get(check_id)
+        if result is None or status == "running":
+            return ""
+        if check_id in cause_of:
+            return self.t("see-cause", number=cause_of[check_id])
+        return self.wizard.texts.summary(result)
+
     def rows(self) -> list[tuple[str, str, str, str]]:
         app = self.wizard
-        out = []
-        for check in self.checks():
-            status = app.status(check.id)
-            result = app.session.state.results.get(check.id)
-            summary = app.texts.summary(result) if result is not None and status != "running" else ""
-            out.append((check.id, status, app.texts.check_title(check.id), summary))
-        return out
+        cause_of = self.causes()
+        return [(check.id, app.status(check.id), app.texts.check_title(check.id),
+                 self.summary(check.id, app.status(check.id), cause_of)) for check in self.order(self.checks())]
+
+    def show_causes(self) -> None:
+        """Each reason shared by several undetermined checks, said once above the table."""
+        from checks.report import causes
+
+        results = self.wizard.session.state.results
+        found = causes([results[c.id] for c in self.checks() if c.id in results], self.wizard.texts)
+        text = Text()
+        for number, cause in enumerate(found, 1):
+            if number > 1:
+                text.append("\n")
+            text.append(self.t("cause", number=number, count=len(cause["checks"]), reason=cause["reason"]),
+                        style="bold")
+        widget = self.query_one("#causes", Static)
+        widget.update(text)
+        widget.display = bool(found)
+
+    def is_target(self, key: str) -> bool:
+        """A row the cursor may jump to: a check, or a step only the operator can answer."""
+        return True
+
+    def action_next_problem(self) -> None:
+        table = self.query_one(CheckTable)
+        if not table.next_problem(self.is_target):
+            self.notify(self.t("no-problems"))
+
+    placed = False  # the cursor was put on the first problem once the results were first shown
 
     def refresh_results(self) -> None:
         if self.wizard.engine is None:
             return
         table = self.query_one(CheckTable)
         table.show(self.rows())
+        self.show_causes()
+        if not self.placed and self.wizard.session.state.results:
+            self.placed = True
+            table.next_problem(self.is_target, from_top=True)
         self.show_detail()
 
     def selected_check(self) -> Check | None:

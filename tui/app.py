@@ -151,25 +151,14 @@ class WizardApp(App[int]):
         self._run_worker: Worker[Any] | None = None
         self._live: Timer | None = None
         self.fix_target: Screen[Any] | None = None
+        self._announce: set[str] = set()  # re-checks whose result is to be said when it comes
         self._ended = False
         self._more_screens: list[Screen[Any]] = []
-        self.localize_bindings(self)
 
     # -- texts -------------------------------------------------------------------------
 
     def t(self, key: str, **params: Any) -> str:
         return self.texts.ui("wizard." + key, **params)
-
-    def localize_bindings(self, node: Any) -> None:
-        """Footer, help and palette show binding descriptions; in code they are ids into the texts.
-
-        Called once per node, from its constructor, before anything shows its bindings.
-        """
-        for key, bindings in node._bindings.key_to_bindings.items():
-            node._bindings.key_to_bindings[key] = [
-                dataclasses.replace(b, description=self.t("key." + b.description)) if b.description else b
-                for b in bindings
-            ]
 
     # -- start and end -------------------------------------------------------------------
 
@@ -331,6 +320,8 @@ class WizardApp(App[int]):
         with self._changed_lock:
             self._notify_pending = False
         self.refresh_screen()
+        if self._announce:
+            self._announce_results()
 
     def _run_finished(self) -> None:
         self._run_worker = None
@@ -448,7 +439,24 @@ class WizardApp(App[int]):
         applied = fix.apply(self.engine.sources, plan, progress)
         record_applied(self.session.record, plan, applied, self.session.operator)
         reply_to.post_message(FixDone(applied.task, applied.detail))
-        self.call_from_thread(self.request_checks, fix.rechecks, True)
+        self.call_from_thread(self.recheck_and_announce, fix.rechecks)
+
+    def recheck_and_announce(self, ids: Iterable[str]) -> None:
+        """Run these checks again and say what each finds once it has (after a fix-it closed its dialog)."""
+        self._announce.update(ids)
+        self.request_checks(ids, force=True)
+
+    def _announce_results(self) -> None:
+        for check_id in sorted(self._announce):
+            result = self.session.state.results.get(check_id)
+            if check_id in self.running or check_id in self._pending or result is None:
+                continue
+            self._announce.discard(check_id)
+            from tui.marks import glyph
+
+            severity = {"pass": "information", "fail": "error"}.get(str(result.status), "warning")
+            self.notify(f"{glyph(self, str(result.status))} {self.texts.summary(result)}",
+                        title=self.texts.check_title(check_id), severity=severity, timeout=15)
 
     # -- manual steps ----------------------------------------------------------------------------
 
@@ -566,7 +574,8 @@ class WizardApp(App[int]):
         for active in described_bindings(screen):
             binding = active.binding
             node = active.node
-            yield SystemCommand(binding.description, self.t("palette.key", keys=binding.key_display or binding.key),
+            yield SystemCommand(self.t("key." + binding.description),
+                                self.t("palette.key", keys=binding.key_display or binding.key),
                                 lambda node=node, action=binding.action: self.call_later(node.run_action, action))
 
     def copy_text(self, text: str) -> None:

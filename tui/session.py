@@ -49,6 +49,7 @@ class Place(NamedTuple):
 @dataclass
 class State:
     results: dict[str, Result] = field(default_factory=dict)
+    checked: dict[str, str] = field(default_factory=dict)  # check id -> when its latest result came
     answers: dict[str, Answer] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     place: Place | None = None
@@ -64,6 +65,7 @@ class State:
 
             result = Result.from_json(event)
             self.results[result.id] = result
+            self.checked[result.id] = str(event.get("ts", ""))
         elif kind in ("step.confirmed", "step.skipped"):
             status = "confirmed" if kind == "step.confirmed" else "skipped"
             step = str(event.get("step", ""))

@@ -68,6 +68,7 @@ class Transcript:
     ) -> None:
         self.directory = directory
         self.redact = redact
+        self.clock: Callable[[], str] = utc_stamp
         self._lock = threading.Lock()
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         if path is None:
@@ -91,7 +92,7 @@ class Transcript:
             raise ValueError(f"{type_!r} is not a transcript event type; add it to EVENT_TYPES first")
         with self._lock:
             self.seq += 1
-            event = {"ts": utc_stamp(), "seq": self.seq, "session": self.session, "type": type_, **fields}
+            event = {"ts": self.clock(), "seq": self.seq, "session": self.session, "type": type_, **fields}
             line = self.redact(json.dumps(event, ensure_ascii=False, default=str)) + "\n"
             os.write(self._fd, line.encode("utf-8"))
             return event

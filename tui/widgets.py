@@ -22,10 +22,16 @@ def fix_from_button(button_id: str) -> str:
     return button_id.removeprefix("fix-").replace("_", ".")
 
 
+# What needs the operator, in the order to deal with it; rows are listed in ROW_ORDER.
+PROBLEMS = ("fail", "error", "warn", "manual")
+ROW_ORDER = ("fail", "error", "warn", "manual", "pending", "pass", "skip")
+
+
 class CheckTable(DataTable):  # type: ignore[type-arg]
     """One row per check: status, title, summary. Row keys are check ids."""
 
     DEFAULT_CLASSES = "checks"
+    statuses: dict[str, str] = {}
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
@@ -36,22 +42,42 @@ class CheckTable(DataTable):  # type: ignore[type-arg]
         self.add_column(self.app.t("col.summary"), key="summary")
 
     def show(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
-        """(key, status, title, summary) rows; updates in place so the cursor stays put."""
+        """(key, status, title, summary) rows; updates in place so the cursor stays put.
+
+        When the order changes (a problem was fixed and moved down), the cursor stays on its row if
+        that row is still a problem, else where it was: on the next problem in the list.
+        """
         rows = list(rows)
         keys = [r[0] for r in rows]
         current = [str(k.value) for k in self.rows]
+        self.statuses = {key: status for key, status, _, _ in rows}
         if current != keys:
-            cursor = self.cursor_row
+            selected, cursor = self.selected, self.cursor_row
             self.clear()
             for key, status, title, summary in rows:
                 self.add_row(symbol(self.app, status), title, summary, key=key)
             if rows:
-                self.move_cursor(row=min(cursor, len(rows) - 1))
+                still = selected in keys and self.statuses.get(selected or "") in PROBLEMS
+                self.move_cursor(row=keys.index(selected) if still else min(cursor, len(rows) - 1))
             return
         for key, status, title, summary in rows:
             self.update_cell(key, "status", symbol(self.app, status))
             self.update_cell(key, "title", title)
             self.update_cell(key, "summary", summary)
+
+    def next_problem(self, targets: Callable[[str], bool] = lambda key: True, from_top: bool = False) -> bool:
+        """Move the cursor to the next problem row after it (round to the top), or to the first one
+        (`from_top`); False when there is none."""
+        keys = [str(k.value) for k in self.rows]
+        if not keys:
+            return False
+        start = -1 if from_top else self.cursor_row
+        for step in range(1, len(keys) + 1):
+            index = (start + step) % len(keys)
+            if self.statuses.get(keys[index]) in PROBLEMS and targets(keys[index]):
+                self.move_cursor(row=index)
+                return True
+        return False
 
     @property
     def selected(self) -> str | None:

@@ -47,8 +47,8 @@ def ps_reachable(ctx: CheckContext) -> Verdict:
         "timeout_s": reach.timeout_s,
         "ports": {str(port): (p.to_json() if p else None) for port, p in probes.items()},
     }
-    results = ", ".join(f"{port}: {_shown(p)}" for port, p in probes.items())
-    params = {"address": reach.ps, "data_port": reach.data_port, "results": results}
+    params = {"address": reach.ps, "data_port": reach.data_port,
+              "parts": [{"key": "probe", "port": port, "result": _shown(p)} for port, p in probes.items()]}
     if all(p is not None and p.tls == "ok" for p in probes.values()):
         subject = probes[reach.data_port].subject  # type: ignore[union-attr]
         return verdict(Status.PASS, "ok", evidence, subject=subject or "-", **params)
@@ -69,9 +69,9 @@ def s2s(ctx: CheckContext) -> Verdict:
         "probes": [p.to_json() for p in probes],
         "link_type": {"answer": answer.status, "note": answer.note} if answer else None,
     }
-    results = ", ".join(f"{p.port}: {_shown(p)}" for p in probes)
+    results = [{"key": "probe", "port": p.port, "result": _shown(p)} for p in probes]
     if not routed:
-        return verdict(Status.FAIL, "unreachable", evidence, address=reach.ps, results=results)
+        return verdict(Status.FAIL, "unreachable", evidence, address=reach.ps, parts=results)
     if answer is None:
         return verdict(Status.MANUAL, "reachable-unconfirmed", evidence, address=reach.ps)
     if answer.status == "confirmed":
@@ -135,7 +135,8 @@ def ports(ctx: CheckContext) -> Verdict:
         evidence["azure_problem"] = reach.azure_problem
     if failed:
         return verdict(Status.FAIL, "closed", evidence,
-                       failed=[f"{t['host']}:{t['port']} ({t['result']})" for t in failed], manual=len(manual))
+                       parts=[{"key": "closed", "host": t["host"], "port": t["port"], "result": t["result"]}
+                              for t in failed], manual=len(manual))
     if not tested:
         return verdict(Status.ERROR, "nothing-testable", evidence, unknown=unknown)
     return verdict(Status.PASS, "ok", evidence, count=len(tested), manual=len(manual),

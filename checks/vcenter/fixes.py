@@ -9,6 +9,7 @@ from http.client import HTTPException
 from typing import Any
 
 from checks.model import Component, FixError
+from checks.texts import Texts, detect_language
 from checks.spec import Applied, Fix, FixContext, Param, Plan, Progress
 from checks.vcenter.connection import Session
 from checks.vcenter.inventory import RETENTION_SUFFIX, VM, Inventory
@@ -18,6 +19,11 @@ from checks.vcenter.subjects import pods_to_cover
 MT = Component.MASTER_TARGET
 READS = ("vcenter.session", "vcenter.inventory")
 TASK_POLL_S = 0.25
+def say(text_key: str, **params: Any) -> str:
+    """A sentence of these fix-its in the process's language (assets, table vcenter-fixes)."""
+    return Texts(detect_language()).get("vcenter-fixes", text_key, **params)
+
+
 TASK_TIMEOUT_S = 1800.0
 # A connection that drops while a task is started or followed: reconnect this often, waiting longer each time.
 RECONNECT_WAITS_S = (0.5, 1.0, 2.0, 4.0)
@@ -30,13 +36,12 @@ CONNECTION_LOST = (OSError, HTTPException)
 def _master_target(ctx: FixContext) -> tuple[Inventory, VM]:
     name = ctx.settings.site.master_target
     if not name:
-        raise FixError("No master target is named in the configuration; set [site] master_target first.")
+        raise FixError(say("no-master-target"))
     inv: Inventory = ctx.fresh("vcenter.inventory")
     vm = inv.vm(name)
     if vm is None:
         closest = inv.closest(name)
-        hint = f" (closest names: {', '.join(closest)})" if closest else ""
-        raise FixError(f"vCenter has no VM named {name}{hint}; check [site] master_target.")
+        raise FixError(say("no-such-vm", name=name, closest=closest))
     return inv, vm
 
 
@@ -49,8 +54,8 @@ def _vanished(plan: Plan, fault: Any = None) -> FixError:
     gone = getattr(fault, "obj", None)
     if gone is not None and str(getattr(gone, "_moId", "")) != str(plan.request["object"]["moref"]):
         kind = type(gone).__name__.rsplit(".", 1)[-1]
-        return FixError(f"The {kind} {gone._moId} no longer exists in vCenter, so it was not changed; plan the fix again.")
-    return FixError(f"The VM {plan.target} no longer exists in vCenter, so it was not changed; plan the fix again.")
+        return FixError(say("object-gone", kind=kind, moref=gone._moId))
+    return FixError(say("vm-gone", target=plan.target))
 
 
 def _fault_message(fault: Any) -> str:
@@ -106,10 +111,7 @@ def _task_started_since(session: Session, before: set[str], entity: str, method:
 
 
 def _unknown(plan: Plan, method: str, what: str) -> FixError:
-    return FixError(
-        f"The connection to vCenter dropped {what}, so whether {method} changed {plan.target} is unknown; "
-        "look for the task in vCenter's Recent Tasks and run the checks again before trying again."
-    )
+    return FixError(say("outcome-unknown", when=say(what), method=method, target=plan.target))
 
 
 def _run_task(
@@ -129,11 +131,11 @@ def _run_task(
     except vmodl.fault.ManagedObjectNotFound as fault:
         raise _vanished(plan, fault) from None
     except vmodl.MethodFault as fault:
-        raise FixError(f"vCenter refused {method} on {plan.target}: {_fault_message(fault)}.") from None
+        raise FixError(say("refused", method=method, target=plan.target, fault=_fault_message(fault))) from None
     except CONNECTION_LOST:
         task = None
         for wait in RECONNECT_WAITS_S:
-            progress(f"{method}: the connection dropped after the request was sent; reconnecting to find its task")
+            progress(say("progress-reconnect-find", method=method))
             time.sleep(wait)
             try:
                 task = _task_started_since(session, before, entity, method)
@@ -141,16 +143,16 @@ def _run_task(
             except CONNECTION_LOST:
                 continue
         else:
-            raise _unknown(plan, method, "right after the request was sent") from None
+            raise _unknown(plan, method, "when-sent") from None
         if task is None:
-            raise _unknown(plan, method, "right after the request was sent, and vCenter lists no such task") from None
+            raise _unknown(plan, method, "when-sent-no-task") from None
     moref = str(task._moId)
     pc = vmodl.query.PropertyCollector
     spec = pc.FilterSpec(
         objectSet=[pc.ObjectSpec(obj=task, skip=False)],
         propSet=[pc.PropertySpec(type=vim.Task, pathSet=["info.state", "info.progress", "info.error"])],
     )
-    progress(f"{method} {moref}: started")
+    progress(say("progress-started", method=method, task=moref))
     last = -1
     lost = 0
     deadline = time.monotonic() + TASK_TIMEOUT_S
@@ -159,8 +161,8 @@ def _run_task(
             objects = session.call(lambda: session.retrieve([spec]))
         except CONNECTION_LOST:
             if lost == len(RECONNECT_WAITS_S):
-                raise _unknown(plan, method, f"while following task {moref}") from None
-            progress(f"{method} {moref}: the connection dropped; reconnecting to follow the task")
+                raise _unknown(plan, method, "when-following") from None
+            progress(say("progress-reconnect-follow", method=method, task=moref))
             time.sleep(RECONNECT_WAITS_S[lost])
             lost += 1
             continue
@@ -169,18 +171,18 @@ def _run_task(
         state = str(info.get("info.state") or "")
         percent = info.get("info.progress")
         if state == "success":
-            progress(f"{method} {moref}: 100%")
+            progress(say("progress-percent", method=method, task=moref, percent=100))
             return moref
         if state == "error":
             fault = info.get("info.error")
             if _is_not_found(fault):
                 raise _vanished(plan, fault)
-            raise FixError(f"vCenter task {moref} ({method} on {plan.target}) failed: {_fault_message(fault)}.")
+            raise FixError(say("task-failed", task=moref, method=method, target=plan.target, fault=_fault_message(fault)))
         if percent is not None and int(percent) != last:
             last = int(percent)
-            progress(f"{method} {moref}: {last}%")
+            progress(say("progress-percent", method=method, task=moref, percent=last))
         if time.monotonic() > deadline:
-            raise FixError(f"vCenter task {moref} ({method} on {plan.target}) did not finish within {TASK_TIMEOUT_S:g} s; follow it in vCenter.")
+            raise FixError(say("task-slow", task=moref, method=method, target=plan.target, seconds=f"{TASK_TIMEOUT_S:g}"))
         time.sleep(TASK_POLL_S)
 
 
@@ -203,7 +205,7 @@ def plan_enable_uuid(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
         return plan
     # Keep the key's existing spelling so vCenter edits the entry instead of adding a twin.
     key = next((k for k in mt.extra_config if k.lower() == "disk.enableuuid"), "disk.EnableUUID")
-    plan.changes = [f'ReconfigVM_Task on {mt.name} ({mt.moref}): extraConfig["{key}"] = "TRUE"']
+    plan.changes = [say("change-enable-uuid", name=mt.name, moref=mt.moref, option=key)]
     plan.request = {
         "method": "ReconfigVM_Task",
         "object": _object("VirtualMachine", mt.moref, mt.name),
@@ -220,7 +222,7 @@ def apply_enable_uuid(ctx: FixContext, plan: Plan, progress: Progress) -> Applie
     spec = vim.vm.ConfigSpec(extraConfig=options)
     vm = _vm_ref(session, plan)
     task = _run_task(session, lambda: vm.ReconfigVM_Task(spec), plan, "ReconfigVM_Task", progress)
-    return Applied(task=task, detail="disk.EnableUUID = TRUE; the guest sees it after the VM is powered off and on again")
+    return Applied(task=task, detail=say("done-enable-uuid"))
 
 
 # --- mt.remove-snapshots ----------------------------------------------------------------------
@@ -232,9 +234,7 @@ def plan_remove_snapshots(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     if not mt.snapshots:
         return plan
     names = ", ".join(s.name for s in mt.snapshots)
-    plan.changes = [
-        f"RemoveAllSnapshots_Task on {mt.name} ({mt.moref}): delete {len(mt.snapshots)} snapshots ({names}), consolidate = true"
-    ]
+    plan.changes = [say("change-remove-snapshots", name=mt.name, moref=mt.moref, count=len(mt.snapshots), names=names)]
     plan.request = {
         "method": "RemoveAllSnapshots_Task",
         "object": _object("VirtualMachine", mt.moref, mt.name),
@@ -248,7 +248,7 @@ def apply_remove_snapshots(ctx: FixContext, plan: Plan, progress: Progress) -> A
     session = _session(ctx)
     vm = _vm_ref(session, plan)
     task = _run_task(session, lambda: vm.RemoveAllSnapshots_Task(consolidate=True), plan, "RemoveAllSnapshots_Task", progress)
-    return Applied(task=task, detail=f"{len(plan.request['snapshots'])} snapshots removed, disks consolidated")
+    return Applied(task=task, detail=say("done-remove-snapshots", count=len(plan.request["snapshots"])))
 
 
 # --- mt.add-retention-disk ---------------------------------------------------------------------
@@ -263,12 +263,12 @@ def _datastore_for(inv: Inventory, mt: VM, wanted: str | None) -> tuple[str, str
             ds = inv.datastores.get(moref)
             if ds and ds.name == wanted:
                 if not ds.accessible:
-                    raise FixError(f"Datastore {wanted} is not accessible right now; choose another one.")
+                    raise FixError(say("datastore-inaccessible", datastore=wanted))
                 return moref, ds.name
         names = ", ".join(sorted(inv.datastores[m].name for m in reachable if m in inv.datastores))
-        raise FixError(f"The master target's host does not reach a datastore named {wanted}; choose one of: {names}.")
+        raise FixError(say("datastore-unknown", datastore=wanted, names=names))
     if not mt.datastores:
-        raise FixError(f"{mt.ref} has no datastore; give one with --param datastore=NAME.")
+        raise FixError(say("no-datastore", target=mt.ref))
     moref = mt.datastores[0]
     return moref, inv.datastores[moref].name if moref in inv.datastores else moref
 
@@ -286,10 +286,7 @@ def _free_unit(mt: VM, controller_key: int) -> int | None:
 def plan_add_retention_disk(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     size_gb = params.get("size_gb")
     if not isinstance(size_gb, int) or isinstance(size_gb, bool) or SIZE_GB.out_of_range(size_gb):
-        raise FixError(
-            "The retention disk needs a size: give --param size_gb=N with N a whole number "
-            f"from {SIZE_GB.minimum} to {SIZE_GB.maximum}."
-        )
+        raise FixError(say("size-needed", minimum=SIZE_GB.minimum, maximum=SIZE_GB.maximum))
     inv, mt = _master_target(ctx)
     plan = Plan("mt.add-retention-disk", mt.ref, target_name=mt.name)
     existing = next((d for d in mt.disks if d.file_name.endswith(RETENTION_SUFFIX)), None)
@@ -305,10 +302,10 @@ def plan_add_retention_disk(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
         buses = {c.bus for c in mt.controllers}
         bus = next((b for b in range(4) if b not in buses), None)
         if bus is None:
-            raise FixError(f"{mt.ref} already has four SCSI controllers and none of them is an LSI Logic one with a free slot; free a slot first.")
+            raise FixError(say("no-controller-slot", target=mt.ref))
         controller = {"type": "VirtualLsiLogicSASController", "key": -100, "busNumber": bus, "sharedBus": "noSharing"}
         changes.append(
-            f"ReconfigVM_Task on {mt.name} ({mt.moref}): add VirtualLsiLogicSASController on SCSI bus {bus} (sharedBus = noSharing)"
+            say("change-add-controller", name=mt.name, moref=mt.moref, bus=bus)
         )
         controller_key, bus_number, unit = -100, bus, 0
     else:
@@ -328,7 +325,7 @@ def plan_add_retention_disk(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
         "fileOperation": "create",
     }
     changes.append(
-        f'ReconfigVM_Task on {mt.name} ({mt.moref}): add VirtualDisk {size_gb} GB, thin, "{file_name}" on SCSI {bus_number}:{unit}'
+        say("change-add-disk", name=mt.name, moref=mt.moref, size=size_gb, file=file_name, bus=bus_number, unit=unit)
     )
     device_change = ([{"operation": "add", "device": controller}] if controller else []) + [
         {"operation": "add", "fileOperation": "create", "device": disk}
@@ -382,7 +379,7 @@ def apply_add_retention_disk(ctx: FixContext, plan: Plan, progress: Progress) ->
     disk = changes[-1]["device"]
     return Applied(
         task=task,
-        detail=f"{disk['capacityInKB'] // (1024 * 1024)} GB disk {disk['backing']['fileName']} added; format it in the guest and mount it as the retention volume",
+        detail=say("done-add-disk", size=disk["capacityInKB"] // (1024 * 1024), file=disk["backing"]["fileName"]),
     )
 
 
@@ -404,8 +401,8 @@ def plan_exclude_storage_drs(ctx: FixContext, params: Mapping[str, Any]) -> Plan
         # Also where Storage DRS is off or manual: the override stays in force if someone turns it on.
         operation = "edit" if override is not None else "add"
         plan.changes.append(
-            f"ConfigureStorageDrsForPod_Task on {pod.name} ({pod.moref}, holds {', '.join(holds)}): "
-            f"{operation} VM override for {mt.name} ({mt.moref}): enabled = false"
+            say("change-sdrs-override", pod=pod.name, moref=pod.moref, holds=holds, operation=say(f"op-{operation}"),
+                name=mt.name, vm=mt.moref)
         )
         calls.append(
             {
@@ -433,7 +430,7 @@ def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -
     tasks = []
     for number, call in enumerate(calls, 1):
         name = call["pod"]["name"]
-        progress(f"Storage DRS override {number} of {len(calls)}: pod {name}")
+        progress(say("progress-pod", number=number, count=len(calls), pod=name))
         vm_specs = [
             vim.storageDrs.VmConfigSpec(
                 operation=s["operation"],
@@ -458,9 +455,9 @@ def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -
             if not done:
                 raise
             left = [c["pod"]["name"] for c in calls[number - 1:]]
-            raise FixError(f"{exc} Already excluded in: {', '.join(done)}; not yet in: {', '.join(left)}.") from None
+            raise FixError(f"{exc} {say('partial-pods', done=done, left=left)}") from None
         done.append(name)
-    return Applied(task=", ".join(tasks), detail=f"Storage DRS automation disabled for the master target in {', '.join(done)}")
+    return Applied(task=", ".join(tasks), detail=say("done-sdrs", pods=done))
 
 
 FIXES: tuple[Fix, ...] = (

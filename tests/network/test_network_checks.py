@@ -92,7 +92,7 @@ def test_a_process_server_that_is_not_the_cs_is_tested_on_its_data_port_only(emu
     reach = results["ps.reachable"]
     assert reach.status == Status.PASS, reach.params
     assert list(reach.evidence["ports"]) == [str(tls_listener.port)] and reach.evidence["is_configuration_server"] is False
-    assert reach.params["results"] == f"{tls_listener.port}: TLS ok"
+    assert reach.params["parts"] == [{"key": "probe", "port": tls_listener.port, "result": "TLS ok"}]
     keys = [t["key"] for t in results["net.ports"].evidence["tested"]]
     assert "here-ps-https" not in keys and "here-ps-data" in keys
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from checks import catalog
-from checks.model import Settings, SiteSettings, Status
+from checks.model import Settings, SiteSettings, SourceUnavailable, Status
 from checks.sources import Source, Sources
 from checks.spec import Check, Verdict, verdict
 from checks.texts import Texts, load_language
@@ -63,6 +63,7 @@ def make_app(
     session = open_session(directory, resume, "wizard", secrets, session_id=session_id, config=settings.source,
                            lang=lang)
     session.clock = fixed_clock
+    session.transcript.clock = fixed_clock
     kwargs: dict[str, Any] = {}
     if engine_factory is not None:
         kwargs["engine_factory"] = engine_factory
@@ -123,6 +124,7 @@ class Canned:
         self.status = dict(CANNED_STATUS)
         self.evidence: dict[str, dict[str, Any]] = {"net.ports": PORTS_EVIDENCE}
         self.hold: dict[str, threading.Event] = {}
+        self.unavailable: dict[str, str] = {}  # check id -> the reason it cannot decide
         self.reads = 0
 
 
@@ -138,6 +140,8 @@ def canned_check(check: Check, canned: Canned) -> Check:
                 status = Status.PASS if answer.status == "confirmed" else Status.SKIP
                 return verdict(status, answer.status, note=answer.note or "-")
             return verdict(Status.MANUAL, "waiting")
+        if check.id in table.unavailable:
+            raise SourceUnavailable(table.unavailable[check.id])
         status = table.status.get(check.id, Status.PASS)
         key, params = _summary_key(check.id, status)
         return verdict(status, key, table.evidence.get(check.id), **params)

@@ -39,6 +39,16 @@ async def select_row(pilot, key: str) -> None:  # type: ignore[no-untyped-def]
 
 
 async def run_fix(pilot, check_id: str, typed_name: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    said: list[tuple[str, str]] = []
+    notify = pilot.app.notify
+    pilot.app.notify = lambda text, **kw: (said.append((kw.get("title", ""), str(text))), notify(text, **kw))[1]
+    try:
+        await _run_fix(pilot, check_id, typed_name, said)
+    finally:
+        pilot.app.notify = notify
+
+
+async def _run_fix(pilot, check_id: str, typed_name: str | None, said: list[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
     await select_row(pilot, check_id)
     await pilot.press("x")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, FixScreen) and pilot.app.screen.stage == "planned")
@@ -52,8 +62,10 @@ async def run_fix(pilot, check_id: str, typed_name: str | None = None) -> None: 
         await pilot.click("#apply")
     await wait_for(pilot, lambda: dialog.stage in ("done", "failed"), timeout=60)
     assert dialog.stage == "done", dialog.query_one("#fix-progress").render()
-    await pilot.press("escape")
+    await wait_for(pilot, lambda: not isinstance(pilot.app.screen, FixScreen))  # it closes on success
     await wait_for(pilot, lambda: not pilot.app.running and status(pilot.app, check_id) == Status.PASS, timeout=60)
+    title = pilot.app.texts.check_title(check_id)
+    await wait_for(pilot, lambda: any(t == title for t, _ in said))  # and says what the check finds now
 
 
 async def test_whole_flow_with_fixes_manual_steps_and_resume(site: SimulatedSite, transcripts: Path) -> None:
@@ -94,6 +106,10 @@ async def test_whole_flow_with_fixes_manual_steps_and_resume(site: SimulatedSite
         await pilot.press(*"disk shown after refresh")
         await pilot.click("#skip")
         assert app.session.state.answers["mt.step-5"].status == "skipped"
+        # The answered step is no longer a problem: it moved down, and the cursor is on the next problem.
+        table = pilot.app.screen.query_one(CheckTable)
+        assert table.get_row_index("mt.step-5") > table.cursor_row
+        await select_row(pilot, "mt.step-5")
         assert "disk shown after refresh" in pilot.app.screen.query_one("#detail-text").render().plain
         shown_screen = type(app.screen)
 

@@ -326,3 +326,22 @@ async def test_destructive_fix_asks_for_the_plain_name_the_fix_it_gives(transcri
         name.value = "mt-win01 (restored)"
         await pilot.pause()
         assert not apply.disabled
+
+
+async def test_a_reason_shared_by_many_checks_is_said_once(transcripts: Path) -> None:
+    canned = Canned()
+    reason = "No vCenter password is available; set FAILBACK_PREP_VCENTER_PASSWORD."
+    for check_id in ("mt.disk-count", "mt.no-snapshots", "mt.scsi-controller", "mt.vmware-tools"):
+        canned.unavailable[check_id] = reason
+    app = canned_app(transcripts, canned)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        overview_causes = str(app.screen.query_one("#causes").render())
+        assert "[1] 4 checks could not decide, for one reason: " + reason in " ".join(overview_causes.split())
+        await pilot.press("3")
+        await wait_for(pilot, lambda: app.screen.query("#causes") and app.screen.query_one("#causes").display)
+        table = app.screen.query_one(CheckTable)
+        summaries = [str(table.get_row(key)[2]) for key in ("mt.disk-count", "mt.no-snapshots")]
+        assert summaries == ["not determined: see [1] above"] * 2
+        words = " ".join(str(app.screen.query_one("#causes").render()).split())
+        assert words.count(reason) == 1
