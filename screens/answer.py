@@ -34,6 +34,7 @@ class AnswerScreen(WizardDialog):
                 yield Button(self.t("answer.skip"), id="skip", compact=True)
                 yield Button(self.t("answer.note-only"), id="note", compact=True)
                 yield Button(self.t("fix.close"), id="close", compact=True)
+        yield from self.key_bar()
 
     def on_mount(self) -> None:
         line = self.app.answer_line(self.step)  # type: ignore[attr-defined]

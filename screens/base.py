@@ -13,6 +13,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Header, Static
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tui.app import WizardApp
 
 
@@ -34,8 +36,34 @@ class WizardScreen(Screen[None]):
     def t(self, key: str, **params: object) -> str:
         return self.wizard.t(key, **params)
 
+    # The row the cursor was on when the session was saved: a resumed screen puts it back there.
+    restore_row: str | None = None
+
     def place_args(self) -> dict[str, str]:
         return {}
+
+    _row_timer: Timer | None = None
+
+    def current_row(self) -> str | None:
+        """The row the cursor is on, for screens with rows."""
+        return None
+
+    def place(self) -> dict[str, str]:
+        """What resume needs to bring this screen back as it is: its arguments and the cursor's row."""
+        row = self.current_row()
+        return {**self.place_args(), **({"row": row} if row else {})}
+
+    def remember_row(self) -> None:
+        """Record the highlighted row with the place, so a resume (after kill -9 too) comes back to it.
+        Once the cursor rests (a second), not per key: scrolling through a table is not history."""
+        if self._row_timer is not None:
+            self._row_timer.stop()
+
+        def record() -> None:
+            if self.screen_id and self.is_current:
+                self.wizard.session.shown(self.screen_id, self.place())
+
+        self._row_timer = self.set_timer(1.0, record, name="remember-row")
 
     def check_ids(self) -> tuple[str, ...]:
         """The checks this screen shows; re-run all and live re-checks run these."""
@@ -124,11 +152,27 @@ def described_bindings(screen: Screen[Any]) -> Iterator[ActiveBinding]:
     widgets bring along (a table's page keys, focus keys) have none of ours and are left out."""
     seen = set()
     texts = screen.app.texts  # type: ignore[attr-defined]
-    for active in screen.active_bindings.values():
+    active_bindings = list(screen.active_bindings.values())
+    if isinstance(screen, WizardDialog):
+        # A dialog's keys in the order it declares them; a focused field answers Enter itself (it
+        # submits) and so hides the dialog's own Enter from the active bindings, but Enter still acts.
+        active_bindings = [ActiveBinding(screen, b, True) for b in declared_bindings(type(screen))] + active_bindings
+    for active in active_bindings:
         binding = active.binding
         if binding.description and binding.action not in seen and texts.has_ui(f"wizard.key.{binding.description}"):
             seen.add(binding.action)
             yield active
+
+
+def declared_bindings(cls: type) -> list[Binding]:
+    """A class's own bindings after those it inherits (unless it opts out), in declaration order."""
+    chain = []
+    for klass in cls.__mro__:
+        if "BINDINGS" in klass.__dict__:
+            chain.append(klass)
+        if not klass.__dict__.get("_inherit_bindings", True):
+            break
+    return [b for klass in reversed(chain) for b in klass.__dict__["BINDINGS"] if isinstance(b, Binding)]
 
 
 class KeyBar(Static):
@@ -178,10 +222,26 @@ class WizardDialog(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "close", key_display="Esc"),
+        Binding("tab", "app.focus_next", "next-field", key_display="Tab"),
+        # A focused button or field takes Enter first; this only presses a button that has the focus.
+        Binding("enter", "press_focused", "press", key_display="Enter"),
     ]
+    # The dialog's own keys, over the key bar of the screen beneath (whose keys do not work here).
+    DEFAULT_CSS = """
+    WizardDialog > KeyBar { height: 3; }
+    """
 
     def t(self, key: str, **params: object) -> str:
         return self.app.t(key, **params)  # type: ignore[attr-defined,no-any-return]
+
+    def key_bar(self) -> ComposeResult:
+        yield KeyBar(id="keys")
+
+    def action_press_focused(self) -> None:
+        from textual.widgets import Button
+
+        if isinstance(self.focused, Button):
+            self.focused.press()
 
     def action_close(self) -> None:
         self.dismiss()

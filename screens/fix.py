@@ -35,7 +35,7 @@ class FixScreen(WizardDialog):
                                     id=f"param-{param.name}", compact=True)
                 if self.fix.destructive:
                     yield Static(id="fix-warning")
-                    yield Input(id="confirm-name", compact=True)
+                    yield Input(id="confirm-name", placeholder=self.t("fix.type-here"), compact=True)
                 yield Static(id="fix-progress")
             with Horizontal(classes="buttons"):
                 yield Button(self.t("fix.apply"), id="apply", variant="error" if self.fix.destructive
@@ -43,6 +43,7 @@ class FixScreen(WizardDialog):
                 if self.fix.params:
                     yield Button(self.t("fix.replan"), id="replan", compact=True)
                 yield Button(self.t("fix.close"), id="close", compact=True)
+        yield from self.key_bar()
 
     def on_mount(self) -> None:
         if self.fix.destructive:

@@ -14,9 +14,23 @@ from textual.widgets import Static
 from screens.base import WizardDialog, described_bindings
 
 
-class HelpScreen(WizardDialog):
+_KEY_NAMES = {"escape": "Esc", "backspace": "Backspace", "enter": "Enter", "question_mark": "?", "ctrl+n": "Ctrl+N"}
+
+
+def key_name(key: str) -> str:
+    """A key as people write it: Esc, F5, Ctrl+N."""
+    if key in _KEY_NAMES:
+        return _KEY_NAMES[key]
+    return key.upper() if key.startswith("f") and key[1:].isdigit() else key
+
+
+class HelpScreen(WizardDialog, inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,q", "close", "close", key_display="Esc"),
+        Binding("down", "scroll_help(1)", "scroll", key_display="Up/Down"),
+        Binding("up", "scroll_help(-1)", "scroll", show=False),
+        Binding("pagedown,space", "scroll_help(10)", "scroll", show=False),
+        Binding("pageup", "scroll_help(-10)", "scroll", show=False),
     ]
 
     def __init__(self, about: Screen[Any]) -> None:
@@ -32,12 +46,19 @@ class HelpScreen(WizardDialog):
         text.append(app.t("help.keys") + "\n", style="bold")
         for active in described_bindings(self.about):
             binding = active.binding
-            keys = binding.key_display if binding.key_display and "-" in binding.key_display else \
-                ", ".join(k.strip() for k in binding.key.split(","))
-            text.append(f"  {keys:<22}", style="cyan")
-            text.append(f"{app.t('key.' + binding.description)}\n")
+            keys = [key_name(a.binding.key) for a in self.about.active_bindings.values()
+                    if a.binding.action == binding.action]
+            shown = binding.key_display or keys[0]
+            aliases = [k for k in keys if k.lower() != shown.lower()]
+            label = shown + (f" ({', '.join(aliases)})" if aliases and "-" not in shown else "")
+            text.append(f"  {label:<16}", style="bold cyan" if not app.basic else "bold")
+            text.append(f"{app.t('key-long.' + binding.description)}\n")
         text.append("\n" + app.t("help.general"))
         with Vertical(classes="dialog panel", id="help-dialog"):
             with VerticalScroll():
                 yield Static(text)
+        yield from self.key_bar()
+
+    def action_scroll_help(self, lines: int) -> None:
+        self.query_one("#help-dialog VerticalScroll", VerticalScroll).scroll_relative(y=lines, animate=False)
 

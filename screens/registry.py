@@ -54,4 +54,5 @@ def first_screens(app: WizardApp) -> list[WizardScreen]:
         last = make(place.screen, place.args)
         if last is not None:
             stack.append(last)
+    stack[-1].restore_row = place.args.get("row")
     return stack

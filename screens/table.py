@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Button, DataTable, Static
 
 from screens.base import WizardScreen
-from tui.widgets import ROW_ORDER, CheckDetail, CheckTable, describe, fix_from_button
+from tui.widgets import ROW_ORDER, CheckDetail, CheckTable, describe
 
 if TYPE_CHECKING:
     from checks.spec import Check
@@ -71,7 +71,7 @@ class ChecksScreen(WizardScreen):
 
     def summary(self, check_id: str, status: str, cause_of: dict[str, int]) -> str:
         result = self.wizard.session.state.results.get(check_id)
-        if result is None or status == "running":
+        if result is None:
             return ""
         if check_id in cause_of:
             return self.t("see-cause", number=cause_of[check_id])
@@ -118,7 +118,11 @@ class ChecksScreen(WizardScreen):
         self.show_causes()
         if not self.placed and self.wizard.session.state.results:
             self.placed = True
-            table.next_problem(self.is_target, from_top=True)
+            rows = [str(k.value) for k in table.rows]
+            if self.restore_row in rows:
+                table.move_cursor(row=rows.index(self.restore_row))
+            else:
+                table.next_problem(self.is_target, from_top=True)
         self.show_detail()
 
     def selected_check(self) -> Check | None:
@@ -141,14 +145,20 @@ class ChecksScreen(WizardScreen):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_detail()
+        if self.placed:
+            self.remember_row()
+
+    def current_row(self) -> str | None:
+        tables = self.query(CheckTable)
+        return tables.first().selected if tables else None
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         self.action_answer()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id and event.button.id.startswith("fix-"):
+        if event.button.has_class("fix") and event.button.name:
             event.stop()
-            self.wizard.open_fix(fix_from_button(event.button.id))
+            self.wizard.open_fix(event.button.name)
 
     def action_run_one(self) -> None:
         check = self.selected_check()

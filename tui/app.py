@@ -23,6 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -128,11 +129,22 @@ class WizardApp(App[int]):
         resume: bool = False,
         needed_secrets: tuple[str, ...] | None = None,
     ) -> None:
-        self.CSS = stylesheet("wizard.tcss") + (stylesheet("basic.tcss") if basic else "")
-        super().__init__(ansi_color=True if basic else None)
-        if basic:
+        # Without colour (NO_COLOR) the terminal's own colours stay, as in --basic: Textual's monochrome
+        # mode would turn every colour into a near-black grey. Both then mark what matters with
+        # bold, reverse and glyphs (mono.tcss).
+        no_color = "NO_COLOR" in os.environ
+        self.CSS = stylesheet("wizard.tcss") + (stylesheet("mono.tcss") if basic or no_color else "") + (
+            stylesheet("basic.tcss") if basic else "")
+        super().__init__(ansi_color=True if basic or no_color else None)
+        if basic or no_color:
             self.theme = "ansi-dark"
+        if basic:
             texts.plain = True
+            ScrollBar.renderer = AsciiScrollBarRender
+        if texts.lang == "zh-CN":
+            from tui.cjk import allow_breaks_between_cjk
+
+            allow_breaks_between_cjk()
         self.settings = settings
         self.texts = texts
         self.session = session
@@ -152,6 +164,10 @@ class WizardApp(App[int]):
         self._live: Timer | None = None
         self.fix_target: Screen[Any] | None = None
         self._announce: set[str] = set()  # re-checks whose result is to be said when it comes
+        # A resumed session: what each check said before, to tell the operator what the site answers
+        # differently now (a fix no longer in place, a site that restarted).
+        self._before_resume = {cid: (str(r.status), session.state.checked.get(cid, ""))
+                               for cid, r in session.state.results.items()} if resume else {}
         self._ended = False
         self._more_screens: list[Screen[Any]] = []
 
@@ -329,10 +345,36 @@ class WizardApp(App[int]):
         with self._changed_lock:
             self.running.clear()
         self.refresh_screen()
+        if self._before_resume:
+            self._say_what_changed()
         if self._pending:
             self._start_next()
         else:
             self._arm_live()
+
+    def _say_what_changed(self) -> None:
+        """After each run of a resumed session, until every check has run again: each check whose answer
+        differs from the one it gave before the session was saved."""
+        results, checked = self.session.state.results, self.session.state.checked
+        # Only checks run again since the resume (runs come in parts: connect first, then the rest).
+        again = [cid for cid, (_, stamp) in self._before_resume.items() if checked.get(cid, "") != stamp]
+        changed = [(cid, self._before_resume[cid][0], str(results[cid].status)) for cid in again
+                   if str(results[cid].status) != self._before_resume[cid][0]]
+        for cid in again:
+            del self._before_resume[cid]
+        if not changed:
+            return
+        lines = [self.t("resume.changed-line", check=self.texts.check_title(cid),
+                        before=self.texts.status(Status(old)), now=self.texts.status(Status(new)))
+                 for cid, old, new in changed]
+        demo = self.session.state.start.get("command") == "demo"
+        head = self.t("resume.changed-demo" if demo else "resume.changed", count=len(changed))
+        self.session.record("note", text=f"after the resume, {len(changed)} checks answer differently: "
+                            + ", ".join(f"{cid} {old} -> {new}" for cid, old, new in changed))
+        if len(lines) > 6:
+            lines[5:] = [self.t("resume.more", count=len(lines) - 5)]
+        self.notify(head + "\n" + "\n".join(lines), title=self.t("resume.title"), severity="warning",
+                    timeout=30)
 
     def _arm_live(self) -> None:
         if self.recheck_s > 0 and self._live is None and self._run_worker is None:
@@ -349,11 +391,15 @@ class WizardApp(App[int]):
     def screen_opened(self, screen: Any) -> None:
         place = screen.screen_id
         if place:
-            self.session.shown(place, screen.place_args())
+            self.session.shown(place, screen.place())
         if self.engine is None:
             return
         ids = screen.check_ids()
         missing = [i for i in ids if i not in self.session.state.results and i not in self.running]
+        # A resumed session's answers are from before: each screen checks again when first shown (the
+        # connect screen of a resume waits for the secrets it asks for).
+        if not getattr(screen, "resumed", False):
+            missing += [i for i in ids if i in self._before_resume and i not in missing and i not in self.running]
         if missing:
             self.request_checks(missing)
         else:
@@ -583,6 +629,13 @@ class WizardApp(App[int]):
             return
         self.copy_to_clipboard(text)  # OSC 52: works over SSH when the terminal allows it
         self.notify(text, title=self.t("copied"), timeout=20)
+
+
+class AsciiScrollBarRender(ScrollBarRender):
+    """--basic: a scroll bar of spaces, its thumb in reverse video (no block characters)."""
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
 
 
 def _load_engine(settings: Settings, lookup: Any) -> Engine:

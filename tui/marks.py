@@ -20,14 +20,15 @@ MARKS = {
     "running": ("…", "~"),
     "pending": ("·", "."),
 }
-# ANSI colour names only, so --basic (16 colours) and NO_COLOR keep their meaning.
+# ANSI colour names only, so --basic (16 colours) keeps their meaning; every problem is also bold,
+# which is all that is left without colour (NO_COLOR), beside the glyph.
 STYLES = {
     "pass": "green",
     "fail": "bold red",
-    "warn": "yellow",
-    "error": "magenta",
+    "warn": "bold yellow",
+    "error": "bold magenta",
     "skip": "dim",
-    "manual": "cyan",
+    "manual": "bold cyan",
     "running": "yellow",
     "pending": "dim",
 }

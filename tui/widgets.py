@@ -14,14 +14,6 @@ from checks.spec import Check
 from tui.marks import mark, symbol
 
 
-def fix_button_id(fix_id: str) -> str:
-    return "fix-" + fix_id.replace(".", "_")
-
-
-def fix_from_button(button_id: str) -> str:
-    return button_id.removeprefix("fix-").replace("_", ".")
-
-
 # What needs the operator, in the order to deal with it; rows are listed in ROW_ORDER.
 PROBLEMS = ("fail", "error", "warn", "manual")
 ROW_ORDER = ("fail", "error", "warn", "manual", "pending", "pass", "skip")
@@ -93,6 +85,7 @@ class CheckDetail(VerticalScroll):
     """What the highlighted check found, what to do about it, and its fix-it buttons."""
 
     DEFAULT_CLASSES = "detail panel"
+    fixes_shown: list[str] = []
 
     def compose(self) -> ComposeResult:
         yield Static(id="detail-text")
@@ -101,10 +94,14 @@ class CheckDetail(VerticalScroll):
     def show(self, text: Text, fixes: Sequence[tuple[str, str]]) -> None:
         self.query_one("#detail-text", Static).update(text)
         box = self.query_one("#detail-fixes", Horizontal)
-        wanted = [fix_button_id(fid) for fid, _ in fixes]
-        if [b.id for b in box.query(Button)] != wanted:
+        # The fix id is the button's name, not its id: moving fast through the rows mounts the next
+        # buttons before the last ones are gone, and ids would then collide.
+        wanted = [fid for fid, _ in fixes]
+        if self.fixes_shown != wanted:
+            self.fixes_shown = wanted
             box.remove_children()
-            box.mount_all(Button(title, id=fix_button_id(fid), variant="warning", compact=True) for fid, title in fixes)
+            box.mount_all(Button(title, name=fid, classes="fix", variant="warning", compact=True)
+                          for fid, title in fixes)
         box.display = bool(fixes)
 
 
@@ -123,10 +120,14 @@ def describe(app, check: Check, status: str, answer_line: Callable[[str], str | 
             out.append(result.reason + "\n", style="dim")
     elif status == "running":
         out.append(app.t("detail.running") + "\n", style="yellow")
+        if result is not None:  # the last answer stays in sight until the new one comes
+            out.append(app.t("detail.last") + " ", style="bold")
+            out.append_text(mark(app, str(result.status)))
+            out.append("  " + texts.summary(result) + "\n")
     else:
         out.append(app.t("detail.pending") + "\n", style="dim")
-    if status in ("fail", "warn", "manual", "error"):
-        remedy = texts.check_remedy(check.id)
+    if result is not None and status in ("fail", "warn", "manual", "error"):
+        remedy = texts.remedy(result)
         if remedy:
             out.append(app.t("detail.remedy") + " ", style="bold")
             out.append(remedy + "\n")

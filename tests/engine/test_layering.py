@@ -37,7 +37,8 @@ def _keys(data, prefix=""):
 
 
 def test_both_languages_have_the_same_texts():
-    en, zh = (_keys(load_language(lang)) for lang in LANGUAGES)
+    # [values] translates the vault's own words (Completed, Healthy...); English shows them as they come.
+    en, zh = ({k for k in _keys(load_language(lang)) if not k.startswith("values/")} for lang in LANGUAGES)
     assert sorted(en - zh) == [], "missing in zh-CN"
     assert sorted(zh - en) == [], "missing in en"
 

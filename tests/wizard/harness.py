@@ -100,7 +100,7 @@ SAMPLE = {"vm": "app01", "vms": ["app01", "db01"], "master_target": "mt-win01", 
           "name": "mt-win01", "address": "10.1.0.4", "note": "-", "cs": "cs01", "ps": "ps-azure01",
           "ip": "10.1.0.4", "age": "1", "service": "Running", "health": "Normal", "connection": "Connected",
           "where": "vnet-recovery (snet-failover 10.1.0.0/24)", "results": "9443: TLS ok", "subject": "CN=ps-azure01",
-          "mt": "9.55.6765.1"}
+          "mt": "9.55.6765.1", "parts": "9443: TLS ok"}
 PLACEHOLDER = re.compile(r"{(\w+)}")
 
 

@@ -29,7 +29,7 @@ PLACES = (
     ("master-target", ("t",)),
     ("failback-vms", ("v",)),
     ("readiness", ("g",)),
-    ("answer", ("2", "down", "down", "m")),
+    ("answer", ("2", "m")),  # the cursor starts on the first problem: the step to confirm
     ("help", ("f1",)),
 )
 

@@ -36,7 +36,27 @@ def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: Terminals, transcri
     tmux.keys("3")
     shown = tmux.wait_for("The master target has no snapshots")
     assert "Master target" in shown.splitlines()[0]
-    tmux.keys("Down", "m")  # m on a check that is not a step: nothing opens
+    for _ in range(8):  # n walks the problems to the one this test mends
+        if "✗ fail  mt.disk-enableuuid" in tmux.screen():
+            break
+        tmux.keys("n")
+        time.sleep(0.3)
+    tmux.wait_for("✗ fail  mt.disk-enableuuid")
+    tmux.keys("x")
+    tmux.wait_for("Exactly this will change")
+    tmux.keys("Enter")  # Apply has the focus once the change is shown
+    tmux.wait_for("✓ disk.EnableUUID is TRUE on", timeout=60)  # the re-check, announced
+    tmux.keys("n")
+    [entry] = [e for e in entries(transcripts) if e.command == "demo"]
+
+    def kept_row() -> str:
+        rows = [e["args"].get("row", "") for e in read(entry.path) if e["type"] == "screen.shown"]
+        return rows[-1] if rows else ""
+
+    time.sleep(1.5)  # the row is kept once the cursor rests
+    row = kept_row()
+    assert row.startswith("mt."), row
+    tmux.wait_for(row, timeout=30)  # the row kept is the one in the detail pane (once the toasts go)
     pid = tmux.wizard_pid()
     assert pid is not None, tmux.screen()
     os.kill(pid, signal.SIGKILL)
@@ -47,7 +67,13 @@ def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: Terminals, transcri
     tmux.start(wizard_command("--resume", "latest"))
     shown = tmux.wait_for("The master target has no snapshots", timeout=120)
     assert "Master target" in shown.splitlines()[0], "back on the screen it was killed on"
-    assert "✗" in shown, "with the results it had"
+    assert row in shown, f"on the row it was on ({row}):\n{shown}"
+    # The simulated site started afresh: the fix is gone, and the wizard says so rather than leaving
+    # the operator to wonder why a mended check fails again.
+    shown = tmux.wait_for("Since the session was saved", timeout=60)
+    assert "simulated site started" in " ".join(shown.split()), shown
+    notes = [e["text"] for e in read(entry.path) if e["type"] == "note" and "answer differently" in e.get("text", "")]
+    assert notes and "mt.disk-enableuuid pass -> fail" in notes[0], notes
 
     pid = tmux.wizard_pid()
     assert pid is not None, tmux.screen()

@@ -7,6 +7,8 @@ import sys
 import threading
 from pathlib import Path
 
+from rich.text import Text
+
 from checks.model import Answer, Settings, SiteSettings, Status
 from checks.texts import load_language
 from screens.answer import AnswerScreen
@@ -17,7 +19,7 @@ from tests.conftest import ROOT
 from tui.app import ResultsChanged
 from tui.export import to_markdown
 from tui.transcript import read
-from tui.widgets import CheckTable
+from tui.widgets import CheckDetail, CheckTable
 
 from .harness import Canned, NoSecrets, canned_factory, canned_settings, make_app, texts, wait_for
 
@@ -152,7 +154,7 @@ async def test_palette_offers_the_actions_of_the_current_screen(transcripts: Pat
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "端口图" in titles and "帮助" in titles
         await pilot.press("f1")
-        assert "本页面的按键" in str(app.screen.query_one("Static").render())
+        assert "本页面的按键" in str(app.screen.query_one("#help-dialog Static").render())
         await pilot.press("escape")
         assert isinstance(app.screen, OverviewScreen)
 
@@ -345,3 +347,29 @@ async def test_a_reason_shared_by_many_checks_is_said_once(transcripts: Path) ->
         assert summaries == ["not determined: see [1] above"] * 2
         words = " ".join(str(app.screen.query_one("#causes").render()).split())
         assert words.count(reason) == 1
+
+
+async def test_moving_fast_between_rows_with_fix_its_shows_the_buttons_of_the_row_it_stops_on(transcripts: Path) -> None:
+    # Each row mounts its fix-it buttons as the old ones are still being removed: a key held down
+    # must neither crash the wizard nor leave another row's buttons.
+    from textual.widgets import Button
+
+    app = canned_app(transcripts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        await pilot.press("3")
+        table = app.screen.query_one(CheckTable)
+        assert table.selected == "mt.no-snapshots"
+        await pilot.press(*(["down", "up"] * 6), "down")
+        # Faster than keys through a pilot: three rows' buttons within one tick, as in a real terminal.
+        detail, text = app.screen.query_one(CheckDetail), Text("-")
+        detail.show(text, [("mt.remove-snapshots", "a")])
+        detail.show(text, [("mt.set-disk-enableuuid", "b")])
+        detail.show(text, [("mt.remove-snapshots", "a")])
+        app.screen.show_detail()
+        await pilot.pause(0.2)
+        assert table.selected == "mt.disk-enableuuid"
+        shown = [b.name for b in app.screen.query("#detail-fixes Button").results(Button)]
+        assert shown == ["mt.set-disk-enableuuid"]
+        await pilot.press("x")
+        assert type(app.screen).__name__ == "FixScreen" and app.screen.fix.id == "mt.set-disk-enableuuid"
