@@ -37,9 +37,19 @@ if TYPE_CHECKING:
 LANGUAGES = ("en", "zh-CN")
 
 
+# The language of the session this process serves, once one is open (the wizard's, which may come
+# from a resumed transcript rather than --lang): texts built deep in the engine follow it.
+_session_language: str | None = None
+
+
+def use_language(lang: str | None) -> None:
+    global _session_language
+    _session_language = normalize_language(lang) if lang else None
+
+
 def detect_language(explicit: str | None = None) -> str:
-    """The language asked for, else FAILBACK_PREP_LANG, else the system locale."""
-    for value in (explicit, os.environ.get("FAILBACK_PREP_LANG")):
+    """The language asked for, else the session's, else FAILBACK_PREP_LANG, else the system locale."""
+    for value in (explicit, _session_language, os.environ.get("FAILBACK_PREP_LANG")):
         if value:
             return normalize_language(value)
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):

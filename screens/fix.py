@@ -29,6 +29,9 @@ class FixScreen(WizardDialog):
             with VerticalScroll(id="fix-body"):
                 yield Static(self.t("fix.planning"), id="fix-plan")
                 for param in self.fix.params:
+                    about = texts.fix_text(self.fix.id, f"param.{param.name}")
+                    if about and about != f"param.{param.name}":
+                        yield Static(Text(about, style="dim"), classes="param-about")
                     with Horizontal(classes="row"):
                         yield Label(self.t("fix.param", name=param.name), classes="param-label")
                         yield Input(str(param.default if param.default is not None else ""),

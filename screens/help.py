@@ -14,13 +14,18 @@ from textual.widgets import Static
 from screens.base import WizardDialog, described_bindings
 
 
-_KEY_NAMES = {"escape": "Esc", "backspace": "Backspace", "enter": "Enter", "question_mark": "?", "ctrl+n": "Ctrl+N"}
+_KEY_NAMES = {"escape": "Esc", "backspace": "Backspace", "enter": "Enter", "question_mark": "?", "tab": "Tab",
+              "space": "Space", "pageup": "PgUp", "pagedown": "PgDn", "up": "Up", "down": "Down", "home": "Home",
+              "end": "End"}
 
 
 def key_name(key: str) -> str:
     """A key as people write it: Esc, F5, Ctrl+N."""
     if key in _KEY_NAMES:
         return _KEY_NAMES[key]
+    if "+" in key:
+        modifiers, _, rest = key.rpartition("+")
+        return "+".join(m.capitalize() for m in modifiers.split("+")) + "+" + (rest.upper() if len(rest) == 1 else key_name(rest))
     return key.upper() if key.startswith("f") and key[1:].isdigit() else key
 
 

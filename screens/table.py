@@ -105,10 +105,14 @@ class ChecksScreen(WizardScreen):
 
     def action_next_problem(self) -> None:
         table = self.query_one(CheckTable)
+        table.touched = True
         if not table.next_problem(self.is_target):
             self.notify(self.t("no-problems"))
 
-    placed = False  # the cursor was put on the first problem once the results were first shown
+    placed = False  # the cursor was put where it starts once the results were first shown
+    # Until the operator moves the cursor (or a resume put it back on its row), results that come in
+    # later put it on the first problem again: a check that fails late goes to the top, and so does the cursor.
+    follow_first_problem = True
 
     def refresh_results(self) -> None:
         if self.wizard.engine is None:
@@ -121,8 +125,11 @@ class ChecksScreen(WizardScreen):
             rows = [str(k.value) for k in table.rows]
             if self.restore_row in rows:
                 table.move_cursor(row=rows.index(self.restore_row))
+                self.follow_first_problem = False
             else:
                 table.next_problem(self.is_target, from_top=True)
+        elif self.follow_first_problem and not table.touched:
+            table.next_problem(self.is_target, from_top=True)
         self.show_detail()
 
     def selected_check(self) -> Check | None:

@@ -93,6 +93,9 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     import keyring.core
 
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    import checks.texts
+
+    monkeypatch.setattr(checks.texts, "_session_language", None)  # a wizard of an earlier test set it
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)

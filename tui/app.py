@@ -132,11 +132,13 @@ class WizardApp(App[int]):
         # Without colour (NO_COLOR) the terminal's own colours stay, as in --basic: Textual's monochrome
         # mode would turn every colour into a near-black grey. Both then mark what matters with
         # bold, reverse and glyphs (mono.tcss).
-        no_color = "NO_COLOR" in os.environ
-        self.CSS = stylesheet("wizard.tcss") + (stylesheet("mono.tcss") if basic or no_color else "") + (
+        # A terminal of 16 colours (TERM=xterm, a serial console) gets the same: squeezed into 16, the
+        # theme's shades turn into white on cyan and grey on black.
+        own_colours = basic or "NO_COLOR" in os.environ or sixteen_colours()
+        self.CSS = stylesheet("wizard.tcss") + (stylesheet("mono.tcss") if own_colours else "") + (
             stylesheet("basic.tcss") if basic else "")
-        super().__init__(ansi_color=True if basic or no_color else None)
-        if basic or no_color:
+        super().__init__(ansi_color=True if own_colours else None)
+        if own_colours:
             self.theme = "ansi-dark"
         if basic:
             texts.plain = True
@@ -145,6 +147,9 @@ class WizardApp(App[int]):
             from tui.cjk import allow_breaks_between_cjk
 
             allow_breaks_between_cjk()
+        from checks.texts import use_language
+
+        use_language(texts.lang)  # fix-it changes and progress, Azure errors: in the wizard's language
         self.settings = settings
         self.texts = texts
         self.session = session
@@ -629,6 +634,15 @@ class WizardApp(App[int]):
             return
         self.copy_to_clipboard(text)  # OSC 52: works over SSH when the terminal allows it
         self.notify(text, title=self.t("copied"), timeout=20)
+
+
+def sixteen_colours() -> bool:
+    """The terminal draws 16 colours only, as Rich (and so Textual) reads TERM and COLORTERM."""
+    import io
+
+    from rich.console import Console
+
+    return Console(file=io.StringIO(), force_terminal=True).color_system == "standard"
 
 
 class AsciiScrollBarRender(ScrollBarRender):

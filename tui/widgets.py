@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Static
@@ -24,6 +25,14 @@ class CheckTable(DataTable):  # type: ignore[type-arg]
 
     DEFAULT_CLASSES = "checks"
     statuses: dict[str, str] = {}
+    touched = False  # the operator has moved the cursor (keys or mouse)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in ("up", "down", "pageup", "pagedown", "home", "end", "ctrl+home", "ctrl+end"):
+            self.touched = True
+
+    def on_click(self, event: events.Click) -> None:
+        self.touched = True
 
     def on_mount(self) -> None:
         self.cursor_type = "row"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tmux import Terminals, wizard_command
+from tests.tmux import Cell, Terminals, cells, find, wizard_command
 from tui.transcript import entries, read
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
@@ -37,11 +37,11 @@ def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: Terminals, transcri
     shown = tmux.wait_for("The master target has no snapshots")
     assert "Master target" in shown.splitlines()[0]
     for _ in range(8):  # n walks the problems to the one this test mends
-        if "✗ fail  mt.disk-enableuuid" in tmux.screen():
+        if "✗ fail mt.disk-enableuuid" in " ".join(tmux.screen().replace("│", " ").split()):
             break
         tmux.keys("n")
         time.sleep(0.3)
-    tmux.wait_for("✗ fail  mt.disk-enableuuid")
+    tmux.wait_for_words("✗ fail mt.disk-enableuuid")
     tmux.keys("x")
     tmux.wait_for("Exactly this will change")
     tmux.keys("Enter")  # Apply has the focus once the change is shown
@@ -144,3 +144,91 @@ def test_basic_is_ascii_and_16_colours_and_no_color_has_none(terminals: Terminal
             assert colours == set(), f"{name}: NO_COLOR, yet colours {colours}"
         else:
             assert colours == {"16"}, f"{name}: --basic uses the terminal's 16 colours, found {colours}"
+
+
+# What an operator must be able to tell apart in every display mode: a failing check's mark and the
+# warning of a destructive fix-it, never grey on grey (contrast 3:1 at least, as WCAG asks of large text
+# and symbols), bold or reverse besides any colour; and, in --basic, what is typed into the name field.
+MODES = {
+    "colour": ({}, ()),
+    "16-colours": ({"TERM": "xterm"}, ()),
+    "basic": ({}, ("--basic",)),
+    "no-color": ({"NO_COLOR": "1"}, ()),
+    "basic-no-color": ({"NO_COLOR": "1"}, ("--basic",)),
+}
+
+
+def _legible(cells_: list[Cell], what: str, coloured: bool, red: bool = True) -> None:
+    for cell in cells_:
+        if cell.char == " ":
+            continue
+        assert cell.contrast() >= 3, f"{what}: {cell} is grey on grey (contrast {cell.contrast():.1f})"
+        assert cell.bold or cell.reverse, f"{what}: {cell} is neither bold nor reverse"
+        if coloured and red:
+            r, g, b = cell.ink or (0, 0, 0)
+            assert r > g + 60 and r > b + 60, f"{what}: {cell} is not drawn in red"
+        if not coloured:
+            assert not cell.coloured(), f"{what}: {cell} has a colour under NO_COLOR"
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_failures_and_the_destructive_warning_stand_out_in_every_display_mode(terminals: Terminals, mode: str) -> None:
+    env, flags = MODES[mode]
+    basic, coloured = "--basic" in flags, "NO_COLOR" not in env
+    fail = "x" if basic else "✗"
+    tmux = terminals.new()
+    tmux.start(wizard_command("--no-mouse", "--lang", "en", "demo", *flags, **env))
+    tmux.wait_for("F9: continue to the components", timeout=120)
+    tmux.keys("F9")
+    tmux.wait_for("1 Configuration server")
+    tmux.keys("3")
+    tmux.wait_for("F5 runs them again", timeout=60)  # the checks have run
+    tmux.wait_for_words("fail mt.no-snapshots")  # and the cursor is on the first problem
+    component = cells(tmux.screen(escapes=True))
+    cursor_row = find(component, "The master target has no snapshots")
+    other_row = find(component, "Storage DRS never moves")
+    for label, row in (("the cursor's row", cursor_row), ("a failing row", other_row)):
+        line = component[next(i for i, r in enumerate(component) if r and row[0] in r)]
+        mark = line[line.index(row[0]) - 3]
+        assert mark.char == fail, f"{label}: mark {mark}"
+        _legible([mark], f"{label}'s mark", coloured, red=label != "the cursor's row")
+    _legible(find(component, "fail  mt.no-snapshots")[:4], "the detail's status", coloured)
+
+    tmux.keys("x")
+    tmux.wait_for("This cannot be undone", timeout=60)
+    tmux.keys("m", "t", "-", "w")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not re.search(r"mt-w(?!in01)", tmux.screen()):
+        time.sleep(0.1)
+    dialog = cells(tmux.screen(escapes=True))
+    _legible(find(dialog, "This cannot be undone. Type mt-win01 to confirm."), "the destructive warning", coloured)
+    typed = next((r for r in dialog if re.search(r"mt-w(?!in01)", "".join(c.char for c in r))), None)
+    assert typed is not None, "what is typed is not shown:\n" + tmux.screen()
+    line = "".join(c.char for c in typed)
+    at = re.search(r"mt-w(?!in01)", line).start()  # type: ignore[union-attr]
+    assert all(c.contrast() >= 3 for c in typed[at:at + 4]), typed[at:at + 4]
+    captures = {"component": component, "dialog": dialog}
+    tmux.keys("Escape")
+    tmux.wait_for("Storage DRS never moves")
+    tmux.keys("q")
+    tmux.wait_for("WIZARD-EXITED-")
+    if basic:
+        for name, rows in captures.items():
+            wide = sorted({c.char for row in rows for c in row if ord(c.char) > 126})
+            assert wide == [], f"{name}: --basic draws with ASCII only, found {wide}"
+
+
+def test_the_operators_walk_takes_30_key_actions_at_most(terminals: Terminals, transcripts: Path) -> None:
+    from tests.wizard.walk import TARGET, walk
+
+    tmux = terminals.new()
+    tmux.start(wizard_command("--no-mouse", "--lang", "en", "demo"))
+    tmux.wait_for("F9: continue to the components", timeout=120)
+    tmux.wait_for("✓ pass  Signed in")
+    done = walk(tmux)
+    assert len(done.actions) <= TARGET, done.actions
+    [entry] = [e for e in entries(transcripts) if e.command == "demo"]
+    events = list(read(entry.path))
+    assert [e["fix"] for e in events if e["type"] == "fix.applied"] == ["mt.remove-snapshots", "mt.exclude-storage-drs"]
+    assert [(e["step"], e["note"]) for e in events if e["type"] == "step.confirmed"] == [
+        ("cs.same-ip", "same IP as before, checked in IPAM")]
