@@ -48,3 +48,30 @@ async def test_the_key_bar_shows_every_key_in_two_lines_at_80_columns(transcript
     # The keys that used to hide: the component numbers, the next problem, and m for a manual step.
     assert "1-5" in overview and app.t("key.next-problem") in overview
     assert f"m {app.t('key.answer')}" in " ".join(component.split())
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_help_lists_the_screens_own_keys_in_words_with_no_raw_keys(transcripts: Path, lang: str) -> None:
+    """F1 on each screen: what the screen is for and each of its keys in a sentence; no message ids,
+    no keys the widgets bring along (the table's Page Left, Focus Next), no key in lower-case code."""
+    app = canned_app(transcripts, lang=lang)
+    problems: dict[str, list[str]] = {}
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        for name, keys in (("overview", ()), *PLACES):
+            if name in ("help", "answer"):
+                continue
+            await pilot.press(*keys)
+            await pilot.pause()
+            about = app.screen
+            expected = [app.t("key-long." + a.binding.description) for a in described_bindings(about)]
+            await pilot.press("f1")
+            await pilot.pause()
+            text = str(app.screen.query_one("#help-dialog Static").render())
+            wrong = [w for w in ("wizard.", "Page Left", "Page Right", "Focus", "ctrl+", "pageup", "Scroll") if w in text]
+            wrong += [f"missing: {line}" for line in expected if line not in text]
+            if wrong:
+                problems[name] = wrong
+            while len(app.screen_stack) > 2:
+                await pilot.press("escape")
+    assert problems == {}
