@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Status(enum.StrEnum):
@@ -125,9 +125,13 @@ class SourceUnavailable(Exception):
     so the checks that need it are skipped rather than errored.
     """
 
-    def __init__(self, message: str, *, skip: bool = False) -> None:
+    def __init__(self, message: str, *, skip: bool = False, key: str = "", **params: Any) -> None:
         super().__init__(message)
         self.skip = skip
+        # The sentence for the operator, in assets/texts: "<table>:<key>", or "check:<id>:<summary key>"
+        # (that check's summary and its remedy for that finding). The message is its English, for logs.
+        self.key = key
+        self.params = params
 
 
 class UnknownName(ValueError):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import shlex
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from checks.azure import notice_keys
 from checks.model import Status
-from checks.spec import Check, Result
+from checks.spec import Check, Result, fixes_for
 from checks.texts import Texts
 
 SCHEMA = "failback-prep/report/v1"
@@ -56,20 +58,36 @@ def entry(check: Check, result: Result, texts: Texts) -> dict[str, Any]:
         "evidence": dict(result.evidence),
         "remedy": remedy,
         "fixes": list(check.fixes),
+        "fixes_applicable": list(fixes_for(check, result)),  # those that mend what this result found
         "duration_ms": result.duration_ms,
     }
 
 
+def _cause(result: Result) -> str | None:
+    """What holds this check up, when it is a shared thing: a source it could not read (no password,
+    no [azure] table, vCenter down) or a vault whose architecture the checks do not cover. A check
+    that timed out or stopped with an error has a cause of its own, never merged with others."""
+    if result.key == "classic-only":
+        return "classic-only"
+    if result.key != "unavailable" or result.status not in (Status.ERROR, Status.SKIP):
+        return None
+    why = result.evidence.get("reason_key") if isinstance(result.evidence, Mapping) else None
+    if why:
+        return f"{why} {sorted((k, str(v)) for k, v in (result.evidence.get('reason_params') or {}).items())}"
+    return result.reason or None
+
+
 def causes(results: Sequence[Result], texts: Texts) -> list[dict[str, Any]]:
-    """Undetermined or skipped checks that share one reason (no password, no [azure], vCenter down):
-    the reason once, with the checks it holds up, most checks first. A reason of one check is its own."""
-    groups: dict[str, list[str]] = {}
+    """Checks that could not run for one shared reason: the reason once, in full, with the checks it
+    holds up, most checks first. A reason of one check is its own."""
+    groups: dict[str, list[Result]] = {}
     for result in results:
-        if result.status in (Status.ERROR, Status.SKIP) and result.reason:
-            groups.setdefault(result.reason, []).append(result.id)
-    shared = [(reason, ids) for reason, ids in groups.items() if len(ids) > 1]
-    shared.sort(key=lambda item: -len(item[1]))
-    return [{"reason": reason, "checks": ids} for reason, ids in shared]
+        cause = _cause(result)
+        if cause is not None:
+            groups.setdefault(cause, []).append(result)
+    shared = sorted((held for held in groups.values() if len(held) > 1), key=lambda held: -len(held))
+    return [{"reason": texts.summary(held[0]) if held[0].key == "classic-only" else texts.reason(held[0]),
+             "checks": [r.id for r in held]} for held in shared]
 
 
 def notices(results: Sequence[Result], texts: Texts) -> list[str]:
@@ -82,6 +100,7 @@ def build(
     results: Sequence[Result],
     texts: Texts,
     configured_architecture: str = "auto",
+    not_run: int = 0,
 ) -> dict[str, Any]:
     by_id = {c.id: c for c in checks}
     found_notices = notices(results, texts)
@@ -97,33 +116,84 @@ def build(
     shared = causes(results, texts)
     if shared:
         report["causes"] = shared
+    report["readiness"] = readiness(results, not_run).to_json()
     return report
 
 
-def blockers(summary: dict[str, int]) -> int:
-    """What stands between the site and a reprotect: failures, undetermined checks, open confirmations."""
-    return summary["fail"] + summary["error"] + summary["manual"]
+# A skip that says the check does not apply to this site (or the operator answered it) costs nothing;
+# any other skip means the tool did not look: a missing [vcenter] or [azure] table, no master target
+# named, a modernized vault whose checklist the classic checks cannot stand in for.
+HARMLESS_SKIPS = frozenset({"not-needed", "not-original", "not-alternate", "skipped", "link-skipped"})
+# Warnings that say part of the answer is missing, not that the answer has a caveat: a VM not found,
+# a discovery still running, a retention volume Site Recovery does not list yet (reprotect cannot pick it).
+UNCONFIRMED_WARNINGS = frozenset({
+    "partial", "memory-partial", "no-vms", "version-unknown", "not-in-site-recovery", "architecture-unknown",
+    "discovery-pending", "discovery-unknown", "network-unknown", "network-unknown-caveats",
+})
 
 
-def verdict(summary: dict[str, int], texts: Texts, not_run: int = 0) -> str:
-    """Ready or not, with the blockers counted. Checks not run are never counted as ready."""
-    count = blockers(summary)
-    key = "report.not-ready" if count else ("report.ready-partial" if not_run else "report.ready")
-    return texts.ui(key, blockers=count, not_run=not_run, **summary)
+def unconfirmed(result: Result) -> bool:
+    """Not a failure, yet readiness cannot rest on it: the check did not (fully) look."""
+    if result.status == Status.SKIP:
+        return result.key not in HARMLESS_SKIPS
+    return result.status == Status.WARN and result.key in UNCONFIRMED_WARNINGS
 
 
-def text_lines(report: dict[str, Any], texts: Texts, config: str = "", not_run: int = 0) -> list[str]:
+def blocking(result: Result) -> bool:
+    return result.status in (Status.FAIL, Status.ERROR, Status.MANUAL)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """Ready for reprotect, not ready, or not confirmed: the one judgement the text report, the JSON
+    report, the exports and the wizard's readiness screen all give."""
+
+    blockers: int
+    unconfirmed: tuple[str, ...]
+    warnings: int
+    not_run: int
+
+    @property
+    def state(self) -> str:
+        if self.blockers:
+            return "not-ready"
+        return "not-confirmed" if self.unconfirmed or self.not_run else "ready"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"state": self.state, "ready": self.state == "ready", "blockers": self.blockers,
+                "unconfirmed": list(self.unconfirmed), "warnings": self.warnings, "not_run": self.not_run}
+
+
+def readiness(results: Sequence[Result], not_run: int = 0) -> Readiness:
+    return Readiness(blockers=sum(1 for r in results if blocking(r)),
+                     unconfirmed=tuple(r.id for r in results if unconfirmed(r)),
+                     warnings=sum(1 for r in results if r.status == Status.WARN and not unconfirmed(r)),
+                     not_run=not_run)
+
+
+def say_verdict(state: Readiness, texts: Texts, summary: dict[str, int] | None = None) -> str:
+    """Ready or not, with the blockers counted. Checks not run or that could not look are never ready."""
+    counts_ = summary or {str(s): 0 for s in Status}
+    why = [texts.ui(key, count=count) for key, count in (("report.why-unconfirmed", len(state.unconfirmed)),
+                                                         ("report.why-not-run", state.not_run)) if count]
+    return texts.ui(f"report.{state.state}", blockers=state.blockers, warnings=state.warnings,
+                    why=texts.ui("report.why-and").join(why), **counts_)
+
+
+def text_lines(report: dict[str, Any], texts: Texts, config: str = "", verdict: bool = True) -> list[str]:
     """The report for a terminal: the verdict, each shared cause once, then one line per check with
     the status words of the JSON report, what to do under each problem, and the fix-it that does it."""
     s = report["summary"]
-    lines = [verdict(s, texts, not_run)]
+    r = report["readiness"]
+    state = Readiness(r["blockers"], tuple(r["unconfirmed"]), r["warnings"], r["not_run"])
+    lines = [say_verdict(state, texts, s)] if verdict else []
     for notice in report.get("notices", ()):
         lines.append(f"! {notice}")
     cause_of: dict[str, int] = {}
     for number, cause in enumerate(report.get("causes", ()), 1):
         lines.append(texts.ui("report.cause", number=number, count=len(cause["checks"]), reason=cause["reason"]))
         cause_of.update({cid: number for cid in cause["checks"]})
-    config_arg = f" --config {config}" if config else ""
+    config_arg = f" --config {shlex.quote(config)}" if config else ""
     for item in report["checks"]:
         summary = item["summary"]
         if item["id"] in cause_of:
@@ -131,8 +201,8 @@ def text_lines(report: dict[str, Any], texts: Texts, config: str = "", not_run: 
         lines.append(f"{item['status']:<6} {item['id']:<24} {summary}")
         if item["remedy"]:
             lines.append(f"       -> {item['remedy']}")
-        if item["fixes"] and item["status"] in ("fail", "warn"):
-            for fix_id in item["fixes"]:
+        if item["fixes_applicable"]:
+            for fix_id in item["fixes_applicable"]:
                 lines.append(f"       fix: failback-prep fix {fix_id}{config_arg}")
     lines.append(texts.ui("report.totals", **s))
     return lines

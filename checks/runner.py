@@ -43,7 +43,9 @@ def _decide(check: Check, sources: Sources) -> Result:
         result = Result(check.id, v.status, v.key, dict(v.params), dict(v.evidence))
     except SourceUnavailable as exc:
         status = Status.SKIP if exc.skip else Status.ERROR
-        result = Result(check.id, status, "unavailable", reason=sources.redact(one_line(exc)))
+        # Ours: said in full (a fingerprint cut short would be pinned wrong), and by key in any language.
+        why = {"reason_key": exc.key, "reason_params": dict(exc.params)} if exc.key else {}
+        result = Result(check.id, status, "unavailable", evidence=why, reason=sources.redact(str(exc).strip()))
     except Exception as exc:
         log.debug("check %s raised", check.id, exc_info=True)
         result = Result(check.id, Status.ERROR, "raised", reason=sources.redact(one_line(exc)))

@@ -175,8 +175,8 @@ class Sources:
                     pass
 
 
-def require(value: Any, message: str) -> Any:
-    """Raise SourceUnavailable(skip) when a configuration part is absent."""
+def require(value: Any, message: str, key: str = "") -> Any:
+    """Raise SourceUnavailable(skip) when a configuration part is absent; `key` its text in [reasons]."""
     if value is None:
-        raise SourceUnavailable(message, skip=True)
+        raise SourceUnavailable(message, skip=True, key=key)
     return value

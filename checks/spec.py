@@ -48,6 +48,21 @@ class Check:
     fixes: tuple[str, ...] = ()
     timeout_s: float = 60.0
     manual: bool = False
+    # Which fix-its mend which finding (summary key, or the key of one of its parts); None: every fix-it
+    # of the check mends any failure or warning of it.
+    fix_keys: Mapping[str, tuple[str, ...]] | None = None
+    # Procedure steps besides `step` that this check proves.
+    also_steps: tuple[int, ...] = ()
+
+
+def fixes_for(check: Check, result: Result | None) -> tuple[str, ...]:
+    """The fix-its that mend what this result found: none unless it failed or warned."""
+    if result is None or result.status not in (Status.FAIL, Status.WARN):
+        return ()
+    if check.fix_keys is None:
+        return check.fixes
+    keys = [result.key] + [str(p.get("key")) for p in result.params.get("parts", ()) if isinstance(p, Mapping)]
+    return tuple(f for f in check.fixes if any(f in check.fix_keys.get(k, ()) for k in keys))
 
 
 @dataclass(frozen=True)

@@ -234,13 +234,41 @@ class Texts:
 
     def value(self, raw: Any) -> Any:
         """A word the tool passes on as the service or the probe said it ("Running", "TLS ok",
-        "deallocated"), in this language where the [values] table has it; anything else as it is."""
+        "deallocated"), in this language where the [values] table has it; a reason passed on as a
+        value ({"text", "reason_key", "reason_params"}) in this language; anything else as it is."""
+        if isinstance(raw, Mapping) and "reason_key" in raw:
+            params = raw.get("reason_params")
+            key = str(raw.get("reason_key") or "")
+            return (self.reason_text(key, params if isinstance(params, Mapping) else {}) if key else "") \
+                or str(raw.get("text", ""))
         if isinstance(raw, str):
             found = self._lookup("values", raw)
             return found if isinstance(found, str) else raw
         if isinstance(raw, (list, tuple)):
             return [self.value(item) for item in raw]
         return raw
+
+    def reason(self, result: Result) -> str:
+        """Why a check could not decide or was not run, in this language: from the reason's text key
+        when the engine gave one (checks.model.SourceUnavailable), else as it was said."""
+        evidence = result.evidence if isinstance(result.evidence, Mapping) else {}
+        key = str(evidence.get("reason_key") or "")
+        params = evidence.get("reason_params")
+        found = self.reason_text(key, params if isinstance(params, Mapping) else {}) if key else ""
+        return found or result.reason
+
+    def reason_text(self, key: str, params: Mapping[str, Any]) -> str:
+        """A reason key: "<table>:<key>", or "check:<id>:<summary key>" (that summary and its remedy)."""
+        values = {k: self.value(v) for k, v in params.items()}
+        kind, _, rest = key.partition(":")
+        if kind == "check":
+            check_id, _, summary_key = rest.rpartition(":")
+            said = self._lookup("checks", check_id, "summary", summary_key)
+            todo = self._lookup("checks", check_id, "remedies", summary_key)
+            space = "" if self.lang == "zh-CN" else " "  # Chinese sentences follow each other unspaced
+            return space.join(render(str(t), values) for t in (said, todo) if t is not None)
+        found = self._lookup(kind, rest)
+        return render(str(found), values) if found is not None else ""
 
     def summary(self, result: Result) -> str:
         """The one-line summary of a result, in this language.
@@ -252,11 +280,11 @@ class Texts:
         if template is None:
             template = self._lookup("result", result.key)
         params = {key: self.value(value) for key, value in result.params.items()}
-        params.setdefault("reason", result.reason)
+        params.setdefault("reason", self.reason(result))
         if isinstance(params.get("parts"), (list, tuple)):
             params["parts"] = self.parts(result.id, params["parts"])
         if template is None:
-            return result.reason or result.key
+            return self.reason(result) or result.key
         return render(str(template), params)
 
     def parts(self, check_id: str, parts: Any) -> str:

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
+from checks.model import Component
 from screens.base import WizardScreen
 from tui.engine import COMPONENTS, worst
 from tui.marks import STYLES, glyph, mark
@@ -69,10 +70,45 @@ class OverviewScreen(WizardScreen):
         engine = self.wizard.engine
         return tuple(c.id for c in engine.checks) if engine else ()
 
+    def place_checks(self, place: str) -> list[str]:
+        """The checks a place of the list shows (the procedures, the VMs, the port map, connect)."""
+        from screens.connect import CONNECT_CHECKS
+        from screens.failback_vms import VM_CHECKS
+
+        engine = self.wizard.engine
+        if engine is None:
+            return []
+        found = {
+            "process-server": [c.id for c in engine.of_component(Component.PROCESS_SERVER)],
+            "master-target": [c.id for c in engine.of_component(Component.MASTER_TARGET)],
+            "failback-vms": list(VM_CHECKS),
+            "port-map": ["net.ports", "ps.reachable"],
+            "connect": list(CONNECT_CHECKS.values()),
+        }.get(place, [])
+        return [i for i in found if i in engine.by_id]
+
+    def place_status(self, place: str) -> str | None:
+        ids = self.place_checks(place)
+        return worst([self.wizard.status(i) for i in ids]) if ids else None
+
+    def refresh_places(self) -> None:
+        """Each place with the worst status of its checks: a failed-over VM that is off shows here too."""
+        places = self.query_one("#places", OptionList)
+        for place, key in PLACES:
+            status = self.place_status(place)
+            prompt = Text(f"{key}  ")
+            if status is not None:
+                prompt.append_text(mark(self.wizard, status))
+                prompt.append("  ")
+            prompt.append(self.t("screen." + place))
+            places.replace_option_prompt(place, prompt)
+
     def refresh_results(self) -> None:
         table = self.query_one("#components", DataTable)
         engine = self.wizard.engine
         self.show_causes()
+        if engine is not None:
+            self.refresh_places()
         for component in COMPONENTS:
             if engine is None:
                 table.update_cell(str(component), "status", Text(self.t("loading"), style="dim"))
@@ -113,22 +149,30 @@ class OverviewScreen(WizardScreen):
         return out
 
     def action_next_problem(self) -> None:
-        """The next component whose checks need the operator."""
+        """The next component, then the next place, whose checks need the operator."""
         engine = self.wizard.engine
         table = self.query_one("#components", DataTable)
+        places = self.query_one("#places", OptionList)
         if engine is None:
             return
-        for step in range(1, len(COMPONENTS) + 1):
-            index = (table.cursor_row + step) % len(COMPONENTS)
-            statuses = [self.wizard.status(c.id) for c in engine.of_component(COMPONENTS[index])]
-            if worst(statuses) in PROBLEMS:
-                table.focus()
-                table.move_cursor(row=index)
+        stops: list[tuple[str, int, str]] = [
+            ("component", i, worst([self.wizard.status(c.id) for c in engine.of_component(component)]))
+            for i, component in enumerate(COMPONENTS)]
+        stops += [("place", i, self.place_status(place) or "pass") for i, (place, _) in enumerate(PLACES)]
+        here = table.cursor_row if not places.has_focus else len(COMPONENTS) + (places.highlighted or 0)
+        for step in range(1, len(stops) + 1):
+            kind, index, status = stops[(here + step) % len(stops)]
+            if status in PROBLEMS:
+                if kind == "component":
+                    table.focus()
+                    table.move_cursor(row=index)
+                else:
+                    places.focus()
+                    places.highlighted = index
                 return
         self.notify(self.t("no-problems"))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        from checks.model import Component
         from screens.component import ComponentScreen
 
         self.app.push_screen(ComponentScreen(Component(str(event.row_key.value))))

@@ -1,7 +1,8 @@
 """The port map: who talks to whom on which port, each link coloured by what the probes found.
 
-A link whose far end was probed from this machine (net.ports, ps.reachable) shows that
-probe's answer; a link only its near end can test shows the command to run there.
+Every link starts on a machine other than this one, so none is proven here: a link whose far end
+answers from this machine (net.ports) still waits to be tested where it starts, with the command to
+run there; one whose far end does not answer here is shown failing.
 """
 
 from __future__ import annotations
@@ -83,9 +84,9 @@ class PortMapScreen(WizardScreen):
 
     def on_mount(self) -> None:
         table = self.query_one("#links", DataTable)
-        table.add_column(self.t("ports.from"), key="from", width=18)
-        table.add_column("", key="arrow", width=12)
-        table.add_column(self.t("ports.to"), key="to", width=18)
+        table.add_column(self.t("ports.from"), key="from", width=15)
+        table.add_column("", key="arrow", width=10)
+        table.add_column(self.t("ports.to"), key="to", width=15)
         table.add_column(self.t("col.status"), key="status")
         for link in LINKS:
             table.add_row(self.t("node." + link.source), "", self.t("node." + link.target), "", key=link.key)
@@ -111,12 +112,14 @@ class PortMapScreen(WizardScreen):
             return "running", self.t("status.running")
         evidence = self.evidence()
         probe = by_key(evidence.get("tested")).get(link.probe) if link.probe else None
-        if probe is not None:
-            result = self.wizard.texts.value(probe.get("result", ""))
-            return ("pass", self.t("ports.answers", result=result)) if probe.get("answered") else \
-                ("fail", self.t("ports.no-answer", result=result))
         if not evidence:
             return "pending", self.t("status.pending")
+        if probe is not None:
+            # No link here starts on this host: a far end that answers here proves only that it is up
+            # (still to be tested where the link starts); one that does not answer here is down or walled off.
+            result = self.wizard.texts.value(probe.get("result", ""))
+            return ("manual", self.t("ports.answers", result=result)) if probe.get("answered") else \
+                ("fail", self.t("ports.no-answer", result=result))
         return "manual", self.t("ports.test-there", where=self.t("node." + link.source))
 
     def refresh_results(self) -> None:
@@ -150,6 +153,11 @@ class PortMapScreen(WizardScreen):
         text.append(self.t("ports.link", source=self.t("node." + link.source), target=self.t("node." + link.target),
                            port=self.port(link)) + "\n", style="bold")
         text.append(self.t("ports.about." + link.key) + "\n")
+        probe = by_key(self.evidence().get("tested")).get(link.probe) if link.probe else None
+        if probe is not None:
+            result = self.wizard.texts.value(probe.get("result", ""))
+            key = "ports.from-here" if probe.get("answered") else "ports.from-here-not"
+            text.append(self.t(key, result=result) + "\n", style="bold" if probe.get("answered") else "bold red")
         command = self.command(link)
         if command:
             text.append(self.t("ports.run-on", where=self.t("node." + link.source)) + "\n", style="cyan")

@@ -26,10 +26,15 @@ class ReadinessScreen(ChecksScreen):
         return tuple(c.id for c in engine.checks) if engine else ()
 
     def checks(self) -> list[Check]:
+        """What blocks reprotect, and what leaves it unconfirmed (a check that could not look)."""
+        from checks.report import unconfirmed
+
         engine = self.wizard.engine
         if engine is None:
             return []
-        return [c for c in engine.checks if self.wizard.status(c.id) in BLOCKING]
+        results = self.wizard.session.state.results
+        return [c for c in engine.checks if self.wizard.status(c.id) in BLOCKING
+                or (c.id in results and unconfirmed(results[c.id]))]
 
     def open_steps(self) -> list[str]:
         """Procedure steps that no check covers and the operator has not answered yet."""
@@ -49,14 +54,21 @@ class ReadinessScreen(ChecksScreen):
         super().refresh_results()
         if self.wizard.engine is None:
             return
-        blockers = self.query_one(CheckTable).row_count  # the table just shown: blocking checks and open steps
-        warnings = sum(1 for c in self.wizard.engine.checks if self.wizard.status(c.id) == "warn")
+        from checks.report import readiness
+
+        results = self.wizard.session.state.results
+        state = readiness([results[c.id] for c in self.wizard.engine.checks if c.id in results])
+        shown = self.query_one(CheckTable).statuses  # the table just shown: blockers, the unconfirmed, open steps
+        blockers = sum(1 for status in shown.values() if status in BLOCKING)
         verdict = self.query_one("#verdict", Static)
         session = self.wizard.session.session_id
         if blockers:
-            text = Text(self.t("ready.blocked", count=blockers, warnings=warnings), style="bold red")
+            text = Text(self.t("ready.blocked", count=blockers, warnings=state.warnings), style="bold red")
+        elif state.unconfirmed:
+            text = Text(self.t("ready.unconfirmed", count=len(state.unconfirmed), warnings=state.warnings),
+                        style="bold yellow")
         else:
-            text = Text(self.t("ready.ok", warnings=warnings), style="bold green")
+            text = Text(self.t("ready.ok", warnings=state.warnings), style="bold green")
         text.append("\n" + self.t("ready.export", session=session), style="dim")
         verdict.update(text)
 

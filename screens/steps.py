@@ -26,8 +26,13 @@ class StepsScreen(ChecksScreen):
         engine = self.wizard.engine
         return engine.of_step(self.component, number) if engine else []
 
+    def own_checks(self, number: int) -> list[Check]:
+        """The checks listed under the step: those whose own step it is (a check that proves a later
+        step too, such as the retention volume Site Recovery lists, is listed once)."""
+        return [c for c in self.step_checks(number) if c.step == number]
+
     def checks(self) -> list[Check]:
-        return [c for n in range(1, self.count + 1) for c in self.step_checks(n)]
+        return [c for n in range(1, self.count + 1) for c in self.own_checks(n)]
 
     def step_status(self, number: int) -> str:
         checks = self.step_checks(number)
@@ -59,11 +64,13 @@ class StepsScreen(ChecksScreen):
             title = f"{number}. {app.texts.get('steps', key)}"
             checks = self.step_checks(number)
             summary = "" if checks else self.t("steps.confirm-hint")
+            if checks and not self.own_checks(number):
+                summary = self.t("steps.proven-by", checks=", ".join(app.texts.check_title(c.id) for c in checks))
             answer = app.answer_of(key)
             if answer is not None:
                 summary = answer.note or self.t("answer." + answer.status + "-short")
             out.append((key, self.step_status(number), title, summary))
-            for check in self.order(checks):
+            for check in self.order(self.own_checks(number)):
                 status = app.status(check.id)
                 out.append((check.id, status, "   " + app.texts.check_title(check.id),
                             self.summary(check.id, status, cause_of)))

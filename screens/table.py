@@ -55,8 +55,7 @@ class ChecksScreen(WizardScreen):
         def key(check: Check) -> tuple[int, bool, int]:
             result = app.session.state.results.get(check.id)
             settled = str(result.status) if result is not None else "pending"
-            fixable = settled in ("fail", "warn") and any(f in (app.engine.fixes if app.engine else {})
-                                                          for f in check.fixes)
+            fixable = bool(self.fixes_now(check))
             return ROW_ORDER.index(settled), not fixable, position[check.id]
 
         return sorted(checks, key=key)
@@ -145,10 +144,16 @@ class ChecksScreen(WizardScreen):
             detail.show(Text(self.t("detail.none")), [])
             return
         status = self.wizard.status(check.id)
-        fixes = []
-        if status in ("fail", "warn"):
-            fixes = [(fid, self.wizard.texts.fix_title(fid)) for fid in check.fixes if fid in self.wizard.engine.fixes]
+        fixes = [(fid, self.wizard.texts.fix_title(fid)) for fid in self.fixes_now(check)] if status != "running" else []
         detail.show(describe(self.wizard, check, status, self.wizard.answer_line), fixes)
+
+    def fixes_now(self, check: Check) -> list[str]:
+        """The fix-its that mend what the check found last, that this wizard can run."""
+        from checks.spec import fixes_for
+
+        engine = self.wizard.engine
+        result = self.wizard.session.state.results.get(check.id)
+        return [f for f in fixes_for(check, result) if engine is not None and f in engine.fixes]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_detail()
@@ -160,7 +165,7 @@ class ChecksScreen(WizardScreen):
         return tables.first().selected if tables else None
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_answer()
+        self.action_open()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.has_class("fix") and event.button.name:
@@ -176,22 +181,34 @@ class ChecksScreen(WizardScreen):
         check = self.selected_check()
         if check is None:
             return
-        fixes = [f for f in check.fixes if self.wizard.engine and f in self.wizard.engine.fixes]
+        fixes = self.fixes_now(check) or [f for f in check.fixes if self.wizard.engine and f in self.wizard.engine.fixes]
         if not fixes:
             self.notify(self.t("fix.none"), severity="information")
             return
         self.wizard.open_fix(fixes[0])
 
     def action_answer(self) -> None:
+        """m: confirm, skip or note a step only the operator can answer."""
         check = self.selected_check()
         if check is None:
             return
         if check.manual:
             self.wizard.open_answer(check.id)
-        elif check.fixes and self.wizard.status(check.id) in ("fail", "warn"):
+        else:
+            self.notify(self.t("answer.not-manual"), severity="information")
+
+    def action_open(self) -> None:
+        """Enter on a row: a step to confirm opens its answer, a finding a fix-it mends opens the fix-it."""
+        check = self.selected_check()
+        if check is None or check.manual:
+            self.action_answer()  # a step of a procedure (screens listing those answer it) or a manual check
+        elif self.fixes_now(check):
             self.action_fix()
 
     def action_copy(self) -> None:
         check = self.selected_check()
-        if check is not None:
-            self.wizard.copy_text(self.wizard.texts.check_remedy(check.id))
+        if check is None:
+            return
+        result = self.wizard.session.state.results.get(check.id)
+        remedy = self.wizard.texts.remedy(result) if result is not None else ""
+        self.wizard.copy_text(remedy or self.wizard.texts.check_remedy(check.id))

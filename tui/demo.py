@@ -14,6 +14,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
@@ -85,7 +86,8 @@ def serve(scenario: str, texts: Any) -> int:
     """`demo --print-env`: the simulated site alone, with the lines that run `check` against it.
 
     The secrets go into files of mode 0600 beside the configuration; the lines read them from there,
-    so no secret is printed. The site runs until Ctrl-C or the end of standard input.
+    so no secret is printed. The site runs until Ctrl-C, SIGTERM or SIGHUP (not the end of standard
+    input: a script may start it in the background with no input at all).
     """
     def say(key: str, **params: Any) -> None:
         print(texts.ui("wizard.demo." + key, **params), file=sys.stderr, flush=True)
@@ -101,11 +103,14 @@ def serve(scenario: str, texts: Any) -> int:
             lines.append(f'export {variable}="$(cat {shlex.quote(str(path))})"')
         lines.append(f"failback-prep check --config {shlex.quote(str(site.config_path))}")
         print("\n".join(lines), flush=True)
+        # Until Ctrl-C, or kill (TERM) or a closed terminal (HUP) from a script that started it in the
+        # background: each ends it the same orderly way, the simulators stopped and the secret files gone.
+        stop = threading.Event()
+        for number in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(number, lambda *_: stop.set())
         try:
-            if sys.stdin.isatty():
-                signal.pause()
-            else:
-                sys.stdin.read()
+            while not stop.wait(1.0):
+                pass
         except KeyboardInterrupt:
             pass
         say("stopped")

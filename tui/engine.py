@@ -51,7 +51,7 @@ class Engine:
         return [c for c in self.checks if c.component in components]
 
     def of_step(self, component: Component, step: int) -> list[Check]:
-        return [c for c in self.checks if c.component == component and c.step == step]
+        return [c for c in self.checks if c.component == component and (c.step == step or step in c.also_steps)]
 
     def ordered(self, ids: Iterable[str]) -> list[Check]:
         wanted = set(ids)

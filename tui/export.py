@@ -18,15 +18,20 @@ SECTIONS = ("vcenter", "azure", "configuration-server", "process-server", "maste
 CONCERN = ("fail", "error", "warn", "manual", "pass", "skip")
 
 
-def _latest_results(events: Sequence[dict[str, Any]], texts: Texts) -> list[dict[str, str]]:
-    """The last result of each check, rendered in the export's language, with what to do about it."""
+def _latest(events: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The last result event of each check, in the order they last arrived."""
     latest: dict[str, dict[str, Any]] = {}
     for event in events:
         if event["type"] == "check.result":
             latest.pop(event["id"], None)
             latest[event["id"]] = event
+    return latest
+
+
+def _latest_results(events: Sequence[dict[str, Any]], texts: Texts) -> list[dict[str, str]]:
+    """The last result of each check, rendered in the export's language, with what to do about it."""
     rows = []
-    for event in latest.values():
+    for event in _latest(events).values():
         result = Result.from_json(event)
         status = str(result.status)
         rows.append({"id": result.id, "status": status, "component": str(event.get("component") or ""),
@@ -46,13 +51,13 @@ def _sections(rows: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]
             for name, items in ordered]
 
 
-def _verdict(rows: list[dict[str, str]], texts: Texts) -> str:
+def _verdict(events: Sequence[dict[str, Any]], texts: Texts) -> str:
+    """The verdict the text report gives, on the session's last result of each check."""
     from checks import catalog, report
 
-    summary = {status: 0 for status in CONCERN}
-    for row in rows:
-        summary[row["status"]] = summary.get(row["status"], 0) + 1
-    return report.verdict(summary, texts, not_run=len(catalog.all_checks()) - len(rows))
+    results = [Result.from_json(event) for event in _latest(events).values()]
+    state = report.readiness(results, not_run=len(catalog.all_checks()) - len(results))
+    return report.say_verdict(state, texts, report.counts(results))
 
 
 def _step(texts: Texts, step: Any) -> str:
@@ -105,7 +110,7 @@ def _head(events: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def to_markdown(events: Sequence[dict[str, Any]], texts: Texts) -> str:
     head = _head(events)
     rows = _latest_results(events, texts)
-    out = [f"# {texts.ui('export.title', session=head['session'])}", "", f"**{_verdict(rows, texts)}**", ""]
+    out = [f"# {texts.ui('export.title', session=head['session'])}", "", f"**{_verdict(events, texts)}**", ""]
     out.append(f"- {texts.ui('export.started')}: {head['started']}")
     out.append(f"- {texts.ui('export.ended')}: {head['ended'] or texts.ui('export.not-ended')}")
     out.append(f"- {texts.ui('export.operator')}: {head['operator']}")
@@ -144,7 +149,7 @@ def to_html(events: Sequence[dict[str, Any]], texts: Texts) -> str:
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">',
         f"<title>{e(texts.ui('export.title', session=head['session']))}</title><style>{_CSS}</style></head><body>",
         f"<h1>{e(texts.ui('export.title', session=head['session']))}</h1>",
-        f'<p class="verdict">{e(_verdict(rows, texts))}</p><ul>',
+        f'<p class="verdict">{e(_verdict(events, texts))}</p><ul>',
         f"<li>{e(texts.ui('export.started'))}: {e(str(head['started']))}</li>",
         f"<li>{e(texts.ui('export.ended'))}: {e(str(head['ended'] or texts.ui('export.not-ended')))}</li>",
         f"<li>{e(texts.ui('export.operator'))}: {e(str(head['operator']))}</li>",

@@ -76,12 +76,12 @@ def run_checks(
     return Runner(checks, sources).run(on_result=on_result, cancel=cancel)
 
 
-def print_report(data: dict[str, Any], fmt: str, texts: Texts, out: TextIO, config: str = "") -> None:
+def print_report(data: dict[str, Any], fmt: str, texts: Texts, out: TextIO, config: str = "",
+                 verdict: bool = True) -> None:
     if fmt == "json":
         out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        not_run = len(catalog.all_checks()) - len(data["checks"])
-        out.write("\n".join(report.text_lines(data, texts, config, not_run)) + "\n")
+        out.write("\n".join(report.text_lines(data, texts, config, verdict=verdict)) + "\n")
     out.flush()
 
 
@@ -94,7 +94,8 @@ def check_command(settings: Settings, only: str | None, fmt: str, transcript_dir
     transcript = open_transcript(sources, transcript_dir, "check", texts.lang, settings)
     try:
         results = run_checks(checks, sources, transcript.write, texts)
-        data = report.build(checks, results, texts, settings.site.architecture)
+        data = report.build(checks, results, texts, settings.site.architecture,
+                            not_run=len(catalog.all_checks()) - len(checks))
         code = report.exit_code(results)
         transcript.write("session.end", exit_code=code, summary=data["summary"])
         # Before closing: logging out of a vCenter that stopped answering takes its full timeout.
@@ -236,11 +237,14 @@ def fix_command(
                 return report.EXIT_UNDETERMINED
             record_applied(transcript.write, plan, applied, operator())
             out.write(texts.ui("fix.applied", target=plan.target, task=applied.task or "-") + "\n")
+            if applied.detail:  # what is left to do (power the VM off and on, format the disk)
+                out.write(f"  {applied.detail}\n")
         rechecks = [c for c in catalog.all_checks() if c.id in fix.rechecks]
         results = run_checks(rechecks, sources, transcript.write, texts)
         data = report.build(rechecks, results, texts, settings.site.architecture)
         out.write(texts.ui("fix.rechecks") + "\n")
-        print_report(data, "text", texts, out, settings.source)
+        # The checks this fix-it mends, not the site: no verdict (`check` gives that).
+        print_report(data, "text", texts, out, settings.source, verdict=False)
         code = report.exit_code(results)
         transcript.write("session.end", exit_code=code, summary=data["summary"])
         return code

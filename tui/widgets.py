@@ -58,7 +58,8 @@ class CheckTable(DataTable):  # type: ignore[type-arg]
             for key, status, title, summary in rows:
                 self.add_row(symbol(self.app, status), title, summary, key=key)
             if rows:
-                still = selected in keys and self.statuses.get(selected or "") in PROBLEMS
+                # A row being re-run keeps its place (rows are ordered by their last result): it stays.
+                still = selected in keys and self.statuses.get(selected or "") in (*PROBLEMS, "running")
                 self.move_cursor(row=keys.index(selected) if still else min(cursor, len(rows) - 1))
             return
         for key, status, title, summary in rows:
@@ -125,8 +126,9 @@ def describe(app, check: Check, status: str, answer_line: Callable[[str], str | 
     out.append(f"  {check.id}\n", style="dim")
     if result is not None and status != "running":
         out.append(texts.summary(result) + "\n")
-        if result.reason and result.status in (Status.ERROR, Status.SKIP) and result.reason not in texts.summary(result):
-            out.append(result.reason + "\n", style="dim")
+        reason = texts.reason(result)
+        if reason and result.status in (Status.ERROR, Status.SKIP) and reason not in texts.summary(result):
+            out.append(reason + "\n", style="dim")
     elif status == "running":
         out.append(app.t("detail.running") + "\n", style="yellow")
         if result is not None:  # the last answer stays in sight until the new one comes

@@ -170,7 +170,7 @@ def _credential_builder(ctx: Sources, settings: AzureSettings, cloud: Cloud) -> 
 
 
 def connect(ctx: Sources) -> AzureClient:
-    settings: AzureSettings = require(ctx.settings.azure, "no [azure] table in the configuration")
+    settings: AzureSettings = require(ctx.settings.azure, "no [azure] table in the configuration", key="reasons:no-azure-table")
     try:
         cloud = resolve(settings)
     except UnknownCloud as exc:

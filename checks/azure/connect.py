@@ -13,7 +13,7 @@ def decide(ctx: CheckContext) -> Verdict:
         vault = ctx.source("azure.vault")
     except AzureUnavailable as exc:
         status = Status.FAIL if exc.definite else Status.ERROR
-        return verdict(status, "failed", {"problem": exc.key}, reason=str(exc))
+        return verdict(status, "failed", {"problem": exc.error}, reason=str(exc))
     evidence = {
         "cloud": vault.cloud,
         "arm_endpoint": vault.arm_endpoint,

@@ -38,13 +38,12 @@ def message(key: str, **params: Any) -> str:
 
 class AzureUnavailable(SourceUnavailable):
     def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(message(key, **params))
-        self.key = key
-        self.params: Mapping[str, Any] = params
+        super().__init__(message(key, **params), key=f"azure-errors:{key}", **params)
+        self.error = key  # the azure-errors key: what decides az.connect's verdict
 
     @property
     def definite(self) -> bool:
-        return self.key in DEFINITE
+        return self.error in DEFINITE
 
 
 _AADSTS = re.compile(r"AADSTS(\d+)")

@@ -189,7 +189,8 @@ def _fetch(ctx: Sources) -> Resources:
     # Without named VMs, the networks of every VM the site has in Azure.
     recovered = [i for i in site.items() if runs_in_azure(i)]
     if not recovered:
-        raise SourceUnavailable("no failed-over VM of this site is in Azure, so there is no network to read")
+        raise SourceUnavailable("no failed-over VM of this site is in Azure, so there is no network to read",
+                                key="reasons:no-vm-in-azure")
     return read(azure, {}, recovered)
 
 

@@ -68,10 +68,11 @@ def site_of(ctx: CheckContext) -> Site:
         if wanted:
             raise SourceUnavailable(
                 f"the configuration server {wanted!r} is not in vault {vault.name} (known: {known}); "
-                "check site.configuration_server"
+                "check site.configuration_server", key="reasons:cs-not-in-vault", cs=wanted, vault=vault.name, known=known,
             )
         raise SourceUnavailable(
-            f"vault {vault.name} has several configuration servers ({known}); set site.configuration_server"
+            f"vault {vault.name} has several configuration servers ({known}); set site.configuration_server",
+            key="reasons:several-cs", vault=vault.name, known=known,
         )
     return Site(vault, fabric, text(props(fabric).get("friendlyName")) or text(fabric.get("name")))
 
@@ -84,7 +85,8 @@ def vm_site(ctx: CheckContext) -> Site:
     if fabric is None and vault.architecture == "modernized":
         fabric = find_site_fabric(vault.fabrics, "")
     if fabric is None:
-        raise SourceUnavailable(f"the site's fabric is not found in vault {vault.name}; check site.configuration_server")
+        raise SourceUnavailable(f"the site's fabric is not found in vault {vault.name}; check site.configuration_server",
+                                key="reasons:no-site-fabric", vault=vault.name)
     return Site(vault, fabric, text(props(fabric).get("friendlyName")) or text(fabric.get("name")))
 
 
@@ -142,15 +144,16 @@ def master_target_info(ctx: CheckContext) -> dict[str, Any]:
     """The configured master target as Site Recovery lists it (source "azure.master-target")."""
     vault = vault_of(ctx)
     if vault.architecture == "modernized":
-        raise SourceUnavailable("a modernized vault has no master target", skip=True)
+        raise SourceUnavailable("a modernized vault has no master target", skip=True, key="reasons:modernized-no-mt")
     name = ctx.settings.site.master_target
     if not name:
-        raise SourceUnavailable("site.master_target is not set", skip=True)
+        raise SourceUnavailable("site.master_target is not set", skip=True, key="reasons:no-master-target")
     site = site_of(ctx)
     mt, known = find_master_target(site, name)
     if mt is None:
         raise SourceUnavailable(
-            f"master target {name!r} is not registered to {site.name} (registered: {', '.join(known) or 'none'})"
+            f"master target {name!r} is not registered to {site.name} (registered: {', '.join(known) or 'none'})",
+            key="reasons:mt-not-registered", name=name, cs=site.name, known=", ".join(known) or "-",
         )
     retention = mappings(mt.get("retentionVolumes"))
     return {

@@ -128,7 +128,7 @@ def _read_one(azure: AzureClient, what: str, call: Callable[[], Iterable[Any]], 
             raise
         except Exception as exc:
             problem = azure.translate(exc, what)
-            if problem.key == "token-rejected" and attempt == 1:
+            if problem.error == "token-rejected" and attempt == 1:
                 renewal.renew()
                 continue
             raise problem from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,11 +34,17 @@ class Reachability:
     https_port: int
     data_port: int
     timeout_s: float
-    azure_problem: str = ""
+    # Why the vault could not tell the addresses: {"text", "reason_key", "reason_params"} (see reason_of).
+    azure_problem: Mapping[str, Any] | None = None
     probes: dict[tuple[str, int], Probe] = field(default_factory=dict)
 
     def get(self, host: str, port: int) -> Probe | None:
         return self.probes.get((host, port))
+
+
+def reason_of(exc: SourceUnavailable) -> dict[str, Any]:
+    """A source's failure as a value a verdict can carry: its English, and its text key for any language."""
+    return {"text": str(exc), "reason_key": exc.key, "reason_params": dict(exc.params)}
 
 
 def _from_vault(ctx: Sources) -> dict[str, Any]:
@@ -48,7 +55,7 @@ def _from_vault(ctx: Sources) -> dict[str, Any]:
     try:
         vault = ctx.source("azure.vault")
     except SourceUnavailable as exc:
-        found["problem"] = str(exc)
+        found["problem"] = reason_of(exc)
         return found
     found["architecture"] = vault.architecture
     found["arm_host"] = urlsplit(vault.arm_endpoint).hostname or ""
@@ -57,7 +64,7 @@ def _from_vault(ctx: Sources) -> dict[str, Any]:
     try:
         site = site_of(ctx)
     except SourceUnavailable as exc:
-        found["problem"] = str(exc)
+        found["problem"] = reason_of(exc)
         return found
     found["cs"] = str(site.details.get("ipAddress") or "")
     ps, _ = find_process_server(site, ctx.settings.site.process_server)
@@ -83,7 +90,8 @@ def _login_host(ctx: Sources) -> str:
 
 def fetch(ctx: Sources) -> Reachability:
     net = ctx.settings.network
-    vault = _from_vault(ctx) if ctx.settings.azure is not None else {"problem": "no [azure] table in the configuration"}
+    vault = _from_vault(ctx) if ctx.settings.azure is not None else {
+        "problem": {"text": "no [azure] table in the configuration", "reason_key": "reasons:no-azure-table"}}
     ps = net.ps_address or vault.get("ps", "")
     cs = net.cs_address or vault.get("cs", "")
     vc = ctx.settings.vcenter
@@ -116,7 +124,7 @@ def fetch(ctx: Sources) -> Reachability:
         https_port=net.https_port,
         data_port=net.data_port,
         timeout_s=net.timeout_s,
-        azure_problem=vault.get("problem", ""),
+        azure_problem=vault.get("problem"),
         probes=probe_all(targets, net.timeout_s, https_ports=frozenset({net.https_port})),
     )
 

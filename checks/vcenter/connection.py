@@ -39,7 +39,8 @@ class ConnectError(SourceUnavailable):
     """vCenter could not be reached or refused us. `kind` names the summary text of vc.connect."""
 
     def __init__(self, kind: str, message: str, **evidence: Any) -> None:
-        super().__init__(message)
+        # The checks that needed the session say why in vc.connect's words for the same failure.
+        super().__init__(message, key=f"check:vc.connect:{kind}", **evidence)
         self.kind = kind
         self.evidence = evidence
 
@@ -360,15 +361,19 @@ def connect(settings: VCenterSettings, password: str, timeout: float = TIMEOUT_S
 
 
 def _fetch_session(ctx: Sources) -> Session:
-    vc = require(ctx.settings.vcenter, "the configuration has no [vcenter] table")
+    vc = require(ctx.settings.vcenter, "the configuration has no [vcenter] table", key="reasons:no-vcenter-table")
     password = ctx.secret("vcenter")
-    if not password:
-        raise ConnectError(
-            "no-password",
-            "No vCenter password is available; set FAILBACK_PREP_VCENTER_PASSWORD or run "
-            "failback-prep creds set vcenter.",
-        )
-    session = connect(vc, password)
+    try:
+        if not password:
+            raise ConnectError(
+                "no-password",
+                "No vCenter password is available; set FAILBACK_PREP_VCENTER_PASSWORD or run "
+                "failback-prep creds set vcenter.",
+            )
+        session = connect(vc, password)
+    except ConnectError as exc:
+        exc.params = {"host": vc.host, "port": vc.port, "user": vc.user, "timeout_s": f"{TIMEOUT_S:g}", **exc.params}
+        raise
     for warning in session.warnings:
         ctx.tell(warning)
     return session

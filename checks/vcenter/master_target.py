@@ -421,7 +421,11 @@ CHECKS: tuple[Check, ...] = (
     Check("mt.scsi-controller", MT, 1, reads=INVENTORY, decide=decide_scsi_controller),
     Check("mt.disk-uuid-clash", MT, 2, reads=INVENTORY, decide=decide_disk_uuid_clash),
     Check("mt.storage-vmotion", MT, 3, reads=INVENTORY, decide=decide_storage_vmotion, fixes=("mt.exclude-storage-drs",)),
-    Check("mt.retention-volume", MT, 4, reads=BOTH, decide=decide_retention_volume, fixes=("mt.add-retention-disk", "cs.refresh")),
+    # Step 4 (the disk) and step 5 (Site Recovery lists it): a new disk is added by the fix-it, one
+    # only the vault does not list yet is refreshed; one not formatted is the operator's, in the guest.
+    Check("mt.retention-volume", MT, 4, reads=BOTH, decide=decide_retention_volume, fixes=("mt.add-retention-disk", "cs.refresh"),
+          fix_keys={"missing": ("mt.add-retention-disk",), "ineligible": ("mt.add-retention-disk",),
+                    "not-in-site-recovery": ("cs.refresh",)}, also_steps=(5,)),
     Check("mt.vmware-tools", MT, 6, reads=INVENTORY, decide=decide_vmware_tools),
     Check("mt.disk-enableuuid", MT, 7, reads=INVENTORY, decide=decide_disk_enableuuid, fixes=("mt.set-disk-enableuuid",)),
     Check("mt.datastore-access", MT, 8, reads=INVENTORY, decide=decide_datastore_access),

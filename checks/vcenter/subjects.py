@@ -18,7 +18,8 @@ def master_target(ctx: CheckContext) -> tuple[Inventory, VM | Verdict]:
     """The MT VM, or the verdict to give when it is not configured or not found."""
     name = ctx.settings.site.master_target
     if not name:
-        raise SourceUnavailable("no master target is named in the configuration ([site] master_target)", skip=True)
+        raise SourceUnavailable("no master target is named in the configuration ([site] master_target)", skip=True,
+                                key="reasons:no-master-target")
     inv = inventory(ctx)
     vm = inv.vm(name)
     if vm is None:

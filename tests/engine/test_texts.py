@@ -45,3 +45,18 @@ def test_chinese_uses_one_word_for_each_term() -> None:
             for term, entry in glossary.items():
                 found += [(name, key, term, avoid) for avoid in entry["avoid"] if avoid in text]
     assert found == []
+
+
+def test_a_text_with_a_glossary_term_has_its_chinese_word() -> None:
+    """Where the English says "failback", the Chinese says 回切: a translation does not drift to a synonym."""
+    glossary = tomllib.loads((TEXTS / "glossary.toml").read_text(encoding="utf-8"))
+    missing = []
+    for name in FILES:
+        en, zh = _load("en", name), _load("zh-CN", name)
+        for key, text in en.items():
+            for term, entry in glossary.items():
+                word = entry["en"]  # a word of its own: not in failback-prep, failback_vms or VMware
+                found = re.search(rf"(?<![\w-]){re.escape(word)}s?(?![\w-])", text, 0 if word.isupper() else re.IGNORECASE)
+                if found and entry["zh-CN"] not in zh.get(key, ""):
+                    missing.append(f"{name} {key}: {entry['en']} -> {entry['zh-CN']}: {zh.get(key, '')}")
+    assert missing == [], "\n".join(missing)
