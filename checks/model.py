@@ -23,6 +23,12 @@ class Status(enum.StrEnum):
     MANUAL = "manual"
 
 
+# The order to deal with results in: what fails, what could not be decided, what warns, what waits
+# for a person, then what is fine. Reports, exports and the wizard's tables all list in this order.
+CONCERN = ("fail", "error", "warn", "manual", "pass", "skip")
+PROBLEMS = CONCERN[:4]
+
+
 class Component(enum.StrEnum):
     """The rows of the component table, plus the failed-over VMs themselves."""
 

@@ -11,6 +11,8 @@ from screens.base import WizardDialog
 
 
 class AnswerScreen(WizardDialog):
+    MAIN_BUTTON = "confirm"
+
     def __init__(self, step: str) -> None:
         super().__init__()
         self.step = step

@@ -28,6 +28,8 @@ class ConnectScreen(WizardScreen):
     def __init__(self, resumed: bool = False) -> None:
         super().__init__()
         self.resumed = resumed
+        # A resumed session's connect screen asks for the secrets first; its checks wait for them.
+        self.waits_for_secrets = resumed
         self.info: dict[str, Any] = {}
         self.lines: dict[str, dict[str, str | Text]] = {}
 

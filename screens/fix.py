@@ -15,6 +15,8 @@ from screens.base import WizardDialog
 
 
 class FixScreen(WizardDialog):
+    MAIN_BUTTON = "apply"
+
     def __init__(self, fix: Fix) -> None:
         super().__init__()
         self.fix = fix

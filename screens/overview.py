@@ -11,11 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
-from checks.model import Component
-from screens.base import WizardScreen
+from checks.model import CONCERN, PROBLEMS, Component
+from screens.base import NEXT_PROBLEM, WizardScreen, show_causes
 from tui.engine import COMPONENTS, worst
 from tui.marks import STYLES, glyph, mark
-from tui.widgets import PROBLEMS
 
 # Where the overview leads, besides the components: (screen id, key).
 PLACES = (
@@ -31,6 +30,7 @@ PLACES = (
 class OverviewScreen(WizardScreen):
     screen_id = "overview"
     BINDINGS: ClassVar[list[BindingType]] = [
+        NEXT_PROBLEM,
         Binding("1", "component(0)", "open-component", key_display="1-5"),
         Binding("d", "go('process-server')", "deploy-ps"),
         Binding("t", "go('master-target')", "prepare-mt"),
@@ -89,7 +89,11 @@ class OverviewScreen(WizardScreen):
 
     def place_status(self, place: str) -> str | None:
         ids = self.place_checks(place)
-        return worst([self.wizard.status(i) for i in ids]) if ids else None
+        statuses = [self.wizard.status(i) for i in ids]
+        ports = self.wizard.session.state.results.get("net.ports")
+        if place == "port-map" and ports is not None and ports.evidence.get("not_testable_here"):
+            statuses.append("manual")  # links the map shows as still to be tested where they start
+        return worst(statuses) if statuses else None
 
     def refresh_places(self) -> None:
         """Each place with the worst status of its checks: a failed-over VM that is off shows here too."""
@@ -122,20 +126,12 @@ class OverviewScreen(WizardScreen):
         from checks.report import causes
 
         found = causes(list(self.wizard.session.state.results.values()), self.wizard.texts)
-        text = Text()
-        for number, cause in enumerate(found[:2], 1):
-            if number > 1:
-                text.append("\n")
-            text.append(self.t("cause", number=number, count=len(cause["checks"]), reason=cause["reason"]),
-                        style="bold")
-        widget = self.query_one("#causes", Static)
-        widget.update(text)
-        widget.display = bool(found)
+        show_causes(self.query_one("#causes", Static), found, self.t)
 
     def legend(self) -> Text:
         """What the marks in the counts mean."""
         out = Text(self.t("legend") + " ", style="dim")
-        for status in ("fail", "error", "warn", "manual", "pass", "skip"):
+        for status in CONCERN:
             out.append_text(mark(self.wizard, status))
             out.append("  ")
         return out
@@ -143,7 +139,7 @@ class OverviewScreen(WizardScreen):
     def counts(self, statuses: list[str]) -> Text:
         found = Counter(statuses)
         out = Text()
-        for status in ("fail", "error", "warn", "manual", "running", "pass", "skip", "pending"):
+        for status in (*PROBLEMS, "running", *CONCERN[len(PROBLEMS):], "pending"):
             if found[status]:
                 out.append(f"{glyph(self.wizard, status)}{found[status]} ", style=STYLES[status])
         return out

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from screens.base import WizardScreen
+from screens.base import NEXT_PROBLEM, WizardScreen
 from tui.marks import STYLES, glyph
 
 
@@ -72,6 +72,7 @@ def by_key(items: Any) -> dict[str, Mapping[str, Any]]:
 class PortMapScreen(WizardScreen):
     screen_id = "port-map"
     BINDINGS: ClassVar[list[BindingType]] = [
+        NEXT_PROBLEM,
         Binding("c,f6", "copy", "copy-command", key_display="c"),
     ]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
@@ -44,8 +46,8 @@ class ReadinessScreen(ChecksScreen):
         return [f"{prefix}.step-{n}" for prefix, component, count in PROCEDURES for n in range(1, count + 1)
                 if not engine.of_step(component, n) and self.wizard.answer_of(f"{prefix}.step-{n}") is None]
 
-    def rows(self) -> list[tuple[str, str, str, str]]:
-        rows = super().rows()
+    def rows(self, cause_of: Mapping[str, int]) -> list[tuple[str, str, str, str]]:
+        rows = super().rows(cause_of)
         rows += [(key, "manual", self.wizard.texts.get("steps", key), self.t("steps.confirm-hint"))
                  for key in self.open_steps()]
         return rows

@@ -3,6 +3,7 @@ its checks, or with the operator's confirmation where no check can tell."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -53,11 +54,10 @@ class StepsScreen(ChecksScreen):
         return min((str(results[c.id].status) if c.id in results else "pending" for c in checks),
                    key=ROW_ORDER.index)
 
-    def rows(self) -> list[tuple[str, str, str, str]]:
+    def rows(self, cause_of: Mapping[str, int]) -> list[tuple[str, str, str, str]]:
         """Steps with problems first, each with its checks under it, problems first there too."""
         app = self.wizard
         out = []
-        cause_of = self.causes()
         numbers = sorted(range(1, self.count + 1), key=lambda n: (ROW_ORDER.index(self.settled_status(n)), n))
         for number in numbers:
             key = self.step_key(number)
@@ -73,7 +73,7 @@ class StepsScreen(ChecksScreen):
             for check in self.order(self.own_checks(number)):
                 status = app.status(check.id)
                 out.append((check.id, status, "   " + app.texts.check_title(check.id),
-                            self.summary(check.id, status, cause_of)))
+                            self.summary(check.id, cause_of)))
         return out
 
     def is_target(self, key: str) -> bool:

@@ -5,14 +5,15 @@ Apart from WizardScreen so that the first screen does not load the table widgets
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, DataTable, Static
 
-from screens.base import WizardScreen
+from screens.base import NEXT_PROBLEM, WizardScreen, show_causes
 from tui.widgets import ROW_ORDER, CheckDetail, CheckTable, describe
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ class ChecksScreen(WizardScreen):
     """A table of checks with the highlighted one explained below it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        NEXT_PROBLEM,
         Binding("r", "run_one", "run-one", key_display="r"),
         Binding("x,f8", "fix", "fix", key_display="x"),
         Binding("m", "answer", "answer", key_display="m"),
@@ -60,15 +62,14 @@ class ChecksScreen(WizardScreen):
 
         return sorted(checks, key=key)
 
-    def causes(self) -> dict[str, int]:
-        """Checks of this screen that could not decide for one shared reason: check id -> cause number."""
+    def found_causes(self) -> list[dict[str, Any]]:
+        """The reasons shared by several checks of this screen that could not run (report.causes)."""
         from checks.report import causes
 
         results = self.wizard.session.state.results
-        shown = [results[c.id] for c in self.checks() if c.id in results]
-        return {cid: n for n, cause in enumerate(causes(shown, self.wizard.texts), 1) for cid in cause["checks"]}
+        return causes([results[c.id] for c in self.checks() if c.id in results], self.wizard.texts)
 
-    def summary(self, check_id: str, status: str, cause_of: dict[str, int]) -> str:
+    def summary(self, check_id: str, cause_of: Mapping[str, int]) -> str:
         result = self.wizard.session.state.results.get(check_id)
         if result is None:
             return ""
@@ -76,27 +77,10 @@ class ChecksScreen(WizardScreen):
             return self.t("see-cause", number=cause_of[check_id])
         return self.wizard.texts.summary(result)
 
-    def rows(self) -> list[tuple[str, str, str, str]]:
+    def rows(self, cause_of: Mapping[str, int]) -> list[tuple[str, str, str, str]]:
         app = self.wizard
-        cause_of = self.causes()
-        return [(check.id, app.status(check.id), app.texts.check_title(check.id),
-                 self.summary(check.id, app.status(check.id), cause_of)) for check in self.order(self.checks())]
-
-    def show_causes(self) -> None:
-        """Each reason shared by several undetermined checks, said once above the table."""
-        from checks.report import causes
-
-        results = self.wizard.session.state.results
-        found = causes([results[c.id] for c in self.checks() if c.id in results], self.wizard.texts)
-        text = Text()
-        for number, cause in enumerate(found, 1):
-            if number > 1:
-                text.append("\n")
-            text.append(self.t("cause", number=number, count=len(cause["checks"]), reason=cause["reason"]),
-                        style="bold")
-        widget = self.query_one("#causes", Static)
-        widget.update(text)
-        widget.display = bool(found)
+        return [(check.id, app.status(check.id), app.texts.check_title(check.id), self.summary(check.id, cause_of))
+                for check in self.order(self.checks())]
 
     def is_target(self, key: str) -> bool:
         """A row the cursor may jump to: a check, or a step only the operator can answer."""
@@ -117,8 +101,9 @@ class ChecksScreen(WizardScreen):
         if self.wizard.engine is None:
             return
         table = self.query_one(CheckTable)
-        table.show(self.rows())
-        self.show_causes()
+        found = self.found_causes()
+        table.show(self.rows({cid: n for n, cause in enumerate(found, 1) for cid in cause["checks"]}))
+        show_causes(self.query_one("#causes", Static), found, self.t)
         if not self.placed and self.wizard.session.state.results:
             self.placed = True
             rows = [str(k.value) for k in table.rows]

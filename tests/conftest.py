@@ -96,6 +96,17 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     import checks.texts
 
     monkeypatch.setattr(checks.texts, "_session_language", None)  # a wizard of an earlier test set it
+    # Process-wide settings a wizard makes (Chinese line breaks, --basic's scroll bars): put back after
+    # each test, so the next one starts as a fresh process would.
+    import rich._wrap
+    from textual.scrollbar import ScrollBar
+
+    monkeypatch.setattr(rich._wrap, "re_word", rich._wrap.re_word)
+    monkeypatch.setattr(ScrollBar, "renderer", ScrollBar.renderer)
+    # The terminal the screens are drawn for: a colour one, whatever the developer's shell says.
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("COLORTERM", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("DBUS_SESSION_BUS_ADDRESS", raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)

@@ -171,7 +171,7 @@ class WizardApp(App[int]):
         self._announce: set[str] = set()  # re-checks whose result is to be said when it comes
         # A resumed session: what each check said before, to tell the operator what the site answers
         # differently now (a fix no longer in place, a site that restarted).
-        self._before_resume = {cid: (str(r.status), session.state.checked.get(cid, ""))
+        self._before_resume = {cid: (str(r.status), r.key, session.state.result_seq.get(cid, 0))
                                for cid, r in session.state.results.items()} if resume else {}
         self._ended = False
         self._more_screens: list[Screen[Any]] = []
@@ -360,11 +360,12 @@ class WizardApp(App[int]):
     def _say_what_changed(self) -> None:
         """After each run of a resumed session, until every check has run again: each check whose answer
         differs from the one it gave before the session was saved."""
-        results, checked = self.session.state.results, self.session.state.checked
-        # Only checks run again since the resume (runs come in parts: connect first, then the rest).
-        again = [cid for cid, (_, stamp) in self._before_resume.items() if checked.get(cid, "") != stamp]
+        results, seq = self.session.state.results, self.session.state.result_seq
+        # Only checks run again since the resume (runs come in parts: connect first, then the rest); a
+        # changed finding counts too (a fail that found more snapshots), not only a changed status.
+        again = [cid for cid, (_, _, before) in self._before_resume.items() if seq.get(cid, 0) != before]
         changed = [(cid, self._before_resume[cid][0], str(results[cid].status)) for cid in again
-                   if str(results[cid].status) != self._before_resume[cid][0]]
+                   if (str(results[cid].status), results[cid].key) != self._before_resume[cid][:2]]
         for cid in again:
             del self._before_resume[cid]
         if not changed:
@@ -403,7 +404,7 @@ class WizardApp(App[int]):
         missing = [i for i in ids if i not in self.session.state.results and i not in self.running]
         # A resumed session's answers are from before: each screen checks again when first shown (the
         # connect screen of a resume waits for the secrets it asks for).
-        if not getattr(screen, "resumed", False):
+        if not screen.waits_for_secrets:
             missing += [i for i in ids if i in self._before_resume and i not in missing and i not in self.running]
         if missing:
             self.request_checks(missing)

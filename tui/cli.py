@@ -11,21 +11,13 @@ from typing import Any
 EXIT_USAGE = 2
 
 
-EPILOG = """\
-exit codes (check, fix): 0 nothing failed or undetermined, 1 a check failed,
-  2 bad usage or configuration (nothing was checked), 3 no failure but something
-  could not be determined.
-secrets come from FAILBACK_PREP_VCENTER_PASSWORD and FAILBACK_PREP_AZURE_CLIENT_SECRET,
-  else the OS keyring (failback-prep creds set vcenter|azure --config FILE); never argv.
-the global options (--config, --lang, --transcript-dir, --basic, --no-mouse, ...) may
-  come before or after the command."""
-
-
 class _Parser(argparse.ArgumentParser):
+    """One line and exit 2 on bad usage; every --help ends with the exit codes and the secret
+    variables, in the language asked for (its texts are read only when help is shown)."""
+
     lists_fixes = False  # the fix command's help also lists the fix ids
 
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        kwargs.setdefault("epilog", EPILOG)
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
 
@@ -33,15 +25,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"failback-prep: {message}; see `{self.prog} --help`\n")
 
     def format_help(self) -> str:
-        if not self.lists_fixes:
-            return super().format_help()
-        # The catalog is read only when this help is asked for: start-up stays light.
-        from checks import catalog
         from checks.texts import Texts, detect_language
 
-        texts = Texts(detect_language())
-        lines = [f"  {fix_id:<26} {texts.fix_title(fix_id)}" for fix_id in catalog.all_fixes()]
-        return super().format_help() + "\nfix ids:\n" + "\n".join(lines) + "\n"
+        texts = Texts(detect_language(_asked_language()))
+        out = super().format_help() + "\n" + texts.ui("help.epilog") + "\n"
+        if self.lists_fixes:
+            # The catalog is read only when this help is asked for: start-up stays light.
+            from checks import catalog
+
+            lines = [f"  {fix_id:<26} {texts.fix_title(fix_id)}" for fix_id in catalog.all_fixes()]
+            out += "\n" + texts.ui("help.fix-ids") + "\n" + "\n".join(lines) + "\n"
+        return out
+
+
+def _asked_language() -> str | None:
+    """--lang from the command line, read before the parser has (help is printed while parsing)."""
+    argv = sys.argv[1:]
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+    return None
 
 
 def _globals(parser: argparse.ArgumentParser, default: object) -> None:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from checks.model import CONCERN
 from checks.spec import Result
 from checks.texts import Texts
 
@@ -14,8 +15,6 @@ from checks.texts import Texts
 # The component table's order, then the VMs: the order of the procedure.
 SECTIONS = ("vcenter", "azure", "configuration-server", "process-server", "master-target", "failback-policy",
             "network", "failback-vms")
-# Problems first: what fails, what could not be decided, what warns, what waits for a person.
-CONCERN = ("fail", "error", "warn", "manual", "pass", "skip")
 
 
 def _latest(events: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -50,6 +50,7 @@ class Place(NamedTuple):
 class State:
     results: dict[str, Result] = field(default_factory=dict)
     checked: dict[str, str] = field(default_factory=dict)  # check id -> when its latest result came
+    result_seq: dict[str, int] = field(default_factory=dict)  # check id -> the seq of its latest result
     answers: dict[str, Answer] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     place: Place | None = None
@@ -66,6 +67,7 @@ class State:
             result = Result.from_json(event)
             self.results[result.id] = result
             self.checked[result.id] = str(event.get("ts", ""))
+            self.result_seq[result.id] = int(event.get("seq") or 0)
         elif kind in ("step.confirmed", "step.skipped"):
             status = "confirmed" if kind == "step.confirmed" else "skipped"
             step = str(event.get("step", ""))

@@ -10,14 +10,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
-from checks.model import Status
+from checks.model import CONCERN, PROBLEMS, Status
 from checks.spec import Check
 from tui.marks import mark, symbol
 
 
-# What needs the operator, in the order to deal with it; rows are listed in ROW_ORDER.
-PROBLEMS = ("fail", "error", "warn", "manual")
-ROW_ORDER = ("fail", "error", "warn", "manual", "pending", "pass", "skip")
+# Rows in the order to deal with them (checks.model.CONCERN), a check not yet run before the settled ones.
+ROW_ORDER = (*PROBLEMS, "pending", *CONCERN[len(PROBLEMS):])
 
 
 class CheckTable(DataTable):  # type: ignore[type-arg]

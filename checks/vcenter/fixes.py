@@ -9,8 +9,8 @@ from http.client import HTTPException
 from typing import Any
 
 from checks.model import Component, FixError
-from checks.texts import Texts, detect_language
 from checks.spec import Applied, Fix, FixContext, Param, Plan, Progress
+from checks.texts import Texts, detect_language
 from checks.vcenter.connection import Session
 from checks.vcenter.inventory import RETENTION_SUFFIX, VM, Inventory
 from checks.vcenter.master_target import enable_uuid_set
@@ -19,15 +19,15 @@ from checks.vcenter.subjects import pods_to_cover
 MT = Component.MASTER_TARGET
 READS = ("vcenter.session", "vcenter.inventory")
 TASK_POLL_S = 0.25
-def say(text_key: str, **params: Any) -> str:
-    """A sentence of these fix-its in the process's language (assets, table vcenter-fixes)."""
-    return Texts(detect_language()).get("vcenter-fixes", text_key, **params)
-
-
 TASK_TIMEOUT_S = 1800.0
 # A connection that drops while a task is started or followed: reconnect this often, waiting longer each time.
 RECONNECT_WAITS_S = (0.5, 1.0, 2.0, 4.0)
 CONNECTION_LOST = (OSError, HTTPException)
+
+
+def say(text_key: str, **params: Any) -> str:
+    """A sentence of these fix-its in the session's language (assets, table vcenter-fixes)."""
+    return Texts(detect_language()).get("vcenter-fixes", text_key, **params)
 
 
 # --- shared -----------------------------------------------------------------------------

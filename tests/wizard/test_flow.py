@@ -167,8 +167,9 @@ async def test_the_detail_pane_shows_each_whole_finding_at_80x24(site: Simulated
                 table = app.screen.query_one(CheckTable)
                 for index in range(table.row_count):
                     table.move_cursor(row=index)
-                    await pilot.pause(0.05)
                     detail = app.screen.query_one(CheckDetail)
+                    await wait_for(pilot, lambda: str(table.selected) in str(detail.query_one("#detail-text").render()))
+                    await pilot.pause()  # and laid out
                     if detail.max_scroll_y > 0:
                         cut[f"{lang} {table.selected}"] = detail.max_scroll_y
                 await pilot.press("escape")
@@ -212,6 +213,7 @@ def _english_words(text: str) -> set[str]:
     text = re.sub(r"CN=[^。；\n]*", "", text)  # a certificate's subject is a name
     text = re.sub(r"\b\w+ = \S+", "", text)  # a property an API call sets: enabled = false
     text = re.sub(r"SHA256 [0-9A-F:]+", "", text)  # a fingerprint
+    text = re.sub(r"\[\w+\](?: ?的? ?[a-z_]+)?", "", text)  # a configuration key: [vcenter] host
     text = "\n".join(line for line in text.splitlines()  # commands to run elsewhere
                      if not any(c in line for c in ("Test-NetConnection", "nc -vz", "failback-prep ", "az vm ")))
     words = re.findall(r"(?<![\w.\-=/\\@])[A-Za-z][A-Za-z]+(?![\w.\-/\\(\[@:])", text)
@@ -231,11 +233,15 @@ async def test_chinese_screens_and_fix_it_texts_leave_no_english_words(site: Sim
                        and len(app.session.state.results) == len(app.engine.checks), timeout=60)
         for key in "12345dtvpg":
             await pilot.press(key)
-            await pilot.pause(0.1)
+            await wait_for(pilot, lambda: len(app.screen_stack) > 2 and app.screen.is_mounted)
+            await pilot.pause()
             for table in app.screen.query(CheckTable):
+                assert table.row_count, f"{key}: a table with no rows"
                 for index in range(table.row_count):
                     table.move_cursor(row=index)
-                    await pilot.pause(0.02)
+                    # A check's row shows its id in the detail; a procedure step's row is drawn after a pause.
+                    await wait_for(pilot, lambda: ".step-" in str(table.selected) or str(table.selected) in _visible_text(app))
+                    await pilot.pause()
                     seen.append(_visible_text(app))
             seen.append(_visible_text(app))
             await pilot.press("f1")
@@ -246,8 +252,9 @@ async def test_chinese_screens_and_fix_it_texts_leave_no_english_words(site: Sim
         for check_id in ("mt.no-snapshots", "mt.storage-vmotion", "mt.retention-volume", "mt.disk-enableuuid"):
             await select_row(pilot, check_id)
             await pilot.press("x")
-            await wait_for(pilot, lambda: isinstance(app.screen, FixScreen))
-            await pilot.pause(1.0)  # the plan, or why it cannot be made (the retention disk's size)
+            # The plan, or why it cannot be made (the retention disk's size when none fits).
+            await wait_for(pilot, lambda: isinstance(app.screen, FixScreen) and (
+                app.screen.stage == "planned" or bool(str(app.screen.query_one("#fix-progress").render()).strip())))
             seen.append(_visible_text(app))
             await pilot.press("escape")
         await run_fix(pilot, "mt.disk-enableuuid")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.binding import Binding
 
 from screens.base import KeyBar, described_bindings
 from tests.wizard.test_snapshots import PLACES
@@ -75,3 +76,50 @@ async def test_help_lists_the_screens_own_keys_in_words_with_no_raw_keys(transcr
             while len(app.screen_stack) > 2:
                 await pilot.press("escape")
     assert problems == {}
+
+
+async def test_dialog_key_bars_follow_textuals_own_binding_inheritance(transcripts: Path) -> None:
+    """declared_bindings reads Textual's record of inherit_bindings=False: it must agree with Textual."""
+    from screens.base import declared_bindings
+    from screens.fix import FixScreen
+    from screens.help import HelpScreen
+
+    app = canned_app(transcripts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        help_keys = {b.binding.key for b in app.screen.active_bindings.values()}
+    assert "tab" not in help_keys and "enter" not in help_keys, "Textual: HelpScreen inherits no dialog keys"
+    assert {b.key for b in declared_bindings(HelpScreen)} == {"escape,f1,q", "down", "up", "pagedown,space", "pageup"}
+    assert [b.key for b in declared_bindings(FixScreen)][-3:] == ["escape", "tab", "enter"]
+
+
+def test_every_key_the_wizard_binds_has_its_words_in_both_languages() -> None:
+    """A binding whose text is missing would vanish from the key bar, help and palette together (they
+    all list only bindings with words): every one the wizard declares must have both texts."""
+    import importlib
+    import pkgutil
+
+    import screens
+    from checks.texts import Texts
+    from screens.base import WizardDialog, WizardScreen
+    from tui.app import WizardApp
+
+    for module in pkgutil.iter_modules(screens.__path__):
+        importlib.import_module(f"screens.{module.name}")
+
+    def subclasses(cls: type) -> list[type]:
+        return [cls] + [s for sub in cls.__subclasses__() for s in subclasses(sub)]
+
+    ours = [c for c in subclasses(WizardScreen) + subclasses(WizardDialog) + [WizardApp]
+            if c.__module__.startswith(("screens.", "tui."))]
+    missing = []
+    for lang in ("en", "zh-CN"):
+        texts = Texts(lang)
+        for cls in ours:
+            for binding in cls.__dict__.get("BINDINGS", ()):
+                if isinstance(binding, Binding) and binding.description:
+                    missing += [f"{lang} {cls.__name__} {binding.key}: wizard.{kind}.{binding.description}"
+                                for kind in ("key", "key-long") if not texts.has_ui(f"wizard.{kind}.{binding.description}")]
+    assert missing == []

@@ -8,12 +8,12 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.tmux import Cell, Terminals, cells, find, wizard_command
+from tests.tmux import Cell, Terminals, Tmux, cells, find, wizard_command
 from tui.transcript import entries, read
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
@@ -23,6 +23,21 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux
 def terminals(tmp_path: Path) -> Iterator[Terminals]:
     with Terminals(tmp_path) as made:
         yield made
+
+
+def _selected(tmux: Tmux) -> str:
+    """The check id the detail pane shows: the highlighted row's (its status words come right before it)."""
+    screen = " ".join(re.sub(r"[│|]", " ", tmux.screen()).split())
+    found = re.search(r"(?:fail|warn|error|to confirm|pass|skip|running) ([a-z]+\.[a-z0-9-]+)", screen)
+    return found.group(1) if found else ""
+
+
+def _poll(condition: Callable[[], bool], what: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.1)
 
 
 def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: Terminals, transcripts: Path) -> None:
@@ -36,11 +51,12 @@ def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: Terminals, transcri
     tmux.keys("3")
     shown = tmux.wait_for("The master target has no snapshots")
     assert "Master target" in shown.splitlines()[0]
-    for _ in range(8):  # n walks the problems to the one this test mends
-        if "✗ fail mt.disk-enableuuid" in " ".join(tmux.screen().replace("│", " ").split()):
+    for _ in range(12):  # n walks the problems to the one this test mends, one row at a time
+        before = _selected(tmux)
+        if before == "mt.disk-enableuuid":
             break
         tmux.keys("n")
-        time.sleep(0.3)
+        _poll(lambda: _selected(tmux) not in ("", before), f"n moved on from {before}")
     tmux.wait_for_words("✗ fail mt.disk-enableuuid")
     tmux.keys("x")
     tmux.wait_for("Exactly this will change")
@@ -53,10 +69,9 @@ def test_demo_in_tmux_survives_kill_9_and_resumes(terminals: Terminals, transcri
         rows = [e["args"].get("row", "") for e in read(entry.path) if e["type"] == "screen.shown"]
         return rows[-1] if rows else ""
 
-    time.sleep(1.5)  # the row is kept once the cursor rests
+    # The row is kept once the cursor rests: the one in the detail pane (readable once the toasts go).
+    _poll(lambda: kept_row().startswith("mt.") and kept_row() == _selected(tmux), "the row on screen is kept", 30)
     row = kept_row()
-    assert row.startswith("mt."), row
-    tmux.wait_for(row, timeout=30)  # the row kept is the one in the detail pane (once the toasts go)
     pid = tmux.wizard_pid()
     assert pid is not None, tmux.screen()
     os.kill(pid, signal.SIGKILL)
