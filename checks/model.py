@@ -42,7 +42,7 @@ class Component(enum.StrEnum):
     FAILBACK_VMS = "failback-vms"
 
 
-# --- settings (parsed from the TOML config by tui.config) -------------------
+# --- settings (parsed from the TOML config by control.config) -------------------
 
 
 @dataclass(frozen=True)
@@ -120,8 +120,40 @@ class SecretLookup(Protocol):
     def __call__(self, kind: str) -> str | None: ...
 
 
+@dataclass(frozen=True)
+class Said:
+    """A sentence for the operator, by key, in no language yet: whoever shows it renders it from
+    assets/texts in the session's language (checks.texts.Texts.say). `key` is a path into the texts,
+    its parts joined by ":" ("vcenter-fixes:change-enable-uuid", "fixes:cs.refresh:modernized"), or
+    "check:<id>:<summary key>" for a check's summary with its remedy; a parameter may be a Said too."""
+
+    key: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+def said(key: str, **params: Any) -> Said:
+    return Said(key, params)
+
+
+def plain(value: Any) -> Any:
+    """A value as JSON can hold it, for evidence and transcripts: a Said becomes the mapping form
+    {"reason_key", "reason_params"} that checks.texts.Texts.value renders again in any language."""
+    if isinstance(value, Said):
+        return {"reason_key": value.key, "reason_params": plain(dict(value.params))}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
 class FixError(Exception):
-    """A fix-it could not be planned or applied; the message is for the operator."""
+    """A fix-it could not be planned or applied: `said` tells the operator why. The exception's own
+    message is a plain key-and-values form, for logs; a screen or report renders `said`."""
+
+    def __init__(self, what: Said | str) -> None:
+        self.said = what if isinstance(what, Said) else Said("raw:text", {"text": what})
+        super().__init__(what if isinstance(what, str) else f"{what.key} {dict(what.params)}")
 
 
 class SourceUnavailable(Exception):
@@ -138,6 +170,14 @@ class SourceUnavailable(Exception):
         # (that check's summary and its remedy for that finding). The message is its English, for logs.
         self.key = key
         self.params = params
+
+
+def reason_of(exc: BaseException) -> Any:
+    """Why a source could not be read, as a verdict's parameter: by key where the engine gave one
+    (rendered in the operator's language), else its message."""
+    if isinstance(exc, SourceUnavailable) and exc.key:
+        return plain(Said(exc.key, exc.params))
+    return str(exc)
 
 
 class UnknownName(ValueError):

@@ -13,9 +13,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from checks.model import FixError, SourceUnavailable, Status
+from checks.model import FixError, SourceUnavailable, Status, plain
 from checks.sources import Sources
 from checks.spec import Check, Result
+from checks.texts import Texts
 
 log = logging.getLogger("failback_prep.checks")
 
@@ -31,9 +32,14 @@ def one_line(exc: BaseException) -> str:
     return message[:300]
 
 
-def failure_reason(exc: BaseException) -> str:
-    """Why a fix-it stopped: its own sentence when it raised FixError, else the error in one line."""
-    return str(exc) if isinstance(exc, FixError) else one_line(exc)
+def failure_reason(exc: BaseException, texts: Texts) -> str:
+    """Why a fix-it stopped, in the texts' language: its own sentence when it raised FixError (or a
+    source it read could not be: SourceUnavailable), else the error in one line."""
+    if isinstance(exc, FixError):
+        return texts.say(exc.said)
+    if isinstance(exc, SourceUnavailable) and exc.key:
+        return texts.reason_text(exc.key, exc.params) or one_line(exc)
+    return one_line(exc)
 
 
 def _decide(check: Check, sources: Sources) -> Result:
@@ -44,7 +50,7 @@ def _decide(check: Check, sources: Sources) -> Result:
     except SourceUnavailable as exc:
         status = Status.SKIP if exc.skip else Status.ERROR
         # Ours: said in full (a fingerprint cut short would be pinned wrong), and by key in any language.
-        why = {"reason_key": exc.key, "reason_params": dict(exc.params)} if exc.key else {}
+        why = plain({"reason_key": exc.key, "reason_params": dict(exc.params)}) if exc.key else {}
         result = Result(check.id, status, "unavailable", evidence=why, reason=sources.redact(str(exc).strip()))
     except Exception as exc:
         log.debug("check %s raised", check.id, exc_info=True)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from checks.model import SecretLookup, Settings, SourceUnavailable
+from checks.model import Said, SecretLookup, Settings, SourceUnavailable
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Sources:
         self._guard = threading.Lock()
         # How a source tells the operator something mid-fetch (a device code to enter):
         # stderr headless, a dialog in the wizard. Never given secrets.
-        self.tell: Callable[[str], None] = lambda text: None
+        self.tell: Callable[[Said], None] = lambda said: None
 
     # Checks and fix-its call source(); the name reads well in both.
     def source(self, name: str) -> Any:

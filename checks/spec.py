@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from checks.model import Component, Settings, Status
+from checks.model import Component, Said, Settings, Status
 
 # --- checks -----------------------------------------------------------------
 
@@ -133,14 +133,14 @@ class Plan:
     `target` names the object for the record, with its reference where it has one
     ("mt-win01 (vm-42)"); `target_name` is its plain name, the one an operator types
     to confirm a destructive change ("mt-win01"); empty means the same as `target`.
-    `changes` are human-readable lines naming the object and the change; `request`
-    is the same change as data (the JSON form printed by --dry-run --format json).
+    `changes` are sentences (by key, rendered in the operator's language) naming the object and the
+    change; `request` is the same change as data (the JSON form printed by --dry-run --format json).
     An empty plan means the fix is already in place: applying it changes nothing.
     """
 
     fix_id: str
     target: str
-    changes: list[str] = field(default_factory=list)
+    changes: list[Said] = field(default_factory=list)
     request: dict[str, Any] = field(default_factory=dict)
     payload: Any = None
     target_name: str = ""
@@ -155,7 +155,7 @@ class Applied:
     """What happened when a plan was applied: the task that carried it and its outcome."""
 
     task: str = ""
-    detail: str = ""
+    detail: Said | None = None  # what is left to do, or what the change means (a power cycle)
 
 
 class FixContext(Protocol):
@@ -167,7 +167,7 @@ class FixContext(Protocol):
     def fresh(self, name: str) -> Any: ...
 
 
-Progress = Callable[[str], None]
+Progress = Callable[[Said], None]
 
 
 @dataclass(frozen=True)

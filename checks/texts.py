@@ -20,8 +20,6 @@ be parsed in cannot change a text.
 from __future__ import annotations
 
 import functools
-import locale
-import os
 import re
 import threading
 import tomllib
@@ -29,38 +27,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import assets
-from checks.model import Status
+from checks.model import Said, Status
 
 if TYPE_CHECKING:
     from checks.spec import Result
 
 LANGUAGES = ("en", "zh-CN")
-
-
-# The language of the session this process serves, once one is open (the wizard's, which may come
-# from a resumed transcript rather than --lang): texts built deep in the engine follow it.
-_session_language: str | None = None
-
-
-def use_language(lang: str | None) -> None:
-    global _session_language
-    _session_language = normalize_language(lang) if lang else None
-
-
-def detect_language(explicit: str | None = None) -> str:
-    """The language asked for, else the session's, else FAILBACK_PREP_LANG, else the system locale."""
-    for value in (explicit, _session_language, os.environ.get("FAILBACK_PREP_LANG")):
-        if value:
-            return normalize_language(value)
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return "zh-CN" if value.lower().startswith("zh") else "en"
-    try:
-        code = locale.getlocale()[0] or ""
-    except ValueError:
-        code = ""
-    return "zh-CN" if code.lower().startswith("zh") else "en"
 
 
 def normalize_language(value: str) -> str:
@@ -189,7 +161,7 @@ class Texts:
         value = self._lookup(table, key)
         if value is None:
             return key
-        return render(str(value), params)
+        return render(str(value), {k: self.say(v) if isinstance(v, Said) else v for k, v in params.items()})
 
     def ui(self, key: str, **params: Any) -> str:
         return self.get("ui", key, **params)
@@ -236,6 +208,8 @@ class Texts:
         """A word the tool passes on as the service or the probe said it ("Running", "TLS ok",
         "deallocated"), in this language where the [values] table has it; a reason passed on as a
         value ({"text", "reason_key", "reason_params"}) in this language; anything else as it is."""
+        if isinstance(raw, Said):
+            return self.say(raw)
         if isinstance(raw, Mapping) and "reason_key" in raw:
             params = raw.get("reason_params")
             key = str(raw.get("reason_key") or "")
@@ -258,17 +232,27 @@ class Texts:
         return found or result.reason
 
     def reason_text(self, key: str, params: Mapping[str, Any]) -> str:
-        """A reason key: "<table>:<key>", or "check:<id>:<summary key>" (that summary and its remedy)."""
+        """A sentence by key (checks.model.Said): "<table>:<key>[:<key>...]", or "check:<id>:<summary key>"
+        (that summary with its remedy); "raw:text" is a sentence that came already worded (its {text}).
+        Empty when this language and English both lack it."""
         values = {k: self.value(v) for k, v in params.items()}
         kind, _, rest = key.partition(":")
+        if kind == "raw":
+            return str(values.get("text", ""))
         if kind == "check":
             check_id, _, summary_key = rest.rpartition(":")
             said = self._lookup("checks", check_id, "summary", summary_key)
             todo = self._lookup("checks", check_id, "remedies", summary_key)
             space = "" if self.lang == "zh-CN" else " "  # Chinese sentences follow each other unspaced
             return space.join(render(str(t), values) for t in (said, todo) if t is not None)
-        found = self._lookup(kind, rest)
+        found = self._lookup(kind, *rest.split(":"))
         return render(str(found), values) if found is not None else ""
+
+    def say(self, said: Said | None) -> str:
+        """A sentence the engine gave by key, in this language (its key when no text has it)."""
+        if said is None:
+            return ""
+        return self.reason_text(said.key, said.params) or said.key
 
     def summary(self, result: Result) -> str:
         """The one-line summary of a result, in this language.

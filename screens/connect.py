@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from screens.base import WizardScreen
-from tui.marks import mark
+from screens.marks import mark
 
 if TYPE_CHECKING:
     from textual.widgets import Button, Input

@@ -112,7 +112,7 @@ class FixScreen(WizardDialog):
             text.append(self.t("fix.nothing") + "\n", style="green")
         else:
             text.append(self.t("fix.changes") + "\n")
-            for line in plan.changes:
+            for line in (self.app.texts.say(c) for c in plan.changes):  # type: ignore[attr-defined]
                 text.append(f"  • {line}\n" if not self.app.basic else f"  - {line}\n")  # type: ignore[attr-defined]
         self.query_one("#fix-plan", Static).update(text)
         self.query_one("#fix-progress", Static).update("")

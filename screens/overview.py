@@ -13,8 +13,8 @@ from textual.widgets.option_list import Option
 
 from checks.model import CONCERN, PROBLEMS, Component
 from screens.base import NEXT_PROBLEM, WizardScreen, show_causes
-from tui.engine import COMPONENTS, worst
-from tui.marks import STYLES, glyph, mark
+from control.engine import COMPONENTS, worst
+from screens.marks import STYLES, glyph, mark
 
 # Where the overview leads, besides the components: (screen id, key).
 PLACES = (

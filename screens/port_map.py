@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from screens.base import NEXT_PROBLEM, WizardScreen
-from tui.marks import STYLES, glyph
+from screens.marks import STYLES, glyph
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from checks.model import Component
 from checks.spec import Check
 from screens.table import ChecksScreen
-from tui.widgets import CheckDetail, CheckTable
+from screens.widgets import CheckDetail, CheckTable
 
 BLOCKING = ("fail", "error", "manual", "running", "pending")
 PROCEDURES = (("ps", Component.PROCESS_SERVER, 3), ("mt", Component.MASTER_TARGET, 10))

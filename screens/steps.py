@@ -11,8 +11,8 @@ from rich.text import Text
 from checks.model import Component
 from checks.spec import Check
 from screens.table import ChecksScreen
-from tui.engine import worst
-from tui.widgets import ROW_ORDER
+from control.engine import worst
+from screens.widgets import ROW_ORDER
 
 
 class StepsScreen(ChecksScreen):
@@ -101,7 +101,7 @@ class StepsScreen(ChecksScreen):
         line = self.wizard.answer_line(key)
         if line:
             text.append(line + "\n", style="cyan")
-        from tui.widgets import CheckDetail
+        from screens.widgets import CheckDetail
 
         self.query_one(CheckDetail).show(text, [])
 

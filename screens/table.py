@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Button, DataTable, Static
 
 from screens.base import NEXT_PROBLEM, WizardScreen, show_causes
-from tui.widgets import ROW_ORDER, CheckDetail, CheckTable, describe
+from screens.widgets import ROW_ORDER, CheckDetail, CheckTable, describe
 
 if TYPE_CHECKING:
     from checks.spec import Check

@@ -93,9 +93,6 @@ def hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monke
     import keyring.core
 
     monkeypatch.setattr(keyring.core, "_keyring_backend", None)
-    import checks.texts
-
-    monkeypatch.setattr(checks.texts, "_session_language", None)  # a wizard of an earlier test set it
     # Process-wide settings a wizard makes (Chinese line breaks, --basic's scroll bars): put back after
     # each test, so the next one starts as a fresh process would.
     import rich._wrap

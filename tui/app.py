@@ -31,11 +31,11 @@ from checks.model import Answer, Settings, Status
 from checks.sources import KNOWN_SECRETS
 from checks.texts import Texts
 from tui import __version__
-from tui.session import Session
+from control.session import Session
 
 if TYPE_CHECKING:
     from checks.spec import Check, Plan
-    from tui.engine import Engine
+    from control.engine import Engine
 
 HANGUP_GRACE_S = 5.0
 DEFAULT_RECHECK_S = 30.0
@@ -147,9 +147,6 @@ class WizardApp(App[int]):
             from tui.cjk import allow_breaks_between_cjk
 
             allow_breaks_between_cjk()
-        from checks.texts import use_language
-
-        use_language(texts.lang)  # fix-it changes and progress, Azure errors: in the wizard's language
         self.settings = settings
         self.texts = texts
         self.session = session
@@ -251,7 +248,7 @@ class WizardApp(App[int]):
     def _load_engine(self) -> None:
         engine = self.engine_factory(self.settings, self.lookup)
         self.texts.load_all()  # check titles and summaries, parsed here rather than on the UI thread
-        engine.sources.tell = lambda text: self.post_message(Told(text))
+        engine.sources.tell = lambda said: self.post_message(Told(self.texts.say(said)))
         engine.use_answers(self.session.answers())
         needed = self.needed_secrets if self.needed_secrets is not None else self._secrets_needed()
         missing = tuple(kind for kind in needed if not self.lookup(kind))
@@ -432,7 +429,7 @@ class WizardApp(App[int]):
         from checks.spec import Result
 
         error = worker.error
-        reason = KNOWN_SECRETS.redact(failure_reason(error) if error is not None else "")
+        reason = KNOWN_SECRETS.redact(failure_reason(error, self.texts) if error is not None else "")
         name = worker.name
         if name.startswith("fix."):
             stage, _, fix_id = name.removeprefix("fix.").partition(":")
@@ -466,7 +463,7 @@ class WizardApp(App[int]):
         from tui.headless import record_preview
 
         plan = self.engine.fixes[fix_id].plan(self.engine.sources, params)
-        record_preview(self.session.record, plan, params)
+        record_preview(self.session.record, plan, params, self.texts)
         reply_to.post_message(FixPlanned(plan))
 
     def apply_fix(self, plan: Plan, reply_to: Screen[Any]) -> None:
@@ -484,13 +481,13 @@ class WizardApp(App[int]):
             now = time.monotonic()
             if now - last[0] >= 0.25:
                 last[0] = now
-                reply_to.post_message(FixProgress(KNOWN_SECRETS.redact(text)))
+                reply_to.post_message(FixProgress(KNOWN_SECRETS.redact(self.texts.say(text))))
 
         from tui.headless import record_applied
 
         applied = fix.apply(self.engine.sources, plan, progress)
-        record_applied(self.session.record, plan, applied, self.session.operator)
-        reply_to.post_message(FixDone(applied.task, applied.detail))
+        record_applied(self.session.record, plan, applied, self.session.operator, self.texts)
+        reply_to.post_message(FixDone(applied.task, self.texts.say(applied.detail)))
         self.call_from_thread(self.recheck_and_announce, fix.rechecks)
 
     def recheck_and_announce(self, ids: Iterable[str]) -> None:
@@ -504,7 +501,7 @@ class WizardApp(App[int]):
             if check_id in self.running or check_id in self._pending or result is None:
                 continue
             self._announce.discard(check_id)
-            from tui.marks import glyph
+            from screens.marks import glyph
 
             severity = {"pass": "information", "fail": "error"}.get(str(result.status), "warning")
             self.notify(f"{glyph(self, str(result.status))} {self.texts.summary(result)}",
@@ -551,7 +548,7 @@ class WizardApp(App[int]):
 
     @work(thread=True, exit_on_error=False, name="connect.probe", group="connect")
     def probe_connect(self, reply_to: Screen[Any]) -> None:
-        from tui import credentials
+        from control import credentials
 
         info: dict[str, Any] = {"keyring": True}
         try:
@@ -568,7 +565,7 @@ class WizardApp(App[int]):
         reply_to.post_message(ConnectProbed(info))
 
     def _secret_origin(self, kind: str) -> str:
-        from tui import credentials
+        from control import credentials
 
         if kind in getattr(self.lookup, "session_only", {}):
             return "session"
@@ -585,7 +582,7 @@ class WizardApp(App[int]):
 
     @work(thread=True, exit_on_error=False, name="creds.store", group="connect")
     def _store_secret(self, kind: str, secret: str) -> None:
-        from tui import credentials
+        from control import credentials
 
         try:
             credentials.store(kind, self.settings, secret)
@@ -597,7 +594,7 @@ class WizardApp(App[int]):
         self.call_from_thread(self.notify, self.t("creds.saved"))
 
     def trust_vcenter(self, fingerprint: str) -> None:
-        from tui import config
+        from control import config
 
         vc = self.settings.vcenter
         assert vc is not None
@@ -655,7 +652,7 @@ class AsciiScrollBarRender(ScrollBarRender):
 
 def _load_engine(settings: Settings, lookup: Any) -> Engine:
     """The engine and its check catalog, loaded in a worker once the first screen is drawn."""
-    from tui.engine import Engine
+    from control.engine import Engine
 
     return Engine.load(settings, lookup)
 
@@ -680,8 +677,8 @@ def _recheck_seconds(explicit: float | None) -> float:
 
 
 def _wizard_entry(directory: Path, ident: str):  # type: ignore[no-untyped-def]
-    from tui.session import WIZARD_COMMANDS
-    from tui.transcript import NotFound, entries, resolve
+    from control.session import WIZARD_COMMANDS
+    from control.transcript import NotFound, entries, resolve
 
     if ident == "latest":
         found = [e for e in entries(directory) if e.command in WIZARD_COMMANDS]
@@ -692,7 +689,7 @@ def _wizard_entry(directory: Path, ident: str):  # type: ignore[no-untyped-def]
 
 
 def _first_event(entry: Any) -> dict[str, Any]:
-    from tui.transcript import read
+    from control.transcript import read
 
     return next(iter(read(entry.path)), {})
 
@@ -706,9 +703,9 @@ def run_wizard(
     basic: bool = False,
     recheck: float | None = None,
 ) -> int:
-    from tui import config as config_module
-    from tui import credentials
-    from tui.transcript import default_dir
+    from control import config as config_module
+    from control import credentials
+    from control.transcript import default_dir
 
     directory = Path(transcript_dir) if transcript_dir else default_dir()
     entry = _wizard_entry(directory, resume) if resume else None
@@ -763,10 +760,10 @@ def run_demo(
 ) -> int:
     import sys
 
-    from tui import config as config_module
-    from tui import credentials
+    from control import config as config_module
+    from control import credentials
     from tui.demo import SimulatedSite
-    from tui.transcript import default_dir
+    from control.transcript import default_dir
 
     texts = Texts(lang)
     directory = Path(transcript_dir) if transcript_dir else default_dir()

@@ -25,7 +25,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"failback-prep: {message}; see `{self.prog} --help`\n")
 
     def format_help(self) -> str:
-        from checks.texts import Texts, detect_language
+        from checks.texts import Texts
+        from control.language import detect_language
 
         texts = Texts(detect_language(_asked_language()))
         out = super().format_help() + "\n" + texts.ui("help.epilog") + "\n"
@@ -102,13 +103,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _texts(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from checks.texts import Texts, detect_language
+    from checks.texts import Texts
+    from control.language import detect_language
 
     return Texts(detect_language(args.lang))
 
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from tui import config
+    from control import config
 
     return config.load(config.find_config(args.config))
 
@@ -163,10 +165,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Only what the wizard loads anyway: the checks themselves load in a worker after its first frame.
     from checks.model import UnknownName
     from checks.texts import normalize_language
-    from tui.config import ConfigError
-    from tui.credentials import CredentialError
+    from control.config import ConfigError
+    from control.credentials import CredentialError
     from tui.errors import UsageError
-    from tui.transcript import NotFound
+    from control.transcript import NotFound
 
     try:
         lang = args.lang

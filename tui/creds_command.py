@@ -7,7 +7,7 @@ import sys
 
 from checks.model import Settings
 from checks.sources import KNOWN_SECRETS
-from tui import credentials
+from control import credentials
 
 
 def read_secret(prompt: str) -> str:

@@ -20,14 +20,15 @@ from checks.runner import Runner, failure_reason
 from checks.sources import Sources
 from checks.spec import Applied, Check, Fix, Param, Plan, Result
 from checks.texts import Texts
-from tui import __version__, credentials
+from control import credentials
+from tui import __version__
 from tui.errors import UsageError
-from tui.transcript import Transcript, default_dir, operator
+from control.transcript import Transcript, default_dir, operator
 
 
-def open_sources(settings: Settings, lookup: credentials.Lookup | None = None) -> Sources:
+def open_sources(settings: Settings, texts: Texts, lookup: credentials.Lookup | None = None) -> Sources:
     sources = Sources(catalog.all_sources(), settings, lookup or credentials.Lookup(settings))
-    sources.tell = lambda text: print(text, file=sys.stderr, flush=True)
+    sources.tell = lambda said: print(texts.say(said), file=sys.stderr, flush=True)
     return sources
 
 
@@ -90,7 +91,7 @@ def check_command(settings: Settings, only: str | None, fmt: str, transcript_dir
         checks = catalog.select(only)
     except catalog.UnknownName as exc:
         raise UsageError(f"--only: {exc}") from None
-    sources = open_sources(settings)
+    sources = open_sources(settings, texts)
     transcript = open_transcript(sources, transcript_dir, "check", texts.lang, settings)
     try:
         results = run_checks(checks, sources, transcript.write, texts)
@@ -155,15 +156,16 @@ def _ask(question: str) -> bool:
     return answer in ("y", "yes", "是", "好")
 
 
-def record_preview(record: Callable[..., Any], plan: Plan, params: Mapping[str, Any]) -> None:
-    """The fix.preview event (CONTRACT): the same fields from the CLI and the wizard."""
-    record("fix.preview", fix=plan.fix_id, target=plan.target, changes=plan.changes, request=plan.request,
-           params=dict(params))
+def record_preview(record: Callable[..., Any], plan: Plan, params: Mapping[str, Any], texts: Texts) -> None:
+    """The fix.preview event (CONTRACT): the same fields from the CLI and the wizard, the changes worded
+    in the session's language."""
+    record("fix.preview", fix=plan.fix_id, target=plan.target, changes=[texts.say(c) for c in plan.changes],
+           request=plan.request, params=dict(params))
 
 
-def record_applied(record: Callable[..., Any], plan: Plan, applied: Applied, operator: str) -> None:
+def record_applied(record: Callable[..., Any], plan: Plan, applied: Applied, operator: str, texts: Texts) -> None:
     """The fix.applied event (CONTRACT): the same fields from the CLI and the wizard."""
-    record("fix.applied", fix=plan.fix_id, target=plan.target, task=applied.task, detail=applied.detail,
+    record("fix.applied", fix=plan.fix_id, target=plan.target, task=applied.task, detail=texts.say(applied.detail),
            operator=operator)
 
 
@@ -175,7 +177,7 @@ def _report_failure(
     A FixError is already worded for the operator; anything else is framed by the
     stage's text, which for apply says the outcome is unknown.
     """
-    reason = sources.redact(failure_reason(exc))
+    reason = sources.redact(failure_reason(exc, texts))
     if not isinstance(exc, FixError):
         logging.getLogger("failback_prep").debug("%s of %s raised", stage, fix.id, exc_info=True)
         shown = texts.ui(f"fix.{stage}-failed", reason=reason)
@@ -200,7 +202,7 @@ def fix_command(
     except catalog.UnknownName as exc:
         raise UsageError(str(exc)) from None
     params = parse_params(fix, raw_params, texts)
-    sources = open_sources(settings)
+    sources = open_sources(settings, texts)
     transcript = open_transcript(sources, transcript_dir, "fix", texts.lang, settings)
     err = sys.stderr
     try:
@@ -209,15 +211,15 @@ def fix_command(
         except Exception as exc:
             _report_failure(exc, "plan", fix, sources, transcript, texts)
             return report.EXIT_UNDETERMINED
-        record_preview(transcript.write, plan, params)
+        record_preview(transcript.write, plan, params, texts)
         out = sys.stdout
         if fmt == "json" and dry_run:
-            out.write(json.dumps({"fix": fix.id, "target": plan.target, "changes": plan.changes,
+            out.write(json.dumps({"fix": fix.id, "target": plan.target, "changes": [texts.say(c) for c in plan.changes],
                                   "request": plan.request, "target_name": plan.target_name or plan.target},
                                  ensure_ascii=False, indent=2) + "\n")
         else:
             out.write(texts.ui("fix.preview-head", fix=fix.id, title=texts.fix_title(fix.id), target=plan.target) + "\n")
-            for line in plan.changes or [texts.ui("fix.nothing-to-do")]:
+            for line in [texts.say(c) for c in plan.changes] or [texts.ui("fix.nothing-to-do")]:
                 out.write(f"  {line}\n")
             out.flush()
         if dry_run:
@@ -231,14 +233,14 @@ def fix_command(
                 out.write(texts.ui("fix.declined") + "\n")
                 return report.EXIT_OK
             try:
-                applied = fix.apply(sources, plan, lambda msg: err.write(f"  {msg}\n") or err.flush())
+                applied = fix.apply(sources, plan, lambda said: err.write(f"  {texts.say(said)}\n") or err.flush())
             except Exception as exc:
                 _report_failure(exc, "apply", fix, sources, transcript, texts, target=plan.target)
                 return report.EXIT_UNDETERMINED
-            record_applied(transcript.write, plan, applied, operator())
+            record_applied(transcript.write, plan, applied, operator(), texts)
             out.write(texts.ui("fix.applied", target=plan.target, task=applied.task or "-") + "\n")
             if applied.detail:  # what is left to do (power the VM off and on, format the disk)
-                out.write(f"  {applied.detail}\n")
+                out.write(f"  {texts.say(applied.detail)}\n")
         rechecks = [c for c in catalog.all_checks() if c.id in fix.rechecks]
         results = run_checks(rechecks, sources, transcript.write, texts)
         data = report.build(rechecks, results, texts, settings.site.architecture)

@@ -37,7 +37,7 @@ def scrub(text: str) -> str:
     # (environment, keyring), what was typed into the wizard, the demo's. The environment's are known
     # from the start, even before anything asks for them.
     from checks.sources import KNOWN_SECRETS
-    from tui.credentials import ENV
+    from control.credentials import ENV
 
     KNOWN_SECRETS.update(os.environ.get(name) for name in ENV.values())
     text = KNOWN_SECRETS.redact(text)

@@ -6,8 +6,10 @@ import os
 import sys
 from pathlib import Path
 
-from checks.texts import Texts, detect_language
-from tui import export, transcript
+from checks.texts import Texts
+from control.language import detect_language
+from control import transcript
+from tui import export
 from tui.errors import UsageError
 
 

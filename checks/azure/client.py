@@ -14,9 +14,8 @@ from typing import Any
 
 from checks.azure.clouds import Cloud, UnknownCloud, resolve
 from checks.azure.errors import AzureUnavailable, translate
-from checks.model import AzureSettings
+from checks.model import AzureSettings, Said
 from checks.sources import Source, Sources, require
-from checks.texts import Texts, detect_language
 
 # Short enough that a stalled endpoint costs seconds, not minutes; long enough for a
 # slow vault page. FAILBACK_PREP_AZURE_TIMEOUT_S overrides both (slow links, tests).
@@ -97,7 +96,7 @@ class AzureClient:
     def vault(self) -> str:
         return self.settings.vault
 
-    def translate(self, exc: BaseException, what: str) -> AzureUnavailable:
+    def translate(self, exc: BaseException, what: str | Said) -> AzureUnavailable:
         return translate(
             exc, what=what, vault=self.vault, resource_group=self.rg, endpoint=self.cloud.arm_endpoint
         )
@@ -126,7 +125,7 @@ def _credential_builder(ctx: Sources, settings: AzureSettings, cloud: Cloud) -> 
 
     if auth == "client-secret":
         if not settings.tenant_id or not settings.client_id:
-            raise AzureUnavailable("bad-settings", problem="client-secret needs tenant_id and client_id")
+            raise AzureUnavailable("bad-settings", problem=Said("azure-errors:problem-ids"))
         secret = ctx.secret("azure")
         if not secret:
             raise AzureUnavailable("secret-missing")
@@ -136,10 +135,9 @@ def _credential_builder(ctx: Sources, settings: AzureSettings, cloud: Cloud) -> 
 
         return build
     if auth == "device-code":
-        texts = Texts(detect_language())
 
         def prompt(uri: str, code: str, expires_on: Any) -> None:
-            ctx.tell(texts.get("azure-errors", "device-code", uri=uri, code=code))
+            ctx.tell(Said("azure-errors:device-code", {"uri": uri, "code": code}))
 
         def build() -> Any:
             return identity.DeviceCodeCredential(
@@ -166,18 +164,18 @@ def _credential_builder(ctx: Sources, settings: AzureSettings, cloud: Cloud) -> 
             return identity.DefaultAzureCredential(exclude_interactive_browser_credential=True, **common)
 
         return build
-    raise AzureUnavailable("bad-settings", problem=f"auth = {auth!r}; use one of {', '.join(AUTH_KINDS)}")
+    raise AzureUnavailable("bad-settings", problem=Said("azure-errors:problem-auth", {"auth": auth, "kinds": ", ".join(AUTH_KINDS)}))
 
 
 def connect(ctx: Sources) -> AzureClient:
     settings: AzureSettings = require(ctx.settings.azure, "no [azure] table in the configuration", key="reasons:no-azure-table")
     try:
         cloud = resolve(settings)
-    except UnknownCloud as exc:
-        raise AzureUnavailable("bad-settings", problem=str(exc)) from None
+    except UnknownCloud:
+        raise AzureUnavailable("bad-settings", problem=Said("azure-errors:problem-cloud", {"cloud": settings.cloud})) from None
     for name in ("subscription_id", "resource_group", "vault"):
         if not getattr(settings, name):
-            raise AzureUnavailable("bad-settings", problem=f"{name} is empty")
+            raise AzureUnavailable("bad-settings", problem=Said("azure-errors:problem-empty", {"name": name}))
 
     import requests
     from azure.core.pipeline.transport import RequestsTransport
@@ -208,7 +206,7 @@ def sign_in(azure: AzureClient) -> None:
     try:
         azure.credential.get_token(azure.cloud.scope)
     except Exception as exc:
-        raise azure.translate(exc, "sign-in") from None
+        raise azure.translate(exc, Said("azure-errors:what-sign-in")) from None
 
 
 SOURCE = Source("azure.client", connect, persistent=True, close=lambda c: c.close())

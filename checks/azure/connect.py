@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from checks.architecture import NOTICES
 from checks.azure.errors import AzureUnavailable
-from checks.model import Component, Status
+from checks.model import Component, Status, reason_of
 from checks.spec import Check, CheckContext, Verdict, verdict
 
 
@@ -13,7 +13,7 @@ def decide(ctx: CheckContext) -> Verdict:
         vault = ctx.source("azure.vault")
     except AzureUnavailable as exc:
         status = Status.FAIL if exc.definite else Status.ERROR
-        return verdict(status, "failed", {"problem": exc.error}, reason=str(exc))
+        return verdict(status, "failed", {"problem": exc.error}, reason=reason_of(exc))
     evidence = {
         "cloud": vault.cloud,
         "arm_endpoint": vault.arm_endpoint,

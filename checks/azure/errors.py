@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from checks.model import SourceUnavailable
-from checks.texts import Texts, detect_language
+from checks.model import Said, SourceUnavailable
+from checks.texts import Texts
 
 # Failures where Azure gave a definite "no" about the site (sign-in refused, vault absent): az.connect
 # reports them as fail. Anything else (timeouts, 5xx, and a 403: what the tool's identity may not read
@@ -33,7 +33,8 @@ DEFINITE = frozenset(
 
 
 def message(key: str, **params: Any) -> str:
-    return Texts(detect_language()).get("azure-errors", key, **params)
+    """The failure in English, for logs; screens and reports say it from its key in their language."""
+    return Texts("en").get("azure-errors", key, **params)
 
 
 class AzureUnavailable(SourceUnavailable):
@@ -73,7 +74,7 @@ def _retry_after(exc: BaseException) -> str:
     return str(headers.get("Retry-After", "") or "")
 
 
-def translate(exc: BaseException, *, what: str, vault: str, resource_group: str, endpoint: str) -> AzureUnavailable:
+def translate(exc: BaseException, *, what: str | Said, vault: str, resource_group: str, endpoint: str) -> AzureUnavailable:
     """One AzureUnavailable for any failure of a call to Azure; `what` names the call."""
     from azure.core.exceptions import (
         ClientAuthenticationError,

@@ -15,30 +15,30 @@ from checks.azure.client import AzureClient
 from checks.azure.errors import AzureUnavailable
 from checks.azure.site import props, site_of
 from checks.azure.vault import segment
-from checks.model import Component, FixError, SourceUnavailable
+from checks.model import Component, FixError, Said, SourceUnavailable
 from checks.spec import Applied, Fix, FixContext, Plan, Progress
-from checks.texts import Texts, detect_language
 
 JOB_DONE = {"succeeded", "failed", "cancelled", "suspended", "completedwithinformation", "completedwitherrors", "skipped"}
 JOB_POLL_S = 1.0
 JOB_LIMIT_S = 900.0
 
 
-def _texts() -> Texts:
-    return Texts(detect_language())
+def _said(key: str, **params: Any) -> Said:
+    """A sentence of this fix-it (assets: [fixes."cs.refresh"]), rendered by whoever shows it."""
+    return Said(f"fixes:cs.refresh:{key}", params)
 
 
 def plan(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     try:
         vault = ctx.fresh("azure.vault")
         if vault.architecture == "modernized":
-            raise FixError(_texts().fix_text("cs.refresh", "modernized"))
+            raise FixError(_said("modernized"))
         site = site_of(ctx)  # type: ignore[arg-type]
     except SourceUnavailable as exc:
-        raise FixError(str(exc)) from None
+        raise FixError(Said(exc.key, exc.params) if exc.key else str(exc)) from None
     providers = site.providers()
     if not providers:
-        raise FixError(_texts().fix_text("cs.refresh", "no-provider", cs=site.name))
+        raise FixError(_said("no-provider", cs=site.name))
     provider = providers[0]
     name = str(provider.get("name"))
     friendly = str(props(provider).get("friendlyName") or name)
@@ -50,7 +50,7 @@ def plan(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
         "provider": name,
         "provider_id": provider.get("id"),
     }
-    change = _texts().fix_text("cs.refresh", "change", cs=site.name, provider=friendly, id=provider.get("id"))
+    change = _said("change", cs=site.name, provider=friendly, id=provider.get("id"))
     return Plan("cs.refresh", target=site.name, changes=[change], request=request, payload=request,
                 target_name=site.name)
 
@@ -78,8 +78,7 @@ def _started_job(azure: AzureClient, provider: str, since: dt.datetime) -> str:
     return ""
 
 
-def _begin(ctx: FixContext, azure: AzureClient, req: Mapping[str, Any], progress: Progress, texts: Texts) -> tuple[
-        Any, str]:
+def _begin(ctx: FixContext, azure: AzureClient, req: Mapping[str, Any], progress: Progress) -> tuple[Any, str]:
     """Send the refresh. When the answer is lost on the way back, find the job it started instead."""
     from azure.core.exceptions import ServiceResponseError
 
@@ -97,52 +96,54 @@ def _begin(ctx: FixContext, azure: AzureClient, req: Mapping[str, Any], progress
     except Exception:  # the lookup is a courtesy; failing it leaves the outcome unknown, as said below
         job = ""
     if not job:
-        raise FixError(texts.fix_text("cs.refresh", "outcome-unknown", cs=req.get("fabric")))
-    progress(texts.fix_text("cs.refresh", "answer-lost", job=job))
+        raise FixError(_said("outcome-unknown", cs=req.get("fabric")))
+    progress(_said("answer-lost", job=job))
     return None, job
 
 
 def apply(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
-    texts = _texts()
     azure: AzureClient = ctx.source("azure.client")
     req = plan.request
     try:
-        progress(texts.fix_text("cs.refresh", "progress-start", cs=plan.target))
-        poller, job = _begin(ctx, azure, req, progress, texts)
+        progress(_said("progress-start", cs=plan.target))
+        poller, job = _begin(ctx, azure, req, progress)
         if poller is None:
-            state = _follow_job(ctx, azure, job, progress, texts)
+            state = _follow_job(ctx, azure, job, progress)
             if state.lower() != "succeeded":
-                raise FixError(texts.fix_text("cs.refresh", "job-failed", job=job, state=state))
-            return Applied(task=job, detail=texts.fix_text("cs.refresh", "done", cs=plan.target))
+                raise FixError(_said("job-failed", job=job, state=state))
+            return Applied(task=job, detail=_said("done", cs=plan.target))
         while not poller.done():
             if ctx.cancel.is_set():
-                raise FixError(texts.fix_text("cs.refresh", "cancelled", job=job or "?"))
+                raise FixError(_said("cancelled", job=job or "?"))
             poller.wait(JOB_POLL_S)
         poller.result()
-        progress(texts.fix_text("cs.refresh", "progress-accepted", job=job or "?"))
-        state = _follow_job(ctx, azure, job, progress, texts) if job else "Succeeded"
-    except (FixError, AzureUnavailable):
+        progress(_said("progress-accepted", job=job or "?"))
+        state = _follow_job(ctx, azure, job, progress) if job else "Succeeded"
+    except FixError:
         raise
+    except AzureUnavailable as exc:
+        raise FixError(Said(exc.key, exc.params)) from None
     except Exception as exc:
-        raise FixError(str(azure.translate(exc, "refresh of the configuration server"))) from None
+        failed = azure.translate(exc, Said("azure-errors:what-refresh"))
+        raise FixError(Said(failed.key, failed.params)) from None
     if state.lower() != "succeeded":
-        raise FixError(texts.fix_text("cs.refresh", "job-failed", job=job, state=state))
-    return Applied(task=job, detail=texts.fix_text("cs.refresh", "done", cs=plan.target))
+        raise FixError(_said("job-failed", job=job, state=state))
+    return Applied(task=job, detail=_said("done", cs=plan.target))
 
 
-def _follow_job(ctx: FixContext, azure: AzureClient, job: str, progress: Progress, texts: Texts) -> str:
+def _follow_job(ctx: FixContext, azure: AzureClient, job: str, progress: Progress) -> str:
     deadline = time.monotonic() + JOB_LIMIT_S
     last = ""
     while True:
         data = azure.client.replication_jobs.get(azure.rg, azure.vault, job).as_dict()
         state = str(props(data).get("state") or "")
         if state != last:
-            progress(texts.fix_text("cs.refresh", "progress-job", job=job, state=state or "?"))
+            progress(_said("progress-job", job=job, state=state or "?"))
             last = state
         if state.lower() in JOB_DONE:
             return state
         if ctx.cancel.wait(JOB_POLL_S) or time.monotonic() > deadline:
-            raise FixError(texts.fix_text("cs.refresh", "cancelled", job=job))
+            raise FixError(_said("cancelled", job=job))
 
 
 FIX = Fix(

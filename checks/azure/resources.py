@@ -139,7 +139,7 @@ def get_resource(azure: AzureClient, arm_id: str, origin: str, permission: str, 
     try:
         response = azure.client.send_request(HttpRequest("GET", arm_id, params=params))
     except Exception as exc:
-        key = azure.translate(exc, arm_id).key
+        key = azure.translate(exc, arm_id).error
         return ArmRead(arm_id, origin, permission, problem=key if key in _PASSED_ON else "no-answer")
     status = int(response.status_code)
     if status == 200:

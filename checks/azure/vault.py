@@ -150,7 +150,7 @@ def read(azure: AzureClient, configured_architecture: str = "auto", configuratio
                 failures.append(exc)
     if failures:
         # The most telling failure first: a definite "no" beats a timeout on another list.
-        failures.sort(key=lambda e: (not e.definite, e.key != "forbidden"))
+        failures.sort(key=lambda e: (not e.definite, e.error != "forbidden"))
         raise failures[0]
     preferred = find_site_fabric(results["fabrics"], configuration_server)
     detected = detect_architecture(results["fabrics"], preferred)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from checks.model import SourceUnavailable
+from checks.model import SourceUnavailable, plain
 from checks.network.probe import Probe, probe_all
 from checks.sources import Source, Sources
 
@@ -44,7 +44,7 @@ class Reachability:
 
 def reason_of(exc: SourceUnavailable) -> dict[str, Any]:
     """A source's failure as a value a verdict can carry: its English, and its text key for any language."""
-    return {"text": str(exc), "reason_key": exc.key, "reason_params": dict(exc.params)}
+    return {"text": str(exc), **plain({"reason_key": exc.key, "reason_params": dict(exc.params)})}
 
 
 def _from_vault(ctx: Sources) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from http.client import HTTPException
 from typing import Any, TypeVar
 
-from checks.model import Component, SourceUnavailable, Status, VCenterSettings
+from checks.model import Component, Said, SourceUnavailable, Status, VCenterSettings, reason_of
 from checks.sources import Source, Sources, require
 from checks.spec import Check, CheckContext, Verdict, verdict
 
@@ -122,7 +122,7 @@ class Session:
         self.timeout = timeout
         self.verified_by = ""
         self.fingerprint = ""
-        self.warnings: list[str] = []
+        self.warnings: list[Said] = []
         self.relogins = 0
         self._login_lock = threading.Lock()
         self._generation = 0
@@ -158,9 +158,9 @@ class Session:
         if not self.fingerprint:
             self.fingerprint = self._quiet_fingerprint()
         if self.verified_by == "insecure":
-            warning = INSECURE_WARNING.format(fingerprint=colon_fingerprint(self.fingerprint))
-            self.warnings.append(warning)
-            log.warning(warning)
+            fingerprint = colon_fingerprint(self.fingerprint)
+            self.warnings.append(Said("reasons:vcenter-insecure", {"fingerprint": fingerprint}))
+            log.warning(INSECURE_WARNING.format(fingerprint=fingerprint))
         return self
 
     def _tls(self) -> tuple[ssl.SSLContext, str | None]:
@@ -389,7 +389,7 @@ def decide_connect(ctx: CheckContext) -> Verdict:
         vc = ctx.settings.vcenter
         where = {"host": vc.host, "port": vc.port, "user": vc.user} if vc else {}
         evidence = {"kind": exc.kind, **where, **exc.evidence}
-        return verdict(Status.FAIL, exc.kind, evidence, reason=str(exc), **where, **exc.evidence)
+        return verdict(Status.FAIL, exc.kind, evidence, reason=reason_of(exc), **where, **exc.evidence)
     vc = ctx.settings.vcenter
     assert vc is not None
     about = session.about()
@@ -402,13 +402,12 @@ def decide_connect(ctx: CheckContext) -> Verdict:
         **about,
     }
     if session.warnings:
-        evidence["warnings"] = list(session.warnings)
+        evidence["warnings"] = [w.key for w in session.warnings]
         return verdict(
             Status.WARN,
             "insecure",
             evidence,
             host=session.host,
-            warning=session.warnings[0],
             product=about["product"],
             fingerprint=evidence["fingerprint_sha256"],
         )

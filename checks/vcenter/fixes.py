@@ -8,9 +8,8 @@ from collections.abc import Callable, Mapping
 from http.client import HTTPException
 from typing import Any
 
-from checks.model import Component, FixError
+from checks.model import Component, FixError, Said
 from checks.spec import Applied, Fix, FixContext, Param, Plan, Progress
-from checks.texts import Texts, detect_language
 from checks.vcenter.connection import Session
 from checks.vcenter.inventory import RETENTION_SUFFIX, VM, Inventory
 from checks.vcenter.master_target import enable_uuid_set
@@ -25,9 +24,9 @@ RECONNECT_WAITS_S = (0.5, 1.0, 2.0, 4.0)
 CONNECTION_LOST = (OSError, HTTPException)
 
 
-def say(text_key: str, **params: Any) -> str:
-    """A sentence of these fix-its in the session's language (assets, table vcenter-fixes)."""
-    return Texts(detect_language()).get("vcenter-fixes", text_key, **params)
+def say(text_key: str, **params: Any) -> Said:
+    """A sentence of these fix-its (assets, table vcenter-fixes), rendered by whoever shows it."""
+    return Said(f"vcenter-fixes:{text_key}", params)
 
 
 # --- shared -----------------------------------------------------------------------------
@@ -455,7 +454,7 @@ def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -
             if not done:
                 raise
             left = [c["pod"]["name"] for c in calls[number - 1:]]
-            raise FixError(f"{exc} {say('partial-pods', done=done, left=left)}") from None
+            raise FixError(say("partial", failure=exc.said, then=say("partial-pods", done=done, left=left))) from None
         done.append(name)
     return Applied(task=", ".join(tasks), detail=say("done-sdrs", pods=done))
 

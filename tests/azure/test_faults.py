@@ -5,9 +5,12 @@ from __future__ import annotations
 import time
 
 from checks.model import Status
+from checks.texts import Texts
 from tests.azure.conftest import AZURE_IDS, make_sources, run, run_checks, settings_for
 
 NETWORK_IDS = ("ps.reachable", "net.s2s", "net.ports")
+
+EN = Texts("en")  # the reasons are said by key; these tests read them in English
 
 
 def _all_reported(results):
@@ -25,7 +28,7 @@ def test_wrong_secret(emulator):
     results = run(emulator, secret="not-the-secret")
     connect = results["az.connect"]
     assert connect.status == Status.FAIL and connect.evidence["problem"] == "secret-rejected"
-    assert "client secret was rejected" in connect.params["reason"]
+    assert "client secret was rejected" in EN.summary(connect)
     _all_reported(results)
     _no_secret(results, "not-the-secret")
     _no_secret(results, emulator.client_secret)
@@ -35,27 +38,27 @@ def test_wrong_tenant(emulator):
     results = run(emulator, tenant_id="00000000-0000-0000-0000-000000000000")
     assert results["az.connect"].status == Status.FAIL
     assert results["az.connect"].evidence["problem"] == "tenant-not-found"
-    assert "tenant_id" in results["az.connect"].params["reason"]
+    assert "tenant_id" in EN.summary(results["az.connect"])
 
 
 def test_missing_secret_names_where_to_put_it(emulator):
     results = run(emulator, secret="")
     assert results["az.connect"].evidence["problem"] == "secret-missing"
-    assert "FAILBACK_PREP_AZURE_CLIENT_SECRET" in results["az.connect"].params["reason"]
+    assert "FAILBACK_PREP_AZURE_CLIENT_SECRET" in EN.summary(results["az.connect"])
 
 
 def test_vault_not_found(emulator):
     results = run(emulator, vault="no-such-vault")
     connect = results["az.connect"]
     assert connect.status == Status.FAIL and connect.evidence["problem"] == "vault-not-found"
-    assert "no-such-vault" in connect.params["reason"]
+    assert "no-such-vault" in EN.summary(connect)
     assert "no-such-vault" in results["cs.connected"].reason
 
 
 def test_resource_group_not_found(emulator):
     results = run(emulator, resource_group="rg-nope")
     assert results["az.connect"].evidence["problem"] == "resource-group-not-found"
-    assert "rg-nope" in results["az.connect"].params["reason"]
+    assert "rg-nope" in EN.summary(results["az.connect"])
 
 
 def test_forbidden(emulator):
@@ -63,7 +66,7 @@ def test_forbidden(emulator):
     results = run(emulator)
     # What the tool's identity may not read says nothing about the site: not determined, never a fail.
     assert results["az.connect"].status == Status.ERROR
-    reason = results["az.connect"].params["reason"]
+    reason = EN.summary(results["az.connect"])
     assert "Site Recovery Reader" in reason and "Microsoft.RecoveryServices/vaults/read" in reason
     assert emulator.vault in reason
     _all_reported(results)
@@ -91,7 +94,7 @@ def test_server_error_is_retried_then_reported(emulator):
     results = run(emulator)
     connect = results["az.connect"]
     assert connect.status == Status.ERROR and connect.evidence["problem"] == "server-error"
-    assert "503" in connect.params["reason"]
+    assert "503" in EN.summary(connect)
     assert emulator.requests.count(r"/replicationvCenters$") > 1
 
 
@@ -129,7 +132,7 @@ def test_token_expired_mid_run_signs_in_again(emulator):
 def test_bad_settings(emulator):
     results = run(emulator, cloud="MarsCloud")
     assert results["az.connect"].status == Status.FAIL
-    assert "MarsCloud" in results["az.connect"].params["reason"]
+    assert "MarsCloud" in EN.summary(results["az.connect"])
 
 
 def test_no_azure_table_skips(emulator):

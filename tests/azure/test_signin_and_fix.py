@@ -6,8 +6,11 @@ import pytest
 
 from checks import catalog
 from checks.azure.clouds import resolve
-from checks.model import AzureSettings, Status
+from checks.model import AzureSettings, Said, Status
+from checks.texts import Texts
 from tests.azure.conftest import make_sources, run, run_checks, settings_for
+
+EN = Texts("en")  # the fix-its say everything by key; these tests read it in English
 
 
 @pytest.mark.parametrize(
@@ -36,7 +39,7 @@ def test_overrides_win():
 
 
 def test_device_code_is_told_and_never_a_secret(emulator):
-    told: list[str] = []
+    told: list[Said] = []
     sources = make_sources(settings_for(emulator, auth="device-code"), None)
     sources.tell = told.append
     try:
@@ -45,7 +48,8 @@ def test_device_code_is_told_and_never_a_secret(emulator):
         sources.close()
     assert results["az.connect"].status == Status.PASS
     assert len(told) == 1
-    assert emulator.last_user_code in told[0] and "https://" in told[0]
+    said = EN.say(told[0])
+    assert emulator.last_user_code in said and "https://" in said
 
 
 def test_azure_cli_missing_is_one_sentence(emulator, monkeypatch, tmp_path):
@@ -53,7 +57,7 @@ def test_azure_cli_missing_is_one_sentence(emulator, monkeypatch, tmp_path):
     results = run(emulator, auth="azure-cli", ids=("az.connect",))
     connect = results["az.connect"]
     assert connect.status == Status.FAIL
-    assert "az login" in connect.params["reason"]
+    assert "az login" in EN.summary(connect)
 
 
 def test_refresh_fix_brings_the_retention_volume(emulator):
@@ -62,16 +66,16 @@ def test_refresh_fix_brings_the_retention_volume(emulator):
 
     sources = make_sources(settings_for(emulator, site_settings(master_target="mt-lnx01")), emulator.client_secret)
     fix = catalog.fix("cs.refresh")
-    progress: list[str] = []
+    progress: list[Said] = []
     try:
         assert sources.source("azure.master-target")["retention_volumes"] == []
         plan = fix.plan(sources, {})
         provider = emulator.state["providers"][0]
         assert plan.request["provider"] == provider["name"]
         assert plan.request["provider_id"].lower().endswith(provider["name"].lower())
-        assert not plan.nothing_to_do and "cs01" in plan.changes[0]
+        assert not plan.nothing_to_do and "cs01" in EN.say(plan.changes[0])
         applied = fix.apply(sources, plan, progress.append)
-        assert applied.task and any("Succeeded" in line for line in progress)
+        assert applied.task and any("Succeeded" in line for line in map(EN.say, progress))
         assert emulator.requests.count(r"/replicationJobs/[^/]+$", method="GET") >= 1
         sources.new_run()
         assert sources.source("azure.master-target")["retention_volumes"] == ["/mnt/retention"]

@@ -78,7 +78,7 @@ def test_a_keyring_whose_session_went_away_is_reported_not_raised(site, secret_s
     simply not available from the keyring, said in words, and nothing crashes."""
     import keyring
 
-    from tui import config, credentials
+    from control import config, credentials
 
     settings = config.load(site)
     keyring.get_keyring()  # chosen while the Secret Service is there

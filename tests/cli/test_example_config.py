@@ -2,7 +2,7 @@
 
 from checks.model import Answer
 from tests.conftest import ROOT
-from tui import config
+from control import config
 
 
 def test_example_config_loads():

@@ -9,8 +9,8 @@ import subprocess
 import sys
 import textwrap
 
-from tui import transcript
-from tui.transcript import Transcript
+from control import transcript
+from control.transcript import Transcript
 
 
 def test_each_event_is_on_disk_before_write_returns(tmp_path):
@@ -42,7 +42,7 @@ def test_a_killed_writer_leaves_only_whole_lines(tmp_path):
         f"""
         import sys; sys.path.insert(0, {str(os.getcwd())!r})
         from pathlib import Path
-        from tui.transcript import Transcript
+        from control.transcript import Transcript
         t = Transcript(Path({str(tmp_path)!r}))
         print(t.path, flush=True)
         i = 0

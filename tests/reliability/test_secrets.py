@@ -184,8 +184,8 @@ async def test_wizard_screens_hold_no_secret(planted_site: Site, hermetic: Path,
     from checks.model import Status
     from screens.fix import FixScreen
     from tests.wizard.harness import make_app, wait_for
-    from tui import config, credentials
-    from tui.widgets import CheckTable
+    from control import config, credentials
+    from screens.widgets import CheckTable
 
     site = planted_site
     settings = config.load(site.config)
@@ -280,7 +280,7 @@ async def test_a_secret_typed_into_the_wizard_is_not_logged(own_site: Site, log_
 
     from checks.model import Status
     from tests.wizard.harness import make_app, wait_for
-    from tui import config, credentials
+    from control import config, credentials
 
     typed, session_only = own_site.vc.password, own_site.emu.client_secret
     settings = config.load(own_site.config)
@@ -304,7 +304,8 @@ def test_a_secret_from_the_keyring_is_not_logged(own_site: Site, log_file: Path,
     """No environment: the CLI reads both secrets from the OS keyring; a library then logs them."""
     import json
 
-    from tui import cli, config, credentials
+    from control import config, credentials
+    from tui import cli
 
     monkeypatch.setenv("FAILBACK_PREP_AZURE_TIMEOUT_S", "2")
     settings = config.load(own_site.config)

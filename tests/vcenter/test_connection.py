@@ -80,9 +80,16 @@ def test_insecure_connects_but_warns(run, vcsim, caplog):
     r = run(WINDOWS, vcenter={"thumbprint": "", "insecure": True})
     result = r["vc.connect"]
     assert result.status == Status.WARN and result.key == "insecure"
-    warning = result.params["warning"]
-    assert "not verified" in warning and vcsim.thumbprint_sha256 in warning
-    assert result.evidence["warnings"] == [warning]
+    summary = Texts("en").summary(result)
+    assert "WITHOUT checking its certificate" in summary and result.evidence["fingerprint_sha256"] in summary
+    assert result.evidence["warnings"] == ["reasons:vcenter-insecure"]
+    session = connect(vcenter_settings(vcsim, thumbprint="", insecure=True), vcsim.password)
+    try:  # what the session tells the operator as it connects, in either language
+        for lang, words in (("en", "not verified"), ("zh-CN", "没有校验")):
+            [told] = [Texts(lang).say(w) for w in session.warnings]
+            assert words in told and vcsim.thumbprint_sha256 in told
+    finally:
+        session.logout()
     assert any("not verified" in rec.getMessage() for rec in caplog.records)
     # The checks themselves still run.
     assert r["mt.no-snapshots"].status == Status.FAIL
@@ -102,7 +109,7 @@ def test_wrong_password(run, vcsim):
 def test_no_password_says_where_to_put_one(run):
     r = run(WINDOWS, password="")
     assert r["vc.connect"].key == "no-password"
-    assert "FAILBACK_PREP_VCENTER_PASSWORD" in r["vc.connect"].params["reason"]
+    assert "FAILBACK_PREP_VCENTER_PASSWORD" in Texts("en").summary(r["vc.connect"]) + Texts("en").remedy(r["vc.connect"])
 
 
 def test_refused_port(vcsim):

@@ -8,8 +8,12 @@ from typing import Any
 import pytest
 
 from checks import catalog
-from checks.model import FixError, Status
+from checks.model import FixError, Said, Status
+from checks.texts import Texts
+from tests.english import english_words
 from tests.vcenter.conftest import WINDOWS, make_sources, one_sentence, pyvmomi_si, read_vm, run_checks, site_settings
+
+EN = Texts("en")  # the fix-its say everything by key; these tests read it in English
 
 
 @pytest.fixture
@@ -25,10 +29,12 @@ def _fix_roundtrip(sources: Any, fix_id: str, params: dict[str, Any] | None = No
     plan = fix.plan(sources, params or {})
     assert plan.changes and not plan.nothing_to_do
     json.dumps(plan.request)  # the request is plain JSON
-    progress: list[str] = []
+    progress: list[Said] = []
     applied = fix.apply(sources, plan, progress.append)
     assert applied.task.startswith("task-")
-    assert progress and progress[-1].endswith("100%")
+    assert progress and EN.say(progress[-1]).endswith("100%")
+    chinese = [Texts("zh-CN").say(p) for p in [*plan.changes, *progress, applied.detail]]
+    assert not any(english_words(line) for line in chinese), chinese
     second = fix.plan(sources, params or {})
     assert second.changes == [], "a second run has nothing to change"
     rechecks = run_checks(sources, set(fix.rechecks))
@@ -38,7 +44,7 @@ def _fix_roundtrip(sources: Any, fix_id: str, params: dict[str, Any] | None = No
 def test_set_disk_enableuuid(site):
     sources, si = site
     plan, applied, rechecks = _fix_roundtrip(sources, "mt.set-disk-enableuuid")
-    assert plan.changes == [f'ReconfigVM_Task on mt-win01 ({plan.request["object"]["moref"]}): extraConfig["disk.EnableUUID"] = "TRUE"']
+    assert [EN.say(c) for c in plan.changes] == [f'ReconfigVM_Task on mt-win01 ({plan.request["object"]["moref"]}): extraConfig["disk.EnableUUID"] = "TRUE"']
     assert plan.request["spec"] == {"extraConfig": [{"key": "disk.EnableUUID", "value": "TRUE"}]}
     extra = {o.key: o.value for o in read_vm(si, "mt-win01", ["config.extraConfig"])["config.extraConfig"]}
     assert extra["disk.EnableUUID"] == "TRUE"
@@ -50,8 +56,8 @@ def test_remove_snapshots(site):
     fix = catalog.fix("mt.remove-snapshots")
     assert fix.destructive
     plan, _, rechecks = _fix_roundtrip(sources, "mt.remove-snapshots")
-    assert "before-patch, after-patch" in plan.changes[0]
-    assert plan.changes[0].startswith("RemoveAllSnapshots_Task on mt-win01 (vm-")
+    assert "before-patch, after-patch" in EN.say(plan.changes[0])
+    assert EN.say(plan.changes[0]).startswith("RemoveAllSnapshots_Task on mt-win01 (vm-")
     assert read_vm(si, "mt-win01", ["rootSnapshot"])["rootSnapshot"] == []
     assert rechecks == ["mt.no-snapshots=pass"]
 
@@ -59,8 +65,8 @@ def test_remove_snapshots(site):
 def test_add_retention_disk_adds_an_lsi_controller_next_to_pvscsi(site):
     sources, si = site
     plan, applied, rechecks = _fix_roundtrip(sources, "mt.add-retention-disk", {"size_gb": 20})
-    assert "add VirtualLsiLogicSASController on SCSI bus 1" in plan.changes[0]
-    assert 'add VirtualDisk 20 GB, thin, "[nfs-mt01] mt-win01/mt-win01_retention.vmdk" on SCSI 1:0' in plan.changes[1]
+    assert "add VirtualLsiLogicSASController on SCSI bus 1" in EN.say(plan.changes[0])
+    assert 'add VirtualDisk 20 GB, thin, "[nfs-mt01] mt-win01/mt-win01_retention.vmdk" on SCSI 1:0' in EN.say(plan.changes[1])
     from pyVmomi import vim
 
     devices = read_vm(si, "mt-win01", ["config.hardware.device"])["config.hardware.device"]
@@ -86,20 +92,20 @@ def test_add_retention_disk_on_a_named_datastore_uses_the_existing_lsi_controlle
     sources = make_sources(settings, fresh_vcsim.password)
     try:
         plan = catalog.fix("mt.add-retention-disk").plan(sources, {"size_gb": 5, "datastore": "vmfs-prod01"})
-        assert len(plan.changes) == 1 and "on SCSI 0:2" in plan.changes[0]
+        assert len(plan.changes) == 1 and "on SCSI 0:2" in EN.say(plan.changes[0])
         with pytest.raises(FixError) as caught:
             catalog.fix("mt.add-retention-disk").plan(sources, {"size_gb": 5, "datastore": "nfs-mt01"})
-        assert "vmfs-prod01" in str(caught.value) and one_sentence(str(caught.value))
+        assert "vmfs-prod01" in EN.say(caught.value.said) and one_sentence(EN.say(caught.value.said))
         with pytest.raises(FixError):
             catalog.fix("mt.add-retention-disk").plan(sources, {"size_gb": 0})
         with pytest.raises(FixError) as too_big:  # vSphere's limit is 62 TB: refused before vCenter is asked
             catalog.fix("mt.add-retention-disk").plan(sources, {"size_gb": 63489})
-        assert "from 1 to 63488" in str(too_big.value) and one_sentence(str(too_big.value))
+        assert "from 1 to 63488" in EN.say(too_big.value.said) and one_sentence(EN.say(too_big.value.said))
         assert catalog.fix("mt.add-retention-disk").plan(sources, {"size_gb": 63488}).changes
         sources.update_settings(site=replace(settings.site, master_target="mt-lnx1"))
         with pytest.raises(FixError) as unknown:
             catalog.fix("mt.add-retention-disk").plan(sources, {"size_gb": 5})
-        assert "mt-lnx01" in str(unknown.value)
+        assert "mt-lnx01" in EN.say(unknown.value.said)
     finally:
         sources.close()
 
@@ -107,8 +113,8 @@ def test_add_retention_disk_on_a_named_datastore_uses_the_existing_lsi_controlle
 def test_exclude_storage_drs(site):
     sources, si = site
     plan, applied, rechecks = _fix_roundtrip(sources, "mt.exclude-storage-drs")
-    assert plan.changes[0].startswith("ConfigureStorageDrsForPod_Task on pod-failback (storagepod-")
-    assert plan.changes[0].endswith("add VM override for mt-win01 (" + plan.request["object"]["moref"] + "): enabled = false")
+    assert EN.say(plan.changes[0]).startswith("ConfigureStorageDrsForPod_Task on pod-failback (storagepod-")
+    assert EN.say(plan.changes[0]).endswith("add VM override for mt-win01 (" + plan.request["object"]["moref"] + "): enabled = false")
     from pyVmomi import vim, vmodl
 
     content = si.RetrieveContent()
@@ -149,6 +155,8 @@ def test_vm_vanishes_between_plan_and_apply(site, fix_id, params):
     WaitForTask(vm.Destroy_Task())
     with pytest.raises(FixError) as caught:
         fix.apply(sources, plan, lambda _msg: None)
-    message = str(caught.value)
+    message = EN.say(caught.value.said)
     assert "mt-win01" in message and "no longer exists" in message
     assert one_sentence(message)
+    chinese = Texts("zh-CN").say(caught.value.said)  # the same failure, for a Chinese operator
+    assert "mt-win01" in chinese and english_words(chinese) == set(), chinese

@@ -12,8 +12,11 @@ from typing import Any
 import pytest
 
 from checks import catalog
-from checks.model import FixError, Status
+from checks.model import FixError, Said, Status
+from checks.texts import Texts
 from tests.vcenter.conftest import WINDOWS, make_sources, one_sentence, pyvmomi_si, read_vm, run_checks, site_settings
+
+EN = Texts("en")  # the fix-its say everything by key; these tests read it in English
 
 
 def _find(si: Any, kind: Any, name: str) -> Any:
@@ -96,10 +99,10 @@ def test_the_fix_excludes_the_mt_in_every_pod_and_says_how_far_it_got(two_pods):
     fix = catalog.fix("mt.exclude-storage-drs")
     plan = fix.plan(sources, {})
     assert [c["pod"]["name"] for c in plan.request["calls"]] == ["pod-failback", "pod-prod"]
-    assert "holds app01, db01" in plan.changes[1]
-    progress: list[str] = []
+    assert "holds app01, db01" in EN.say(plan.changes[1])
+    progress: list[Said] = []
     fix.apply(sources, plan, progress.append)
-    assert [p for p in progress if p.startswith("Storage DRS override")] == [
+    assert [p for p in map(EN.say, progress) if p.startswith("Storage DRS override")] == [
         "Storage DRS override 1 of 2: pod pod-failback", "Storage DRS override 2 of 2: pod pod-prod"]
     mt_moref = plan.request["object"]["moref"]
     assert _overrides(si, failback) == [(mt_moref, False)] and _overrides(si, prod) == [(mt_moref, False)]
@@ -114,7 +117,7 @@ def test_a_pod_gone_between_plan_and_apply_is_named_with_what_was_done(two_pods)
     plan.request["calls"][1]["pod"]["moref"] = "group-p999"  # pod-prod vanishes before its turn
     with pytest.raises(FixError) as caught:
         fix.apply(sources, plan, lambda _message: None)
-    message = str(caught.value)
+    message = EN.say(caught.value.said)
     assert message.startswith("The StoragePod group-p999 no longer exists in vCenter, so it was not changed")
     assert "Already excluded in: pod-failback; not yet in: pod-prod." in message
     assert one_sentence(message.split(" Already")[0])

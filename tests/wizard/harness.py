@@ -14,7 +14,7 @@ from checks.sources import Source, Sources
 from checks.spec import Check, Verdict, verdict
 from checks.texts import Texts, load_language
 from tui.app import WizardApp, open_session
-from tui.engine import Engine
+from control.engine import Engine
 
 FIXED_CLOCK = "2026-11-25T21:00:00Z"
 
@@ -35,7 +35,7 @@ async def wait_for(pilot: Any, condition: Callable[[], bool], timeout: float = 3
 
 def _last_events(app: Any) -> str:
     """What the session recorded last: a worker that failed says why here."""
-    from tui.transcript import read
+    from control.transcript import read
 
     try:
         events = list(read(app.session.transcript.path))[-5:]

@@ -8,7 +8,7 @@ from pathlib import Path
 from textual.widgets import Input
 
 from checks.model import Status
-from tui import config, credentials
+from control import config, credentials
 from tui.demo import SimulatedSite
 
 from .harness import make_app, wait_for

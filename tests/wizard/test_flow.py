@@ -12,10 +12,12 @@ from screens.fix import FixScreen
 from screens.master_target import MasterTargetScreen
 from screens.overview import OverviewScreen
 from screens.readiness import ReadinessScreen
-from tui import config, credentials
+from control import config, credentials
 from tui.demo import SimulatedSite
-from tui.transcript import read, resolve
-from tui.widgets import CheckTable
+from control.transcript import read, resolve
+from screens.widgets import CheckTable
+
+from tests.english import english_words
 
 from .harness import make_app, wait_for
 
@@ -151,7 +153,7 @@ async def test_whole_flow_with_fixes_manual_steps_and_resume(site: SimulatedSite
 async def test_the_detail_pane_shows_each_whole_finding_at_80x24(site: SimulatedSite, transcripts: Path) -> None:
     """Every row of every component on the demo site, in both languages: the finding, its remedy and
     its fix-it buttons fit the pane below the table, with nothing to scroll to."""
-    from tui.widgets import CheckDetail
+    from screens.widgets import CheckDetail
 
     cut: dict[str, float] = {}
     for lang in ("en", "zh-CN"):
@@ -176,18 +178,6 @@ async def test_the_detail_pane_shows_each_whole_finding_at_80x24(site: Simulated
     assert cut == {}, "lines below the pane's edge"
 
 
-# Words a Chinese screen keeps in English: product and protocol names, file systems, key names, the
-# name of a fix-it's parameter (as `--param datastore=` takes it; its meaning is said above it), the
-# configuration's own keys and values (thumbprint, retain_ip = false, disk.EnableUUID = TRUE).
-# Ids, names from the site, commands and API calls carry digits, dots, dashes or underscores and are
-# left out before the words are read.
-KEPT_IN_ENGLISH = set("""
-    Azure Site Recovery vCenter VMware Tools ESXi vMotion DRS ExpressRoute VPN Windows Server Linux TLS SSH tmux
-    EnableUUID UUID PVSCSI LSI Logic SAS SCSI BusLogic VMFS NFS FAT NTFS xfs RPO IP IPAM CA
-    Storage AzureCloud UTC GB
-    datastore thumbprint TRUE true false
-    Esc Tab Enter Backspace Space Up Down PgUp PgDn Home End Ctrl Shift
-""".split())
 
 
 def _visible_text(app) -> str:  # type: ignore[no-untyped-def]
@@ -205,19 +195,6 @@ def _visible_text(app) -> str:  # type: ignore[no-untyped-def]
         elif isinstance(widget, Static) and widget.display:
             parts.append(str(widget.render()))
     return "\n".join(parts)
-
-
-def _english_words(text: str) -> set[str]:
-    import re
-
-    text = re.sub(r"CN=[^。；\n]*", "", text)  # a certificate's subject is a name
-    text = re.sub(r"\b\w+ = \S+", "", text)  # a property an API call sets: enabled = false
-    text = re.sub(r"SHA256 [0-9A-F:]+", "", text)  # a fingerprint
-    text = re.sub(r"\[\w+\](?: ?的? ?[a-z_]+)?", "", text)  # a configuration key: [vcenter] host
-    text = "\n".join(line for line in text.splitlines()  # commands to run elsewhere
-                     if not any(c in line for c in ("Test-NetConnection", "nc -vz", "failback-prep ", "az vm ")))
-    words = re.findall(r"(?<![\w.\-=/\\@])[A-Za-z][A-Za-z]+(?![\w.\-/\\(\[@:])", text)
-    return {w for w in words if w not in KEPT_IN_ENGLISH}
 
 
 async def test_chinese_screens_and_fix_it_texts_leave_no_english_words(site: SimulatedSite, transcripts: Path) -> None:
@@ -260,6 +237,6 @@ async def test_chinese_screens_and_fix_it_texts_leave_no_english_words(site: Sim
         await run_fix(pilot, "mt.disk-enableuuid")
         await wait_for(pilot, lambda: status(app, "mt.disk-enableuuid") == Status.PASS and not app.running)
         seen.append(_visible_text(app))
-    english = {word: next(line for text in seen for line in text.splitlines() if word in _english_words(line))
-               for word in set().union(*(_english_words(text) for text in seen))}
+    english = {word: next(line for text in seen for line in text.splitlines() if word in english_words(line))
+               for word in set().union(*(english_words(text) for text in seen))}
     assert not english, "English words on Chinese screens:\n" + "\n".join(f"{w}: {line}" for w, line in english.items())

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tui.transcript import entries, read
+from control.transcript import entries, read
 
 SCRIPT = """
 import asyncio, os, signal, sys

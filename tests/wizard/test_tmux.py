@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.tmux import Cell, Terminals, Tmux, cells, find, wizard_command
-from tui.transcript import entries, read
+from control.transcript import entries, read
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
 

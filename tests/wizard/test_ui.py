@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.text import Text
 
-from checks.model import Answer, Settings, SiteSettings, Status
+from checks.model import Answer, Said, Settings, SiteSettings, Status
 from checks.texts import load_language
 from screens.answer import AnswerScreen
 from screens.component import ComponentScreen
@@ -18,8 +18,8 @@ from screens.overview import OverviewScreen
 from tests.conftest import ROOT
 from tui.app import ResultsChanged
 from tui.export import to_markdown
-from tui.transcript import read
-from tui.widgets import CheckDetail, CheckTable
+from control.transcript import read
+from screens.widgets import CheckDetail, CheckTable
 
 from .harness import Canned, NoSecrets, canned_factory, canned_settings, make_app, texts, wait_for
 
@@ -208,7 +208,7 @@ from tui import cli
 def on_ready(self):  # Textual: the first frame is on the terminal (the wizard's own loads the checks)
     # (Textual itself loads Input and Button, for its command palette.)
     watched = ("textual.widgets._data_table", "textual.widgets._checkbox", "screens.overview",
-               "screens.table", "tui.widgets", "tui.engine", "tui.headless", "checks.catalog",
+               "screens.table", "screens.widgets", "control.engine", "tui.headless", "checks.catalog",
                "checks.spec", "checks.manual", "pyVmomi", "azure", "keyring", "httpx",
                "importlib.metadata", "importlib.resources")
     print("LOADED", sorted(m for m in watched if m in sys.modules), flush=True)
@@ -231,12 +231,13 @@ def _fake_fixes_app(transcripts: Path, planned: list[dict], target: str, target_
     """The canned wizard whose retention-disk and snapshot fix-its only record what they were asked to plan."""
     from checks import catalog
     from checks.spec import Applied, Fix, Plan
-    from tui.engine import Engine
+    from control.engine import Engine
 
     def plan(fix_id: str):  # type: ignore[no-untyped-def]
         def make(ctx, params):  # type: ignore[no-untyped-def]
             planned.append(dict(params))
-            return Plan(fix_id, target, changes=[f"change {dict(params)}"], request={}, target_name=target_name)
+            return Plan(fix_id, target, changes=[Said("raw:text", {"text": f"change {dict(params)}"})], request={},
+                        target_name=target_name)
 
         return make
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from checks.model import Answer
-from tui.transcript import Entry, Transcript, read, utc_stamp
-from tui.transcript import operator as system_operator
+from control.transcript import Entry, Transcript, read, utc_stamp
+from control.transcript import operator as system_operator
 
 if TYPE_CHECKING:
     from checks.spec import Result

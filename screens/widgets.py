@@ -12,7 +12,7 @@ from textual.widgets import Button, DataTable, Static
 
 from checks.model import CONCERN, PROBLEMS, Status
 from checks.spec import Check
-from tui.marks import mark, symbol
+from screens.marks import mark, symbol
 
 
 # Rows in the order to deal with them (checks.model.CONCERN), a check not yet run before the settled ones.

@@ -1,0 +1,62 @@
+"""One language path: the engine says everything by key, and every such sentence exists in Chinese
+without English in it; nothing inside checks/ reads a process-wide language."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from checks.texts import Texts
+from tests.english import english_words
+
+CHECKS = Path(__file__).resolve().parents[2] / "checks"
+
+# Keys the fix-its build at run time, beside the ones written out in the sources.
+DYNAMIC = ("vcenter-fixes:when-sent", "vcenter-fixes:when-sent-no-task", "vcenter-fixes:when-following",
+           "vcenter-fixes:op-add", "vcenter-fixes:op-edit")
+PATTERNS = (
+    (re.compile(r'\bsay\("([a-z-]+)"'), "vcenter-fixes:{}"),  # checks/vcenter/fixes.py
+    (re.compile(r'\b_said\("([a-z-]+)"'), "fixes:cs.refresh:{}"),  # checks/azure/refresh.py
+    (re.compile(r'AzureUnavailable\("([a-z-]+)"'), "azure-errors:{}"),
+    (re.compile(r'Said\("([a-z-]+:[a-z.:-]+)"'), "{}"),
+    (re.compile(r'key="([a-z-]+:[a-z.:-]+)"'), "{}"),
+)
+
+
+def engine_keys() -> list[str]:
+    found = set(DYNAMIC)
+    for path in CHECKS.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        for pattern, form in PATTERNS:
+            found |= {form.format(key) for key in pattern.findall(source)}
+    found |= {f"check:vc.connect:{kind}" for kind in re.findall(r'ConnectError\(\s*"([a-z-]+)"',
+                                                                   (CHECKS / "vcenter" / "connection.py").read_text())}
+    found.discard("raw:text")  # a sentence that came worded already (a test's, or a plain str given to FixError)
+    return sorted(found)
+
+
+def test_the_engine_says_enough_by_key_to_be_worth_checking() -> None:
+    keys = engine_keys()
+    assert len(keys) > 60 and any(k.startswith("vcenter-fixes:progress") for k in keys)
+    assert any(k.startswith("fixes:cs.refresh:") for k in keys) and "reasons:no-azure-table" in keys
+
+
+@pytest.mark.parametrize("key", engine_keys())
+def test_every_sentence_of_the_engine_is_chinese_in_chinese(key: str) -> None:
+    # Each placeholder filled with a name, as the engine fills them with the site's names and ids.
+    names = set(re.findall(r"\{(\w+)", Texts("en").reason_text(key, {}) + Texts("zh-CN").reason_text(key, {})))
+    params = {name: "mt-win01" for name in names}
+    english = Texts("en").reason_text(key, params)
+    chinese = Texts("zh-CN").reason_text(key, params)
+    assert english and chinese, f"{key}: no text"
+    assert chinese != english, f"{key}: not translated"
+    assert english_words(chinese) == set(), f"{key}: {chinese}"
+
+
+def test_nothing_in_the_engine_reads_a_process_wide_language() -> None:
+    readers = re.compile(r"FAILBACK_PREP_LANG|detect_language|getlocale|LC_ALL|LC_MESSAGES|environ\.get\(\"LANG")
+    found = [f"{p.relative_to(CHECKS)}:{n}" for p in CHECKS.rglob("*.py")
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if readers.search(line)]
+    assert found == []
