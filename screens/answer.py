@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from screens.base import WizardDialog
+from screens.base import WizardDialog, WizardScreen, answer_line
+
+if TYPE_CHECKING:
+    from control.controller import Controller
 
 
 class AnswerScreen(WizardDialog):
     MAIN_BUTTON = "confirm"
 
-    def __init__(self, step: str) -> None:
-        super().__init__()
+    def __init__(self, control: Controller, step: str) -> None:
+        super().__init__(control)
         self.step = step
 
     def title_and_about(self) -> tuple[str, str]:
-        texts = self.app.texts  # type: ignore[attr-defined]
+        texts = self.control.texts
         if ".step-" in self.step:
             return texts.get("steps", self.step), texts.get("steps", self.step + ".about")
         return texts.check_title(self.step), texts.check_remedy(self.step)
@@ -39,7 +44,7 @@ class AnswerScreen(WizardDialog):
         yield from self.key_bar()
 
     def on_mount(self) -> None:
-        line = self.app.answer_line(self.step)  # type: ignore[attr-defined]
+        line = answer_line(self.control, self.step)
         self.query_one("#answer-state", Static).update(Text(line or self.t("answer.none"), style="cyan"))
         self.query_one("#answer-text", Input).focus()
 
@@ -55,7 +60,10 @@ class AnswerScreen(WizardDialog):
             self.query_one("#answer-error", Static).update(Text(self.t(key), style="bold red"))
             self.query_one("#answer-text", Input).focus()
             return
-        self.app.answer(self.step, action, text)  # type: ignore[attr-defined]
+        self.control.answers.answer(self.step, action, text)
+        for screen in self.app.screen_stack[:-1]:  # the screen under the dialog shows the answer now
+            if isinstance(screen, WizardScreen):
+                screen.show_latest()
         self.dismiss()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

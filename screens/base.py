@@ -1,4 +1,5 @@
-"""What every wizard screen shares: its place in the session, its checks, the common keys."""
+"""What every wizard screen shares: the controller it works through, its place in the session, its
+checks, the common keys, and the key bar that shows them."""
 
 from __future__ import annotations
 
@@ -9,21 +10,56 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding, BindingType
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Header, Static
 
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from tui.app import WizardApp
+    from checks.texts import Texts
+    from control.controller import Controller
+
+
+class Controlled:
+    """A screen or dialog of the wizard: it reaches the state and the operations through its
+    controller (control.controller.Controller), typed, and words everything with its texts."""
+
+    control: Controller
+
+    def t(self, key: str, **params: object) -> str:
+        return self.control.texts.ui("wizard." + key, **params)
+
+    @property
+    def plain(self) -> bool:
+        """--basic: ASCII glyphs and punctuation."""
+        return self.control.texts.plain
+
+    def copy(self, text: str) -> None:
+        """Onto the operator's clipboard (OSC 52: works over SSH where the terminal allows it), and shown."""
+        if not text or not isinstance(self, Screen):
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify(text, title=self.t("copied"), timeout=20)
 
 
 # n: the next thing that needs the operator, on every screen that lists things (tables, the port map).
 NEXT_PROBLEM = Binding("n,f3", "next_problem", "next-problem", key_display="n")
 
 
-class WizardScreen(Screen[None]):
+class WizardScreen(Controlled, Screen[None]):
     """A step of the wizard. `screen_id` and `place_args` are what resume brings back."""
+
+    class Shown(Message):
+        """The screen came to the top (the app remembers the place and runs what it shows)."""
+
+        def __init__(self, screen: WizardScreen) -> None:
+            super().__init__()
+            self.screen = screen
+
+    def __init__(self, control: Controller) -> None:
+        super().__init__()
+        self.control = control
 
     screen_id: ClassVar[str] = ""
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -31,13 +67,6 @@ class WizardScreen(Screen[None]):
         Binding("f5,a", "run_all", "run-all", key_display="F5"),
         Binding("s,f4", "stop", "stop", key_display="s", show=False),
     ]
-
-    @property
-    def wizard(self) -> WizardApp:
-        return self.app  # type: ignore[return-value]
-
-    def t(self, key: str, **params: object) -> str:
-        return self.wizard.t(key, **params)
 
     # The row the cursor was on when the session was saved: a resumed screen puts it back there.
     restore_row: str | None = None
@@ -66,7 +95,7 @@ class WizardScreen(Screen[None]):
 
         def record() -> None:
             if self.screen_id and self.is_current:
-                self.wizard.session.shown(self.screen_id, self.place())
+                self.control.shown(self.screen_id, self.place())
 
         self._row_timer = self.set_timer(1.0, record, name="remember-row")
 
@@ -78,7 +107,7 @@ class WizardScreen(Screen[None]):
         """Show the session's latest results and answers."""
 
     def header(self) -> ComposeResult:
-        yield Header(icon="*" if self.wizard.basic else "⭘")
+        yield Header(icon="*" if self.plain else "⭘")
 
     def footer(self) -> ComposeResult:
         yield Static(id="run-status")
@@ -95,7 +124,7 @@ class WizardScreen(Screen[None]):
         self.set_interval(60, self.update_run_status, name="run-status")
 
     def on_screen_resume(self) -> None:
-        self.wizard.screen_opened(self)
+        self.post_message(self.Shown(self))
         self.show_latest()
 
     def show_latest(self) -> None:
@@ -109,14 +138,13 @@ class WizardScreen(Screen[None]):
     def update_run_status(self) -> None:
         """What is running, or when this screen's checks last ran."""
         for widget in self.query("#run-status").results(Static):
-            running = len(self.wizard.running)
+            running = len(self.control.runs.running)
             if running:
                 line = Text(self.t("running", count=running), style="bold")
             else:
                 # The oldest answer on the screen: after a resume, "just now" for one re-run check would
                 # hide that the rest are from before.
-                checked = self.wizard.session.state.checked
-                stamps = [checked[i] for i in self.check_ids() if i in checked]
+                stamps = [stamp for stamp in map(self.control.checked, self.check_ids()) if stamp]
                 line = Text(self.last_checked(min(stamps)) if stamps else "", style="dim")
             widget.update(line)
             widget.display = bool(line.plain)
@@ -131,7 +159,7 @@ class WizardScreen(Screen[None]):
             except ValueError:
                 return None
 
-        when, now = parse(stamp), parse(self.wizard.session.clock())
+        when, now = parse(stamp), parse(self.control.now())
         if when is None:
             return ""
         minutes = int((now - when).total_seconds() // 60) if now is not None else 0
@@ -143,13 +171,27 @@ class WizardScreen(Screen[None]):
             self.app.pop_screen()
 
     def action_run_all(self) -> None:
-        self.wizard.request_checks(self.check_ids(), force=True)
+        self.control.runs.request(self.check_ids(), force=True)
 
     def action_stop(self) -> None:
-        self.wizard.stop_checks()
+        if self.control.runs.stop():
+            self.notify(self.t("stopping"))
 
-    def action_help(self) -> None:
-        self.wizard.action_help()
+
+def answer_line(control: Controller, step: str) -> str | None:
+    """Who answered a step (confirmed or skipped), when and with what note; and its notes."""
+    def t(key: str, **params: object) -> str:
+        return control.texts.ui("wizard." + key, **params)
+
+    answers = control.answers
+    answer = answers.answer_of(step)
+    lines = []
+    if answer is not None:
+        who = answer.by or t("answer.by-config")
+        key = "answer.confirmed" if answer.status == "confirmed" else "answer.skipped"
+        lines.append(t(key, by=who, at=answer.at or "-", note=answer.note or "-"))
+    lines += [t("answer.note", by=n.by, at=n.at, text=n.text) for n in answers.notes_for(step)]
+    return "\n".join(lines) or None
 
 
 def show_causes(widget: Static, found: list[dict[str, Any]], t: Any, limit: int = 3) -> None:
@@ -165,12 +207,11 @@ def show_causes(widget: Static, found: list[dict[str, Any]], t: Any, limit: int 
     widget.display = bool(found)
 
 
-def described_bindings(screen: Screen[Any]) -> Iterator[ActiveBinding]:
+def described_bindings(screen: Screen[Any], texts: Texts) -> Iterator[ActiveBinding]:
     """The wizard's own keys a screen answers to, once per action (the key bar, help and the palette
     list these). A binding's description is an id into the texts ("wizard.key.<id>"); keys the
     widgets bring along (a table's page keys, focus keys) have none of ours and are left out."""
     seen = set()
-    texts = screen.app.texts  # type: ignore[attr-defined]
     active_bindings = list(screen.active_bindings.values())
     if isinstance(screen, WizardDialog):
         # A dialog's keys in the order it declares them; a focused field answers Enter itself (it
@@ -217,14 +258,15 @@ class KeyBar(Static):
         from rich.cells import cell_len
 
         screen = self.screen
-        app: Any = self.app
+        if not isinstance(screen, Controlled):
+            return
         entries = [(active.binding.key_display or active.binding.key.split(",")[0], active.binding.description)
-                   for active in described_bindings(screen) if active.binding.show]
-        width = max(20, (self.size.width or app.size.width) - 1)
+                   for active in described_bindings(screen, screen.control.texts) if active.binding.show]
+        width = max(20, (self.size.width or self.app.size.width) - 1)
         text = Text()
         used = 0
         for key, description in entries:
-            words = app.t("key." + description)
+            words = screen.t("key." + description)
             needed = cell_len(key) + 1 + cell_len(words)
             if used and used + 2 + needed > width:
                 text.append("\n")
@@ -232,15 +274,19 @@ class KeyBar(Static):
             elif used:
                 text.append("  ")
                 used += 2
-            text.append(key, style="bold reverse" if app.basic else "bold cyan")
+            text.append(key, style="bold reverse" if screen.plain else "bold cyan")
             text.append(" " + words)
             used += needed
         self.update(text)
 
 
-class WizardDialog(ModalScreen[None]):
+class WizardDialog(Controlled, ModalScreen[None]):
     """A dialog over a wizard screen (an answer, a fix-it, help): Esc closes it, and its keys and
     sentences come from the texts in the session's language."""
+
+    def __init__(self, control: Controller) -> None:
+        super().__init__()
+        self.control = control
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "close", key_display="Esc"),
@@ -253,9 +299,6 @@ class WizardDialog(ModalScreen[None]):
     DEFAULT_CSS = """
     WizardDialog > KeyBar { height: 3; }
     """
-
-    def t(self, key: str, **params: object) -> str:
-        return self.app.t(key, **params)  # type: ignore[attr-defined,no-any-return]
 
     def key_bar(self) -> ComposeResult:
         yield KeyBar(id="keys")

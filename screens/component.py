@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.widgets import Static
 
@@ -9,23 +11,26 @@ from checks.model import Component
 from checks.spec import Check
 from screens.table import ChecksScreen
 
+if TYPE_CHECKING:
+    from control.controller import Controller
+
 
 class ComponentScreen(ChecksScreen):
     screen_id = "component"
 
-    def __init__(self, component: Component) -> None:
-        super().__init__()
+    def __init__(self, control: Controller, component: Component) -> None:
+        super().__init__(control)
         self.component = component
 
     def place_args(self) -> dict[str, str]:
         return {"component": str(self.component)}
 
     def subtitle(self) -> str:
-        return self.wizard.texts.get("components", str(self.component))
+        return self.control.texts.get("components", str(self.component))
 
     def intro(self) -> ComposeResult:
-        yield Static(self.wizard.texts.get("components", f"{self.component}.about"), classes="intro")
+        yield Static(self.control.texts.get("components", f"{self.component}.about"), classes="intro")
 
     def checks(self) -> list[Check]:
-        engine = self.wizard.engine
+        engine = self.control.engine
         return engine.of_component(self.component) if engine else []

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import Static
 
+from control.status import Shown
 from screens.base import WizardScreen
 from screens.marks import mark
 
 if TYPE_CHECKING:
     from textual.widgets import Button, Input
+
+    from control.controller import Controller
 
 KINDS = ("vcenter", "azure")
 CONNECT_CHECKS = {"vcenter": "vc.connect", "azure": "az.connect"}
@@ -25,8 +30,19 @@ class ConnectScreen(WizardScreen):
         Binding("f9,enter,ctrl+n", "continue", "continue", key_display="F9"),
     ]
 
-    def __init__(self, resumed: bool = False) -> None:
-        super().__init__()
+    class Probed(Message):
+        def __init__(self, info: Mapping[str, Any]) -> None:
+            super().__init__()
+            self.info = info
+
+    class Stored(Message):
+        def __init__(self, kind: str, problem: str) -> None:
+            super().__init__()
+            self.kind = kind
+            self.problem = problem
+
+    def __init__(self, control: Controller, resumed: bool = False) -> None:
+        super().__init__(control)
         self.resumed = resumed
         # A resumed session's connect screen asks for the secrets first; its checks wait for them.
         self.waits_for_secrets = resumed
@@ -47,7 +63,20 @@ class ConnectScreen(WizardScreen):
 
     def on_mount(self) -> None:
         self.show_settings()
-        self.call_after_refresh(self.wizard.probe_connect, self)
+        self.call_after_refresh(self.control.access.probe, self)
+
+    # control.access.AccessReply, from the worker's thread: as messages to this screen.
+    def probed(self, info: dict[str, Any]) -> None:
+        self.post_message(self.Probed(info))
+
+    def stored(self, kind: str, problem: str) -> None:
+        self.post_message(self.Stored(kind, problem))
+
+    def on_connect_screen_stored(self, message: ConnectScreen.Stored) -> None:
+        if message.problem:
+            self.notify(self.t("creds.not-saved", reason=message.problem), severity="warning", timeout=15)
+        else:
+            self.notify(self.t("creds.saved"))
 
     def _line(self, kind: str, part: str, text: str | Text) -> None:
         """Set one line of a box (about, cert, secret or check) and redraw it."""
@@ -78,12 +107,12 @@ class ConnectScreen(WizardScreen):
             prompt.focus()
 
     def check_ids(self) -> tuple[str, ...]:
-        engine = self.wizard.engine
+        engine = self.control.engine
         ids = tuple(CONNECT_CHECKS.values())
         return tuple(i for i in ids if engine is None or i in engine.by_id)
 
     def show_settings(self) -> None:
-        s = self.wizard.settings
+        s = self.control.settings
         vc, az = s.vcenter, s.azure
         if vc is None:
             self._line("vcenter", "about", self.t("connect.vcenter-none"))
@@ -110,7 +139,7 @@ class ConnectScreen(WizardScreen):
             self._line("azure", "cert", self.t("connect.cert-azure",
                                                endpoint=az.arm_endpoint or self.t("connect.default-endpoint")))
 
-    async def on_connect_probed(self, message: Any) -> None:
+    async def on_connect_screen_probed(self, message: ConnectScreen.Probed) -> None:
         self.info = dict(message.info)
         fingerprint = self.info.get("vcenter.fingerprint")
         if fingerprint:
@@ -140,31 +169,31 @@ class ConnectScreen(WizardScreen):
         if kind not in KINDS or not event.value:
             return
         save = self.query_one(f"#save-{kind}").value  # type: ignore[attr-defined]
-        self.wizard.use_secret(kind, event.value, save)
+        self.control.access.use_secret(kind, event.value, save, self)
         event.input.value = ""
         self.info[f"{kind}.secret"] = "session"
         await self.show_secret(kind)
-        self.wizard.request_checks([CONNECT_CHECKS[kind]], force=True)
+        self.control.runs.request([CONNECT_CHECKS[kind]], force=True)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "trust-vcenter":
             fingerprint = self.info.pop("vcenter.fingerprint", "")
             if fingerprint:
-                self.wizard.trust_vcenter(fingerprint)
+                self.control.access.trust_vcenter(fingerprint)
                 self.query_one("#trust-row-vcenter").remove()
                 self.show_settings()
 
     def refresh_results(self) -> None:
-        engine = self.wizard.engine
+        engine = self.control.engine
         for kind, check_id in CONNECT_CHECKS.items():
             if engine is None or check_id not in engine.by_id:
                 self._line(kind, "check", Text(self.t("loading"), style="dim"))
                 continue
-            status = self.wizard.status(check_id)
-            result = self.wizard.session.state.results.get(check_id)
-            text = mark(self.wizard, status)
-            if result is not None and status != "running":
-                text.append("  " + self.wizard.texts.summary(result))
+            status = self.control.status(check_id)
+            result = self.control.result(check_id)
+            text = mark(self.control.texts, status)
+            if result is not None and status != Shown.RUNNING:
+                text.append("  " + self.control.texts.summary(result))
             self._line(kind, "check", text)
 
     def action_continue(self) -> None:
@@ -174,7 +203,7 @@ class ConnectScreen(WizardScreen):
         from screens.overview import OverviewScreen
 
         # Connect stays below the overview: Esc there comes back here to trust, retype or re-check.
-        self.app.push_screen(OverviewScreen())
+        self.app.push_screen(OverviewScreen(self.control))
 
     def action_back(self) -> None:
         """Connect is the first step; there is nothing behind it."""

@@ -17,13 +17,13 @@ class FailbackVMsScreen(ChecksScreen):
     screen_id = "failback-vms"
 
     def intro(self) -> ComposeResult:
-        site = self.wizard.settings.site
+        site = self.control.settings.site
         vms = ", ".join(site.failback_vms) or "-"
         yield Static(self.t("vms.intro", vms=vms, recovery=self.t(f"vms.{site.recovery}"),
                             master_target=site.master_target or "-"), classes="intro")
 
     def checks(self) -> list[Check]:
-        engine = self.wizard.engine
+        engine = self.control.engine
         if engine is None:
             return []
         return engine.ordered(VM_CHECKS)

@@ -3,29 +3,70 @@ then the task's progress, its result, and the checks it fixes run again."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from checks.spec import Fix, Plan
 from screens.base import WizardDialog
 
+if TYPE_CHECKING:
+    from control.controller import Controller
+
 
 class FixScreen(WizardDialog):
+    """The dialog is the control.fixits.FixReply of its plan and apply: it hears back, from the
+    worker's thread, as these messages."""
+
     MAIN_BUTTON = "apply"
 
-    def __init__(self, fix: Fix) -> None:
-        super().__init__()
+    class Planned(Message):
+        def __init__(self, plan: Plan) -> None:
+            super().__init__()
+            self.plan = plan
+
+    class Progress(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Done(Message):
+        def __init__(self, task: str, detail: str) -> None:
+            super().__init__()
+            self.task = task
+            self.detail = detail
+
+    class Failed(Message):
+        def __init__(self, stage: str, reason: str) -> None:
+            super().__init__()
+            self.stage = stage
+            self.reason = reason
+
+    def planned(self, plan: Plan) -> None:
+        self.post_message(self.Planned(plan))
+
+    def progress(self, text: str) -> None:
+        self.post_message(self.Progress(text))
+
+    def done(self, task: str, detail: str) -> None:
+        self.post_message(self.Done(task, detail))
+
+    def failed(self, stage: str, reason: str) -> None:
+        self.post_message(self.Failed(stage, reason))
+
+    def __init__(self, control: Controller, fix: Fix) -> None:
+        super().__init__(control)
         self.fix = fix
         self.plan: Plan | None = None
         self.planned_with: dict[str, Any] | None = None  # the values the plan on screen was made with
         self.stage = "planning"
 
     def compose(self) -> ComposeResult:
-        texts = self.app.texts  # type: ignore[attr-defined]
+        texts = self.control.texts
         with Vertical(classes="dialog panel", id="fix-dialog"):
             yield Label(Text(texts.fix_title(self.fix.id), style="bold"), id="fix-title")
             with VerticalScroll(id="fix-body"):
@@ -93,7 +134,7 @@ class FixScreen(WizardDialog):
         self.planned_with = params
         self.query_one("#apply", Button).disabled = True
         self.query_one("#fix-plan", Static).update(Text(self.t("fix.planning"), style="yellow"))
-        self.app.plan_fix(self.fix.id, params, self)  # type: ignore[attr-defined]
+        self.control.fixes.plan(self.fix.id, params, self)
 
     def stale(self) -> bool:
         """The fields no longer hold the values the plan on screen was made with."""
@@ -102,7 +143,7 @@ class FixScreen(WizardDialog):
     def show_error(self, text: str) -> None:
         self.query_one("#fix-progress", Static).update(Text(text, style="bold red"))
 
-    def on_fix_planned(self, message: Any) -> None:
+    def on_fix_screen_planned(self, message: FixScreen.Planned) -> None:
         plan: Plan = message.plan
         self.plan = plan
         self.stage = "planned"
@@ -112,8 +153,8 @@ class FixScreen(WizardDialog):
             text.append(self.t("fix.nothing") + "\n", style="green")
         else:
             text.append(self.t("fix.changes") + "\n")
-            for line in (self.app.texts.say(c) for c in plan.changes):  # type: ignore[attr-defined]
-                text.append(f"  • {line}\n" if not self.app.basic else f"  - {line}\n")  # type: ignore[attr-defined]
+            for line in map(self.control.fixes.say, plan.changes):
+                text.append(f"  {'-' if self.plain else '•'} {line}\n")
         self.query_one("#fix-plan", Static).update(text)
         self.query_one("#fix-progress", Static).update("")
         apply = self.query_one("#apply", Button)
@@ -184,27 +225,27 @@ class FixScreen(WizardDialog):
         if self.plan is None or self.stage != "planned" or self.stale():
             return
         if self.plan.nothing_to_do:
-            self.app.request_checks(self.fix.rechecks, True)  # type: ignore[attr-defined]
+            self.control.runs.request(self.fix.rechecks, force=True)
             self.dismiss()
             return
         self.stage = "applying"
         self.query_one("#apply", Button).disabled = True
         self.query_one("#fix-progress", Static).update(Text(self.t("fix.applying"), style="yellow"))
-        self.app.apply_fix(self.plan, self)  # type: ignore[attr-defined]
+        self.control.fixes.apply(self.plan, self)
 
-    def on_fix_progress(self, message: Any) -> None:
+    def on_fix_screen_progress(self, message: FixScreen.Progress) -> None:
         self.query_one("#fix-progress", Static).update(Text(message.text, style="yellow"))
 
-    def on_fix_done(self, message: Any) -> None:
+    def on_fix_screen_done(self, message: FixScreen.Done) -> None:
         """Done: the dialog closes, and the wizard says what was done and, once re-checked, what the
         check finds now (the app announces the re-checks' results)."""
         self.stage = "done"
         done = self.t("fix.done", task=message.task or "-")
         self.app.notify(f"{done} {message.detail}".strip() + "\n" + self.t("fix.rechecking"),
-                        title=self.app.texts.fix_title(self.fix.id), timeout=10)  # type: ignore[attr-defined]
+                        title=self.control.texts.fix_title(self.fix.id), timeout=10)
         self.dismiss()
 
-    def on_fix_failed(self, message: Any) -> None:
+    def on_fix_screen_failed(self, message: FixScreen.Failed) -> None:
         self.stage = "failed" if message.stage == "apply" else "planned"
         self.show_error(self.t("fix.failed", reason=message.reason))
         if message.stage == "plan":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,7 +11,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from screens.base import WizardDialog, described_bindings
+from screens.base import WizardDialog, WizardScreen, described_bindings
+
+if TYPE_CHECKING:
+    from control.controller import Controller
 
 
 _KEY_NAMES = {"escape": "Esc", "backspace": "Backspace", "enter": "Enter", "question_mark": "?", "tab": "Tab",
@@ -38,27 +41,27 @@ class HelpScreen(WizardDialog, inherit_bindings=False):
         Binding("pageup", "scroll_help(-10)", "scroll", show=False),
     ]
 
-    def __init__(self, about: Screen[Any]) -> None:
-        super().__init__()
+    def __init__(self, control: Controller, about: Screen[Any]) -> None:
+        super().__init__(control)
         self.about = about
 
     def compose(self) -> ComposeResult:
-        app: Any = self.app
-        screen_id = getattr(self.about, "screen_id", "") or "dialog"
+        about = self.about
+        screen_id = about.screen_id if isinstance(about, WizardScreen) and about.screen_id else "dialog"
         text = Text()
-        text.append(app.t("help.title") + "\n", style="bold")
-        text.append(app.t("help." + screen_id) + "\n\n")
-        text.append(app.t("help.keys") + "\n", style="bold")
-        for active in described_bindings(self.about):
+        text.append(self.t("help.title") + "\n", style="bold")
+        text.append(self.t("help." + screen_id) + "\n\n")
+        text.append(self.t("help.keys") + "\n", style="bold")
+        for active in described_bindings(about, self.control.texts):
             binding = active.binding
             keys = [key_name(a.binding.key) for a in self.about.active_bindings.values()
                     if a.binding.action == binding.action]
             shown = binding.key_display or keys[0]
             aliases = [k for k in keys if k.lower() != shown.lower()]
             label = shown + (f" ({', '.join(aliases)})" if aliases and "-" not in shown else "")
-            text.append(f"  {label:<16}", style="bold cyan" if not app.basic else "bold")
-            text.append(f"{app.t('key-long.' + binding.description)}\n")
-        text.append("\n" + app.t("help.general"))
+            text.append(f"  {label:<16}", style="bold" if self.plain else "bold cyan")
+            text.append(f"{self.t('key-long.' + binding.description)}\n")
+        text.append("\n" + self.t("help.general"))
         with Vertical(classes="dialog panel", id="help-dialog"):
             with VerticalScroll():
                 yield Static(text)

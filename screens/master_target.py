@@ -16,5 +16,5 @@ class MasterTargetScreen(StepsScreen):
     count = 10
 
     def intro(self) -> ComposeResult:
-        site = self.wizard.settings.site
+        site = self.control.settings.site
         yield Static(self.t("mt.intro", master_target=site.master_target or "-"), classes="intro")

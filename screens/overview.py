@@ -11,10 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
-from checks.model import CONCERN, PROBLEMS, Component
+from checks.model import CONCERN, Component
 from screens.base import NEXT_PROBLEM, WizardScreen, show_causes
-from control.engine import COMPONENTS, worst
-from screens.marks import STYLES, glyph, mark
+from control.engine import COMPONENTS
+from control.status import PROBLEMS as SHOWN_PROBLEMS
+from control.status import ROW_ORDER, Shown, worst
+from screens.marks import STYLES, mark
 
 # Where the overview leads, besides the components: (screen id, key).
 PLACES = (
@@ -62,12 +64,12 @@ class OverviewScreen(WizardScreen):
         table.add_column(self.t("col.status"), key="status", width=12)
         table.add_column(self.t("col.counts"), key="counts")
         for index, component in enumerate(COMPONENTS, 1):
-            table.add_row(f"{index} {self.wizard.texts.get('components', str(component))}", "", "",
+            table.add_row(f"{index} {self.control.texts.get('components', str(component))}", "", "",
                           key=str(component))
         table.focus()
 
     def check_ids(self) -> tuple[str, ...]:
-        engine = self.wizard.engine
+        engine = self.control.engine
         return tuple(c.id for c in engine.checks) if engine else ()
 
     def place_checks(self, place: str) -> list[str]:
@@ -75,7 +77,7 @@ class OverviewScreen(WizardScreen):
         from screens.connect import CONNECT_CHECKS
         from screens.failback_vms import VM_CHECKS
 
-        engine = self.wizard.engine
+        engine = self.control.engine
         if engine is None:
             return []
         found = {
@@ -87,12 +89,12 @@ class OverviewScreen(WizardScreen):
         }.get(place, [])
         return [i for i in found if i in engine.by_id]
 
-    def place_status(self, place: str) -> str | None:
+    def place_status(self, place: str) -> Shown | None:
         ids = self.place_checks(place)
-        statuses = [self.wizard.status(i) for i in ids]
-        ports = self.wizard.session.state.results.get("net.ports")
+        statuses = [self.control.status(i) for i in ids]
+        ports = self.control.result("net.ports")
         if place == "port-map" and ports is not None and ports.evidence.get("not_testable_here"):
-            statuses.append("manual")  # links the map shows as still to be tested where they start
+            statuses.append(Shown.MANUAL)  # links the map shows as still to be tested where they start
         return worst(statuses) if statuses else None
 
     def refresh_places(self) -> None:
@@ -102,14 +104,14 @@ class OverviewScreen(WizardScreen):
             status = self.place_status(place)
             prompt = Text(f"{key}  ")
             if status is not None:
-                prompt.append_text(mark(self.wizard, status))
+                prompt.append_text(mark(self.control.texts, status))
                 prompt.append("  ")
             prompt.append(self.t("screen." + place))
             places.replace_option_prompt(place, prompt)
 
     def refresh_results(self) -> None:
         table = self.query_one("#components", DataTable)
-        engine = self.wizard.engine
+        engine = self.control.engine
         self.show_causes()
         if engine is not None:
             self.refresh_places()
@@ -117,48 +119,48 @@ class OverviewScreen(WizardScreen):
             if engine is None:
                 table.update_cell(str(component), "status", Text(self.t("loading"), style="dim"))
                 continue
-            statuses = [self.wizard.status(c.id) for c in engine.of_component(component)]
-            table.update_cell(str(component), "status", mark(self.wizard, worst(statuses)))
+            statuses = [self.control.status(c.id) for c in engine.of_component(component)]
+            table.update_cell(str(component), "status", mark(self.control.texts, worst(statuses)))
             table.update_cell(str(component), "counts", self.counts(statuses), update_width=True)
 
     def show_causes(self) -> None:
         """A reason that holds up several checks (no password, vCenter down), said once at the top."""
         from checks.report import causes
 
-        found = causes(list(self.wizard.session.state.results.values()), self.wizard.texts)
+        found = causes(list(self.control.results.values()), self.control.texts)
         show_causes(self.query_one("#causes", Static), found, self.t)
 
     def legend(self) -> Text:
         """What the marks in the counts mean."""
         out = Text(self.t("legend") + " ", style="dim")
         for status in CONCERN:
-            out.append_text(mark(self.wizard, status))
+            out.append_text(mark(self.control.texts, Shown(status)))
             out.append("  ")
         return out
 
-    def counts(self, statuses: list[str]) -> Text:
+    def counts(self, statuses: list[Shown]) -> Text:
         found = Counter(statuses)
         out = Text()
-        for status in (*PROBLEMS, "running", *CONCERN[len(PROBLEMS):], "pending"):
+        for status in (*SHOWN_PROBLEMS, Shown.RUNNING, *ROW_ORDER[len(SHOWN_PROBLEMS) + 1:], Shown.PENDING):
             if found[status]:
-                out.append(f"{glyph(self.wizard, status)}{found[status]} ", style=STYLES[status])
+                out.append(f"{status.glyph(self.plain)}{found[status]} ", style=STYLES[status])
         return out
 
     def action_next_problem(self) -> None:
         """The next component, then the next place, whose checks need the operator."""
-        engine = self.wizard.engine
+        engine = self.control.engine
         table = self.query_one("#components", DataTable)
         places = self.query_one("#places", OptionList)
         if engine is None:
             return
-        stops: list[tuple[str, int, str]] = [
-            ("component", i, worst([self.wizard.status(c.id) for c in engine.of_component(component)]))
+        stops: list[tuple[str, int, Shown]] = [
+            ("component", i, worst([self.control.status(c.id) for c in engine.of_component(component)]))
             for i, component in enumerate(COMPONENTS)]
-        stops += [("place", i, self.place_status(place) or "pass") for i, (place, _) in enumerate(PLACES)]
+        stops += [("place", i, self.place_status(place) or Shown.PASS) for i, (place, _) in enumerate(PLACES)]
         here = table.cursor_row if not places.has_focus else len(COMPONENTS) + (places.highlighted or 0)
         for step in range(1, len(stops) + 1):
             kind, index, status = stops[(here + step) % len(stops)]
-            if status in PROBLEMS:
+            if status.problem:
                 if kind == "component":
                     table.focus()
                     table.move_cursor(row=index)
@@ -171,7 +173,7 @@ class OverviewScreen(WizardScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         from screens.component import ComponentScreen
 
-        self.app.push_screen(ComponentScreen(Component(str(event.row_key.value))))
+        self.app.push_screen(ComponentScreen(self.control, Component(str(event.row_key.value))))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_go(str(event.option.id))
@@ -179,15 +181,15 @@ class OverviewScreen(WizardScreen):
     def action_go(self, place: str) -> None:
         from screens.registry import make
 
-        screen = make(place, {})
+        screen = make(self.control, place, {})
         if place == "connect":
             from screens.connect import ConnectScreen
 
-            screen = ConnectScreen(resumed=True)
+            screen = ConnectScreen(self.control, resumed=True)
         if screen is not None:
             self.app.push_screen(screen)
 
     def action_component(self, index: int) -> None:
         from screens.component import ComponentScreen
 
-        self.app.push_screen(ComponentScreen(COMPONENTS[index]))
+        self.app.push_screen(ComponentScreen(self.control, COMPONENTS[index]))

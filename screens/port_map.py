@@ -17,7 +17,8 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from screens.base import NEXT_PROBLEM, WizardScreen
-from screens.marks import STYLES, glyph
+from control.status import Shown
+from screens.marks import STYLES
 
 
 @dataclass(frozen=True)
@@ -94,43 +95,43 @@ class PortMapScreen(WizardScreen):
         table.focus()
 
     def check_ids(self) -> tuple[str, ...]:
-        engine = self.wizard.engine
+        engine = self.control.engine
         return tuple(i for i in ("net.ports", "ps.reachable") if engine and i in engine.by_id)
 
     def port(self, link: Link) -> str:
-        net = self.wizard.settings.network
-        vc = self.wizard.settings.vcenter
+        net = self.control.settings.network
+        vc = self.control.settings.vcenter
         return {"https": str(net.https_port), "data": str(net.data_port),
                 "vcenter": str(vc.port if vc else 443)}.get(link.port, link.port)
 
     def evidence(self) -> Mapping[str, Any]:
-        result = self.wizard.session.state.results.get("net.ports")
+        result = self.control.result("net.ports")
         return result.evidence if result is not None else {}
 
-    def link_state(self, link: Link) -> tuple[str, str]:
+    def link_state(self, link: Link) -> tuple[Shown, str]:
         """(status, words) for one link."""
-        if "net.ports" in self.wizard.running:
-            return "running", self.t("status.running")
+        if "net.ports" in self.control.runs.running:
+            return Shown.RUNNING, self.t("status.running")
         evidence = self.evidence()
         probe = by_key(evidence.get("tested")).get(link.probe) if link.probe else None
         if not evidence:
-            return "pending", self.t("status.pending")
+            return Shown.PENDING, self.t("status.pending")
         if probe is not None:
             # No link here starts on this host: a far end that answers here proves only that it is up
             # (still to be tested where the link starts); one that does not answer here is down or walled off.
-            result = self.wizard.texts.value(probe.get("result", ""))
-            return ("manual", self.t("ports.answers", result=result)) if probe.get("answered") else \
-                ("fail", self.t("ports.no-answer", result=result))
-        return "manual", self.t("ports.test-there", where=self.t("node." + link.source))
+            result = self.control.texts.value(probe.get("result", ""))
+            return (Shown.MANUAL, self.t("ports.answers", result=result)) if probe.get("answered") else \
+                (Shown.FAIL, self.t("ports.no-answer", result=result))
+        return Shown.MANUAL, self.t("ports.test-there", where=self.t("node." + link.source))
 
     def refresh_results(self) -> None:
         table = self.query_one("#links", DataTable)
         for link in LINKS:
             status, words = self.link_state(link)
             style = STYLES[status]
-            line, head = ("-", ">") if self.wizard.basic else ("─", "▶")
+            line, head = ("-", ">") if self.plain else ("─", "▶")
             table.update_cell(link.key, "arrow", Text(f"{line * 2}{self.port(link)}{line * 2}{head}", style=style))
-            table.update_cell(link.key, "status", Text(f"{glyph(self.wizard, status)} {words}", style=style),
+            table.update_cell(link.key, "status", Text(f"{status.glyph(self.plain)} {words}", style=style),
                               update_width=True)
         self.show_detail()
 
@@ -156,7 +157,7 @@ class PortMapScreen(WizardScreen):
         text.append(self.t("ports.about." + link.key) + "\n")
         probe = by_key(self.evidence().get("tested")).get(link.probe) if link.probe else None
         if probe is not None:
-            result = self.wizard.texts.value(probe.get("result", ""))
+            result = self.control.texts.value(probe.get("result", ""))
             key = "ports.from-here" if probe.get("answered") else "ports.from-here-not"
             text.append(self.t(key, result=result) + "\n", style="bold" if probe.get("answered") else "bold red")
         command = self.command(link)
@@ -170,7 +171,7 @@ class PortMapScreen(WizardScreen):
         table = self.query_one("#links", DataTable)
         for step in range(1, len(LINKS) + 1):
             index = (table.cursor_row + step) % len(LINKS)
-            if self.link_state(LINKS[index])[0] in ("fail", "manual"):
+            if self.link_state(LINKS[index])[0] in (Shown.FAIL, Shown.MANUAL):
                 table.move_cursor(row=index)
                 return
         self.notify(self.t("no-problems"))
@@ -184,4 +185,4 @@ class PortMapScreen(WizardScreen):
             return
         command = self.command(link)
         if command:
-            self.wizard.copy_text(f"{command.get('windows', '')}\n{command.get('linux', '')}")
+            self.copy(f"{command.get('windows', '')}\n{command.get('linux', '')}")

@@ -10,10 +10,12 @@ from textual.widgets import Static
 
 from checks.model import Component
 from checks.spec import Check
+from control.status import Shown
 from screens.table import ChecksScreen
-from screens.widgets import CheckDetail, CheckTable
+from screens.widgets import CheckDetail, CheckTable, Row
 
-BLOCKING = ("fail", "error", "manual", "running", "pending")
+# Not ready while any of these stands: a problem that blocks, or a check still running or not yet run.
+BLOCKING = (Shown.FAIL, Shown.ERROR, Shown.MANUAL, Shown.RUNNING, Shown.PENDING)
 PROCEDURES = (("ps", Component.PROCESS_SERVER, 3), ("mt", Component.MASTER_TARGET, 10))
 
 
@@ -24,46 +26,47 @@ class ReadinessScreen(ChecksScreen):
         yield Static(id="verdict", classes="intro")
 
     def check_ids(self) -> tuple[str, ...]:
-        engine = self.wizard.engine
+        engine = self.control.engine
         return tuple(c.id for c in engine.checks) if engine else ()
 
     def checks(self) -> list[Check]:
         """What blocks reprotect, and what leaves it unconfirmed (a check that could not look)."""
         from checks.report import unconfirmed
 
-        engine = self.wizard.engine
+        engine = self.control.engine
         if engine is None:
             return []
-        results = self.wizard.session.state.results
-        return [c for c in engine.checks if self.wizard.status(c.id) in BLOCKING
+        results = self.control.results
+        return [c for c in engine.checks if self.control.status(c.id) in BLOCKING
                 or (c.id in results and unconfirmed(results[c.id]))]
 
     def open_steps(self) -> list[str]:
         """Procedure steps that no check covers and the operator has not answered yet."""
-        engine = self.wizard.engine
+        engine = self.control.engine
         if engine is None:
             return []
         return [f"{prefix}.step-{n}" for prefix, component, count in PROCEDURES for n in range(1, count + 1)
-                if not engine.of_step(component, n) and self.wizard.answer_of(f"{prefix}.step-{n}") is None]
+                if not engine.of_step(component, n) and self.control.answers.answer_of(f"{prefix}.step-{n}") is None]
 
-    def rows(self, cause_of: Mapping[str, int]) -> list[tuple[str, str, str, str]]:
+    def rows(self, cause_of: Mapping[str, int]) -> list[Row]:
         rows = super().rows(cause_of)
-        rows += [(key, "manual", self.wizard.texts.get("steps", key), self.t("steps.confirm-hint"))
+        rows += [(key, Shown.MANUAL, self.control.texts.get("steps", key), self.t("steps.confirm-hint"))
                  for key in self.open_steps()]
         return rows
 
     def refresh_results(self) -> None:
         super().refresh_results()
-        if self.wizard.engine is None:
+        engine = self.control.engine
+        if engine is None:
             return
         from checks.report import readiness
 
-        results = self.wizard.session.state.results
-        state = readiness([results[c.id] for c in self.wizard.engine.checks if c.id in results])
+        results = self.control.results
+        state = readiness([results[c.id] for c in engine.checks if c.id in results])
         shown = self.query_one(CheckTable).statuses  # the table just shown: blockers, the unconfirmed, open steps
         blockers = sum(1 for status in shown.values() if status in BLOCKING)
         verdict = self.query_one("#verdict", Static)
-        session = self.wizard.session.session_id
+        session = self.control.session_id
         if blockers:
             text = Text(self.t("ready.blocked", count=blockers, warnings=state.warnings), style="bold red")
         elif state.unconfirmed:
@@ -75,18 +78,19 @@ class ReadinessScreen(ChecksScreen):
         verdict.update(text)
 
     def show_detail(self) -> None:
-        key = self.query_one("#checks").selected  # type: ignore[attr-defined]
+        key = self.query_one(CheckTable).selected
         if key and ".step-" in key:
-            text = Text(self.wizard.texts.get("steps", key) + "\n", style="bold")
-            text.append(self.wizard.texts.get("steps", key + ".about") + "\n")
+            texts = self.control.texts
+            text = Text(texts.get("steps", key) + "\n", style="bold")
+            text.append(texts.get("steps", key + ".about") + "\n")
             text.append(self.t("steps.manual-hint"), style="cyan")
             self.query_one(CheckDetail).show(text, [])
             return
         super().show_detail()
 
     def action_answer(self) -> None:
-        key = self.query_one("#checks").selected  # type: ignore[attr-defined]
+        key = self.query_one(CheckTable).selected
         if key and ".step-" in key:
-            self.wizard.open_answer(key)
+            self.open_answer(key)
             return
         super().action_answer()

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from screens.base import WizardScreen
 
 if TYPE_CHECKING:
-    from tui.app import WizardApp
+    from control.controller import Controller
 
 
-def make(screen_id: str, args: Mapping[str, str]) -> WizardScreen | None:
+def make(control: Controller, screen_id: str, args: Mapping[str, str]) -> WizardScreen | None:
     from checks.model import Component
     from screens.component import ComponentScreen
     from screens.connect import ConnectScreen
@@ -24,7 +24,7 @@ def make(screen_id: str, args: Mapping[str, str]) -> WizardScreen | None:
 
     if screen_id == "component":
         try:
-            return ComponentScreen(Component(args.get("component", "")))
+            return ComponentScreen(control, Component(args.get("component", "")))
         except ValueError:
             return None
     simple: dict[str, type[WizardScreen]] = {
@@ -37,21 +37,21 @@ def make(screen_id: str, args: Mapping[str, str]) -> WizardScreen | None:
         "readiness": ReadinessScreen,
     }
     cls = simple.get(screen_id)
-    return cls() if cls else None
+    return cls(control) if cls else None
 
 
-def first_screens(app: WizardApp) -> list[WizardScreen]:
+def first_screens(control: Controller) -> list[WizardScreen]:
     """A new session starts at connect; a resumed one at the overview with its last screen on top."""
-    place = app.session.state.place
-    if not app.resume or place is None or place.screen == "connect":
+    place = control.place
+    if not control.resumed or place is None or place.screen == "connect":
         from screens.connect import ConnectScreen
 
-        return [ConnectScreen()]
+        return [ConnectScreen(control)]
     from screens.overview import OverviewScreen
 
-    stack: list[WizardScreen] = [OverviewScreen()]
+    stack: list[WizardScreen] = [OverviewScreen(control)]
     if place.screen != "overview":
-        last = make(place.screen, place.args)
+        last = make(control, place.screen, place.args)
         if last is not None:
             stack.append(last)
     stack[-1].restore_row = place.args.get("row")

@@ -11,8 +11,8 @@ from rich.text import Text
 from checks.model import Component
 from checks.spec import Check
 from screens.table import ChecksScreen
-from control.engine import worst
-from screens.widgets import ROW_ORDER
+from control.status import Shown, worst
+from screens.widgets import CheckDetail, CheckTable, Row
 
 
 class StepsScreen(ChecksScreen):
@@ -24,7 +24,7 @@ class StepsScreen(ChecksScreen):
         return f"{self.prefix}.step-{number}"
 
     def step_checks(self, number: int) -> list[Check]:
-        engine = self.wizard.engine
+        engine = self.control.engine
         return engine.of_step(self.component, number) if engine else []
 
     def own_checks(self, number: int) -> list[Check]:
@@ -35,44 +35,41 @@ class StepsScreen(ChecksScreen):
     def checks(self) -> list[Check]:
         return [c for n in range(1, self.count + 1) for c in self.own_checks(n)]
 
-    def step_status(self, number: int) -> str:
+    def step_status(self, number: int) -> Shown:
         checks = self.step_checks(number)
         if checks:
-            return worst(self.wizard.status(c.id) for c in checks)
-        answer = self.wizard.answer_of(self.step_key(number))
+            return worst(self.control.status(c.id) for c in checks)
+        answer = self.control.answers.answer_of(self.step_key(number))
         if answer is None:
-            return "manual"
-        return "pass" if answer.status == "confirmed" else "skip"
+            return Shown.MANUAL
+        return Shown.PASS if answer.status == "confirmed" else Shown.SKIP
 
-    def settled_status(self, number: int) -> str:
+    def settled_status(self, number: int) -> Shown:
         """The step's status from its checks' last results: what orders the steps, so that a step
         whose checks are being re-run keeps its place."""
         checks = self.step_checks(number)
         if not checks:
             return self.step_status(number)
-        results = self.wizard.session.state.results
-        return min((str(results[c.id].status) if c.id in results else "pending" for c in checks),
-                   key=ROW_ORDER.index)
+        return min((self.control.settled(c.id) for c in checks), key=lambda s: s.row_rank)
 
-    def rows(self, cause_of: Mapping[str, int]) -> list[tuple[str, str, str, str]]:
+    def rows(self, cause_of: Mapping[str, int]) -> list[Row]:
         """Steps with problems first, each with its checks under it, problems first there too."""
-        app = self.wizard
-        out = []
-        numbers = sorted(range(1, self.count + 1), key=lambda n: (ROW_ORDER.index(self.settled_status(n)), n))
+        texts = self.control.texts
+        out: list[Row] = []
+        numbers = sorted(range(1, self.count + 1), key=lambda n: (self.settled_status(n).row_rank, n))
         for number in numbers:
             key = self.step_key(number)
-            title = f"{number}. {app.texts.get('steps', key)}"
+            title = f"{number}. {texts.get('steps', key)}"
             checks = self.step_checks(number)
             summary = "" if checks else self.t("steps.confirm-hint")
             if checks and not self.own_checks(number):
-                summary = self.t("steps.proven-by", checks=", ".join(app.texts.check_title(c.id) for c in checks))
-            answer = app.answer_of(key)
+                summary = self.t("steps.proven-by", checks=", ".join(texts.check_title(c.id) for c in checks))
+            answer = self.control.answers.answer_of(key)
             if answer is not None:
                 summary = answer.note or self.t("answer." + answer.status + "-short")
             out.append((key, self.step_status(number), title, summary))
             for check in self.order(self.own_checks(number)):
-                status = app.status(check.id)
-                out.append((check.id, status, "   " + app.texts.check_title(check.id),
+                out.append((check.id, self.control.status(check.id), "   " + texts.check_title(check.id),
                             self.summary(check.id, cause_of)))
         return out
 
@@ -82,7 +79,7 @@ class StepsScreen(ChecksScreen):
         return True
 
     def selected_step(self) -> int | None:
-        key = self.query_one("#checks").selected  # type: ignore[attr-defined]
+        key = self.query_one(CheckTable).selected
         if key and key.startswith(self.prefix + ".step-"):
             return int(key.rsplit("-", 1)[1])
         return None
@@ -94,27 +91,26 @@ class StepsScreen(ChecksScreen):
             return
         key = self.step_key(number)
         text = Text()
-        text.append(f"{number}. {self.wizard.texts.get('steps', key)}\n", style="bold")
-        text.append(self.wizard.texts.get("steps", key + ".about") + "\n")
+        texts = self.control.texts
+        text.append(f"{number}. {texts.get('steps', key)}\n", style="bold")
+        text.append(texts.get("steps", key + ".about") + "\n")
         if not self.step_checks(number):
             text.append(self.t("steps.manual-hint") + "\n", style="cyan")
-        line = self.wizard.answer_line(key)
+        line = self.answer_line(key)
         if line:
             text.append(line + "\n", style="cyan")
-        from screens.widgets import CheckDetail
-
         self.query_one(CheckDetail).show(text, [])
 
     def action_answer(self) -> None:
         number = self.selected_step()
         if number is not None:
-            self.wizard.open_answer(self.step_key(number))
+            self.open_answer(self.step_key(number))
             return
         super().action_answer()
 
     def action_copy(self) -> None:
         number = self.selected_step()
         if number is not None:
-            self.wizard.copy_text(self.wizard.texts.get("steps", self.step_key(number) + ".about"))
+            self.copy(self.control.texts.get("steps", self.step_key(number) + ".about"))
             return
         super().action_copy()

@@ -13,8 +13,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import Button, DataTable, Static
 
-from screens.base import NEXT_PROBLEM, WizardScreen, show_causes
-from screens.widgets import ROW_ORDER, CheckDetail, CheckTable, describe
+from control.status import Shown
+from screens.base import NEXT_PROBLEM, WizardScreen, answer_line, show_causes
+from screens.widgets import CheckDetail, CheckTable, Row, describe
 
 if TYPE_CHECKING:
     from checks.spec import Check
@@ -44,21 +45,17 @@ class ChecksScreen(WizardScreen):
         yield from self.header()
         yield from self.intro()
         yield Static(id="causes")
-        yield CheckTable(id="checks")
+        yield CheckTable(self.control.texts, id="checks")
         yield CheckDetail(id="detail")
         yield from self.footer()
 
     def order(self, checks: list[Check]) -> list[Check]:
         """Problems first (fail, error, warn, to confirm), those a fix-it can mend first among them;
         a check being re-run keeps the place of its last result, so rows do not jump while running."""
-        app = self.wizard
         position = {c.id: i for i, c in enumerate(checks)}
 
         def key(check: Check) -> tuple[int, bool, int]:
-            result = app.session.state.results.get(check.id)
-            settled = str(result.status) if result is not None else "pending"
-            fixable = bool(self.fixes_now(check))
-            return ROW_ORDER.index(settled), not fixable, position[check.id]
+            return self.control.settled(check.id).row_rank, not self.fixes_now(check), position[check.id]
 
         return sorted(checks, key=key)
 
@@ -66,20 +63,20 @@ class ChecksScreen(WizardScreen):
         """The reasons shared by several checks of this screen that could not run (report.causes)."""
         from checks.report import causes
 
-        results = self.wizard.session.state.results
-        return causes([results[c.id] for c in self.checks() if c.id in results], self.wizard.texts)
+        results = self.control.results
+        return causes([results[c.id] for c in self.checks() if c.id in results], self.control.texts)
 
     def summary(self, check_id: str, cause_of: Mapping[str, int]) -> str:
-        result = self.wizard.session.state.results.get(check_id)
+        result = self.control.result(check_id)
         if result is None:
             return ""
         if check_id in cause_of:
             return self.t("see-cause", number=cause_of[check_id])
-        return self.wizard.texts.summary(result)
+        return self.control.texts.summary(result)
 
-    def rows(self, cause_of: Mapping[str, int]) -> list[tuple[str, str, str, str]]:
-        app = self.wizard
-        return [(check.id, app.status(check.id), app.texts.check_title(check.id), self.summary(check.id, cause_of))
+    def rows(self, cause_of: Mapping[str, int]) -> list[Row]:
+        texts = self.control.texts
+        return [(check.id, self.control.status(check.id), texts.check_title(check.id), self.summary(check.id, cause_of))
                 for check in self.order(self.checks())]
 
     def is_target(self, key: str) -> bool:
@@ -98,13 +95,13 @@ class ChecksScreen(WizardScreen):
     follow_first_problem = True
 
     def refresh_results(self) -> None:
-        if self.wizard.engine is None:
+        if self.control.engine is None:
             return
         table = self.query_one(CheckTable)
         found = self.found_causes()
         table.show(self.rows({cid: n for n, cause in enumerate(found, 1) for cid in cause["checks"]}))
         show_causes(self.query_one("#causes", Static), found, self.t)
-        if not self.placed and self.wizard.session.state.results:
+        if not self.placed and self.control.results:
             self.placed = True
             rows = [str(k.value) for k in table.rows]
             if self.restore_row in rows:
@@ -117,10 +114,11 @@ class ChecksScreen(WizardScreen):
         self.show_detail()
 
     def selected_check(self) -> Check | None:
-        if self.wizard.engine is None:
+        engine = self.control.engine
+        if engine is None:
             return None
         key = self.query_one(CheckTable).selected
-        return self.wizard.engine.by_id.get(key) if key else None
+        return engine.by_id.get(key) if key else None
 
     def show_detail(self) -> None:
         check = self.selected_check()
@@ -128,17 +126,17 @@ class ChecksScreen(WizardScreen):
         if check is None:
             detail.show(Text(self.t("detail.none")), [])
             return
-        status = self.wizard.status(check.id)
-        fixes = [(fid, self.wizard.texts.fix_title(fid)) for fid in self.fixes_now(check)] if status != "running" else []
-        detail.show(describe(self.wizard, check, status, self.wizard.answer_line), fixes)
+        status = self.control.status(check.id)
+        texts = self.control.texts
+        fixes = [(fid, texts.fix_title(fid)) for fid in self.fixes_now(check)] if status != Shown.RUNNING else []
+        detail.show(describe(self.control, check, status, self.answer_line), fixes)
 
     def fixes_now(self, check: Check) -> list[str]:
         """The fix-its that mend what the check found last, that this wizard can run."""
         from checks.spec import fixes_for
 
-        engine = self.wizard.engine
-        result = self.wizard.session.state.results.get(check.id)
-        return [f for f in fixes_for(check, result) if engine is not None and f in engine.fixes]
+        engine = self.control.engine
+        return [f for f in fixes_for(check, self.control.result(check.id)) if engine is not None and f in engine.fixes]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_detail()
@@ -155,22 +153,23 @@ class ChecksScreen(WizardScreen):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.has_class("fix") and event.button.name:
             event.stop()
-            self.wizard.open_fix(event.button.name)
+            self.open_fix(event.button.name)
 
     def action_run_one(self) -> None:
         check = self.selected_check()
         if check is not None:
-            self.wizard.request_checks([check.id], force=True)
+            self.control.runs.request([check.id], force=True)
 
     def action_fix(self) -> None:
         check = self.selected_check()
         if check is None:
             return
-        fixes = self.fixes_now(check) or [f for f in check.fixes if self.wizard.engine and f in self.wizard.engine.fixes]
+        engine = self.control.engine
+        fixes = self.fixes_now(check) or [f for f in check.fixes if engine is not None and f in engine.fixes]
         if not fixes:
             self.notify(self.t("fix.none"), severity="information")
             return
-        self.wizard.open_fix(fixes[0])
+        self.open_fix(fixes[0])
 
     def action_answer(self) -> None:
         """m: confirm, skip or note a step only the operator can answer."""
@@ -178,7 +177,7 @@ class ChecksScreen(WizardScreen):
         if check is None:
             return
         if check.manual:
-            self.wizard.open_answer(check.id)
+            self.open_answer(check.id)
         else:
             self.notify(self.t("answer.not-manual"), severity="information")
 
@@ -194,6 +193,23 @@ class ChecksScreen(WizardScreen):
         check = self.selected_check()
         if check is None:
             return
-        result = self.wizard.session.state.results.get(check.id)
-        remedy = self.wizard.texts.remedy(result) if result is not None else ""
-        self.wizard.copy_text(remedy or self.wizard.texts.check_remedy(check.id))
+        result = self.control.result(check.id)
+        texts = self.control.texts
+        self.copy((texts.remedy(result) if result is not None else "") or texts.check_remedy(check.id))
+
+    # -- the dialogs a row opens -------------------------------------------------------------
+
+    def open_fix(self, fix_id: str) -> None:
+        from screens.fix import FixScreen
+
+        fix = self.control.fixes.get(fix_id)
+        if fix is not None:
+            self.app.push_screen(FixScreen(self.control, fix))
+
+    def open_answer(self, step: str) -> None:
+        from screens.answer import AnswerScreen
+
+        self.app.push_screen(AnswerScreen(self.control, step))
+
+    def answer_line(self, step: str) -> str | None:
+        return answer_line(self.control, step)

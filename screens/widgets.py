@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import events
@@ -10,21 +11,28 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, DataTable, Static
 
-from checks.model import CONCERN, PROBLEMS, Status
+from checks.model import Status
 from checks.spec import Check
+from checks.texts import Texts
+from control.status import Shown
 from screens.marks import mark, symbol
 
+if TYPE_CHECKING:
+    from control.controller import Controller
 
-# Rows in the order to deal with them (checks.model.CONCERN), a check not yet run before the settled ones.
-ROW_ORDER = (*PROBLEMS, "pending", *CONCERN[len(PROBLEMS):])
+Row = tuple[str, Shown, str, str]  # key (a check id or a step's), status, title, what it found
 
 
 class CheckTable(DataTable):  # type: ignore[type-arg]
     """One row per check: status, title, summary. Row keys are check ids."""
 
     DEFAULT_CLASSES = "checks"
-    statuses: dict[str, str] = {}
+    statuses: dict[str, Shown] = {}
     touched = False  # the operator has moved the cursor (keys or mouse)
+
+    def __init__(self, texts: Texts, *, id: str | None = None) -> None:  # noqa: A002 (Textual's name)
+        super().__init__(id=id)
+        self.texts = texts
 
     def on_key(self, event: events.Key) -> None:
         if event.key in ("up", "down", "pageup", "pagedown", "home", "end", "ctrl+home", "ctrl+end"):
@@ -38,10 +46,10 @@ class CheckTable(DataTable):  # type: ignore[type-arg]
         self.zebra_stripes = False
         # The mark alone: the panel below spells the status out; the width goes to the words.
         self.add_column("", key="status", width=1)
-        self.add_column(self.app.t("col.check"), key="title", width=34)
-        self.add_column(self.app.t("col.summary"), key="summary")
+        self.add_column(self.texts.ui("wizard.col.check"), key="title", width=34)
+        self.add_column(self.texts.ui("wizard.col.summary"), key="summary")
 
-    def show(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+    def show(self, rows: Iterable[Row]) -> None:
         """(key, status, title, summary) rows; updates in place so the cursor stays put.
 
         When the order changes (a problem was fixed and moved down), the cursor stays on its row if
@@ -55,14 +63,15 @@ class CheckTable(DataTable):  # type: ignore[type-arg]
             selected, cursor = self.selected, self.cursor_row
             self.clear()
             for key, status, title, summary in rows:
-                self.add_row(symbol(self.app, status), title, summary, key=key)
+                self.add_row(symbol(self.texts, status), title, summary, key=key)
             if rows:
                 # A row being re-run keeps its place (rows are ordered by their last result): it stays.
-                still = selected in keys and self.statuses.get(selected or "") in (*PROBLEMS, "running")
+                now = self.statuses.get(selected or "")
+                still = selected in keys and now is not None and (now.problem or now == Shown.RUNNING)
                 self.move_cursor(row=keys.index(selected) if still else min(cursor, len(rows) - 1))
             return
         for key, status, title, summary in rows:
-            self.update_cell(key, "status", symbol(self.app, status))
+            self.update_cell(key, "status", symbol(self.texts, status))
             self.update_cell(key, "title", title)
             self.update_cell(key, "summary", summary)
 
@@ -75,7 +84,8 @@ class CheckTable(DataTable):  # type: ignore[type-arg]
         start = -1 if from_top else self.cursor_row
         for step in range(1, len(keys) + 1):
             index = (start + step) % len(keys)
-            if self.statuses.get(keys[index]) in PROBLEMS and targets(keys[index]):
+            status = self.statuses.get(keys[index])
+            if status is not None and status.problem and targets(keys[index]):
                 self.move_cursor(row=index)
                 return True
         return False
@@ -114,32 +124,32 @@ class CheckDetail(VerticalScroll):
         box.display = bool(fixes)
 
 
-def describe(app, check: Check, status: str, answer_line: Callable[[str], str | None]) -> Text:  # type: ignore[no-untyped-def]
+def describe(control: Controller, check: Check, status: Shown, answer_line: Callable[[str], str | None]) -> Text:
     """The detail text of one check in the operator's language."""
-    texts = app.texts
-    result = app.session.state.results.get(check.id)
+    texts = control.texts
+    result = control.result(check.id)
     out = Text()
     out.append(texts.check_title(check.id), style="bold")
     out.append("  ")
-    out.append_text(mark(app, status))
+    out.append_text(mark(texts, status))
     out.append(f"  {check.id}\n", style="dim")
-    if result is not None and status != "running":
+    if result is not None and status != Shown.RUNNING:
         out.append(texts.summary(result) + "\n")
         reason = texts.reason(result)
         if reason and result.status in (Status.ERROR, Status.SKIP) and reason not in texts.summary(result):
             out.append(reason + "\n", style="dim")
-    elif status == "running":
-        out.append(app.t("detail.running") + "\n", style="yellow")
+    elif status == Shown.RUNNING:
+        out.append(texts.ui("wizard.detail.running") + "\n", style="yellow")
         if result is not None:  # the last answer stays in sight until the new one comes
-            out.append(app.t("detail.last") + " ", style="bold")
-            out.append_text(mark(app, str(result.status)))
+            out.append(texts.ui("wizard.detail.last") + " ", style="bold")
+            out.append_text(mark(texts, Shown.of(result.status)))
             out.append("  " + texts.summary(result) + "\n")
     else:
-        out.append(app.t("detail.pending") + "\n", style="dim")
-    if result is not None and status in ("fail", "warn", "manual", "error"):
+        out.append(texts.ui("wizard.detail.pending") + "\n", style="dim")
+    if result is not None and status.problem:
         remedy = texts.remedy(result)
         if remedy:
-            out.append(app.t("detail.remedy") + " ", style="bold")
+            out.append(texts.ui("wizard.detail.remedy") + " ", style="bold")
             out.append(remedy + "\n")
     line = answer_line(check.id)
     if line:

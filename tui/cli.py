@@ -144,16 +144,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.basic:
         # Read by Textual when it is imported: 16 colours from the terminal's own palette.
         os.environ.setdefault("TEXTUAL_COLOR_SYSTEM", "standard")
-    from tui import app
+    from tui import launch
 
     if args.command == "demo":
         if args.print_env:
             from tui.demo import serve
 
             return serve(args.scenario, _texts(args))
-        return app.run_demo(_texts(args).lang, args.transcript_dir, args.scenario,
+        return launch.run_demo(_texts(args).lang, args.transcript_dir, args.scenario,
                             no_mouse=args.no_mouse, basic=args.basic, recheck=args.recheck)
-    return app.run_wizard(
+    return launch.run_wizard(
         config=args.config, lang=_texts(args).lang, resume=args.resume,
         transcript_dir=args.transcript_dir, no_mouse=args.no_mouse, basic=args.basic,
         recheck=args.recheck,

@@ -16,11 +16,12 @@ from typing import Any, TextIO
 
 from checks import catalog, report
 from checks.model import FixError, Settings
-from checks.runner import Runner, failure_reason
+from checks.runner import failure_reason
 from checks.sources import Sources
 from checks.spec import Applied, Check, Fix, Param, Plan, Result
 from checks.texts import Texts
 from control import credentials
+from control.records import record_applied, record_preview, run_checks
 from tui import __version__
 from tui.errors import UsageError
 from control.transcript import Transcript, default_dir, operator
@@ -49,32 +50,6 @@ def open_transcript(sources: Sources, directory: str | None, command: str, lang:
     return transcript
 
 
-def result_event(check: Check, result: Result, texts: Texts) -> dict[str, Any]:
-    return {
-        **result.to_json(),
-        "component": str(check.component),
-        "title": texts.check_title(check.id),
-        "summary": texts.summary(result),
-    }
-
-
-def run_checks(
-    checks: Sequence[Check],
-    sources: Sources,
-    record: Callable[..., object],
-    texts: Texts,
-    after: Callable[[Result], None] | None = None,
-    cancel: threading.Event | None = None,
-) -> list[Result]:
-    """Run checks, recording each result as it arrives (a transcript headless, the session in the wizard)."""
-    by_id = {c.id: c for c in checks}
-
-    def on_result(result: Result) -> None:
-        record("check.result", **result_event(by_id[result.id], result, texts))
-        if after is not None:
-            after(result)
-
-    return Runner(checks, sources).run(on_result=on_result, cancel=cancel)
 
 
 def print_report(data: dict[str, Any], fmt: str, texts: Texts, out: TextIO, config: str = "",
@@ -156,17 +131,6 @@ def _ask(question: str) -> bool:
     return answer in ("y", "yes", "是", "好")
 
 
-def record_preview(record: Callable[..., Any], plan: Plan, params: Mapping[str, Any], texts: Texts) -> None:
-    """The fix.preview event (CONTRACT): the same fields from the CLI and the wizard, the changes worded
-    in the session's language."""
-    record("fix.preview", fix=plan.fix_id, target=plan.target, changes=[texts.say(c) for c in plan.changes],
-           request=plan.request, params=dict(params))
-
-
-def record_applied(record: Callable[..., Any], plan: Plan, applied: Applied, operator: str, texts: Texts) -> None:
-    """The fix.applied event (CONTRACT): the same fields from the CLI and the wizard."""
-    record("fix.applied", fix=plan.fix_id, target=plan.target, task=applied.task, detail=texts.say(applied.detail),
-           operator=operator)
 
 
 def _report_failure(

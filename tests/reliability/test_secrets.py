@@ -195,7 +195,7 @@ async def test_wizard_screens_hold_no_secret(planted_site: Site, hermetic: Path,
     monkeypatch.setenv("FAILBACK_PREP_AZURE_TIMEOUT_S", "2")
 
     def status(app, check_id: str):  # type: ignore[no-untyped-def]
-        result = app.session.state.results.get(check_id)
+        result = app.control.session.state.results.get(check_id)
         return result.status if result else None
 
     monkeypatch.setenv("FAILBACK_PREP_VCENTER_PASSWORD", WRONG_PASSWORD)
@@ -211,8 +211,8 @@ async def test_wizard_screens_hold_no_secret(planted_site: Site, hermetic: Path,
         await wait_for(pilot, lambda: status(app, "vc.connect") == Status.PASS, timeout=60)
         (shots / "connect.svg").write_text(app.export_screenshot())
         await pilot.press("f9")
-        await wait_for(pilot, lambda: app.engine is not None and not app.running
-                       and len(app.session.state.results) == len(app.engine.checks), timeout=90)
+        await wait_for(pilot, lambda: app.control.engine is not None and not app.control.runs.running
+                       and len(app.control.session.state.results) == len(app.control.engine.checks), timeout=90)
         (shots / "overview.svg").write_text(app.export_screenshot())
         await pilot.press("3")
         await pilot.pause()
@@ -291,8 +291,8 @@ async def test_a_secret_typed_into_the_wizard_is_not_logged(own_site: Site, log_
         await wait_for(pilot, lambda: app.focused is prompt)  # the prompt takes the keyboard when it appears
         await pilot.press(*typed)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.session.state.results.get("vc.connect") is not None
-                       and app.status("vc.connect") == Status.PASS, timeout=60)
+        await wait_for(pilot, lambda: app.control.session.state.results.get("vc.connect") is not None
+                       and app.control.status("vc.connect") == Status.PASS, timeout=60)
         _libraries_log(typed, session_only)
     app.finish()
     _assert_scrubbed(log_file, typed, session_only)

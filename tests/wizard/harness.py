@@ -13,7 +13,8 @@ from checks.model import Settings, SiteSettings, SourceUnavailable, Status
 from checks.sources import Source, Sources
 from checks.spec import Check, Verdict, verdict
 from checks.texts import Texts, load_language
-from tui.app import WizardApp, open_session
+from tui.app import WizardApp
+from tui.launch import open_session
 from control.engine import Engine
 
 FIXED_CLOCK = "2026-11-25T21:00:00Z"
@@ -38,7 +39,7 @@ def _last_events(app: Any) -> str:
     from control.transcript import read
 
     try:
-        events = list(read(app.session.transcript.path))[-5:]
+        events = list(read(app.control.session.transcript.path))[-5:]
     except (AttributeError, OSError):
         return "no session events readable"
     return "last events: " + "; ".join(

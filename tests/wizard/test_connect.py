@@ -37,9 +37,9 @@ async def test_first_use_trust_and_a_typed_secret_without_keyring(site: Simulate
         prompt.focus()
         await pilot.press(*site.secrets["vcenter"])
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.session.state.results.get("vc.connect") is not None
-                       and app.status("vc.connect") == Status.PASS, timeout=30)
+        await wait_for(pilot, lambda: app.control.session.state.results.get("vc.connect") is not None
+                       and app.control.status("vc.connect") == Status.PASS, timeout=30)
     app.finish()
     assert config.load(path).vcenter.thumbprint == fingerprint, "the trusted fingerprint is saved to the config"
-    transcript = app.session.transcript.path.read_text()
+    transcript = app.control.session.transcript.path.read_text()
     assert site.secrets["vcenter"] not in transcript and site.secrets["vcenter"] not in path.read_text()

@@ -29,7 +29,7 @@ def app_for(site: SimulatedSite, transcripts: Path, **kwargs):  # type: ignore[n
 
 
 def status(app, check_id: str) -> Status | None:  # type: ignore[no-untyped-def]
-    result = app.session.state.results.get(check_id)
+    result = app.control.session.state.results.get(check_id)
     return result.status if result else None
 
 
@@ -65,7 +65,7 @@ async def _run_fix(pilot, check_id: str, typed_name: str | None, said: list[tupl
     await wait_for(pilot, lambda: dialog.stage in ("done", "failed"), timeout=60)
     assert dialog.stage == "done", dialog.query_one("#fix-progress").render()
     await wait_for(pilot, lambda: not isinstance(pilot.app.screen, FixScreen))  # it closes on success
-    await wait_for(pilot, lambda: not pilot.app.running and status(pilot.app, check_id) == Status.PASS, timeout=60)
+    await wait_for(pilot, lambda: not pilot.app.control.runs.running and status(pilot.app, check_id) == Status.PASS, timeout=60)
     title = pilot.app.texts.check_title(check_id)
     await wait_for(pilot, lambda: any(t == title for t, _ in said))  # and says what the check finds now
 
@@ -77,16 +77,16 @@ async def test_whole_flow_with_fixes_manual_steps_and_resume(site: SimulatedSite
                        == Status.PASS)
         await pilot.press("f9")
         assert isinstance(app.screen, OverviewScreen)
-        await wait_for(pilot, lambda: app.engine is not None and not app.running
-                       and len(app.session.state.results) == len(app.engine.checks), timeout=60)
+        await wait_for(pilot, lambda: app.control.engine is not None and not app.control.runs.running
+                       and len(app.control.session.state.results) == len(app.control.engine.checks), timeout=60)
         assert status(app, "mt.disk-enableuuid") == Status.FAIL
         assert status(app, "mt.no-snapshots") == Status.FAIL
         # The demo's vault: db01's Azure VM is deallocated, read from Resource Manager.
-        failed_over = app.session.state.results["vm.failed-over"]
+        failed_over = app.control.session.state.results["vm.failed-over"]
         assert failed_over.status == Status.FAIL and "db01: the Azure VM is deallocated; start it" in \
             app.texts.summary(failed_over)
         # The process server in Azure is tested on its data port only.
-        assert list(app.session.state.results["ps.reachable"].evidence["ports"]) == [str(site.data_port)]
+        assert list(app.control.session.state.results["ps.reachable"].evidence["ports"]) == [str(site.data_port)]
 
         await pilot.press("3")
         assert isinstance(app.screen, ComponentScreen)
@@ -107,7 +107,7 @@ async def test_whole_flow_with_fixes_manual_steps_and_resume(site: SimulatedSite
         await pilot.press("enter")
         await pilot.press(*"disk shown after refresh")
         await pilot.click("#skip")
-        assert app.session.state.answers["mt.step-5"].status == "skipped"
+        assert app.control.session.state.answers["mt.step-5"].status == "skipped"
         # The answered step is no longer a problem: it moved down, and the cursor is on the next problem.
         table = pilot.app.screen.query_one(CheckTable)
         assert table.get_row_index("mt.step-5") > table.cursor_row
@@ -115,7 +115,7 @@ async def test_whole_flow_with_fixes_manual_steps_and_resume(site: SimulatedSite
         assert "disk shown after refresh" in pilot.app.screen.query_one("#detail-text").render().plain
         shown_screen = type(app.screen)
 
-    session = app.session.session_id
+    session = app.control.session.session_id
     # No finish(): the process "dies" here, as with kill -9.
     entry = resolve(transcripts, session)
     events = list(read(entry.path))
@@ -133,11 +133,11 @@ async def test_whole_flow_with_fixes_manual_steps_and_resume(site: SimulatedSite
 
     resumed = app_for(site, transcripts, resume=entry)
     async with resumed.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: resumed.engine is not None)
+        await wait_for(pilot, lambda: resumed.control.engine is not None)
         assert type(resumed.screen) is shown_screen, "back on the screen it was killed on"
         assert status(resumed, "mt.disk-enableuuid") == Status.PASS
-        assert resumed.session.state.answers["mt.retention-formatted"].note == "R: NTFS 50 GB"
-        assert resumed.engine.settings.answers["mt.retention-formatted"].status == "confirmed"
+        assert resumed.control.session.state.answers["mt.retention-formatted"].note == "R: NTFS 50 GB"
+        assert resumed.control.engine.settings.answers["mt.retention-formatted"].status == "confirmed"
         await pilot.press("escape")
         await pilot.press("g")
         assert isinstance(resumed.screen, ReadinessScreen)
@@ -159,10 +159,10 @@ async def test_the_detail_pane_shows_each_whole_finding_at_80x24(site: Simulated
     for lang in ("en", "zh-CN"):
         app = app_for(site, transcripts, lang=lang)
         async with app.run_test(size=(80, 24)) as pilot:
-            await wait_for(pilot, lambda: app.engine is not None and not app.running, timeout=60)
+            await wait_for(pilot, lambda: app.control.engine is not None and not app.control.runs.running, timeout=60)
             await pilot.press("f9")
-            await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen) and not app.running
-                           and len(app.session.state.results) == len(app.engine.checks), timeout=60)
+            await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen) and not app.control.runs.running
+                           and len(app.control.session.state.results) == len(app.control.engine.checks), timeout=60)
             for number in "12345":
                 await pilot.press(number)
                 await wait_for(pilot, lambda: isinstance(app.screen, ComponentScreen))
@@ -203,11 +203,11 @@ async def test_chinese_screens_and_fix_it_texts_leave_no_english_words(site: Sim
     notify = app.notify
     app.notify = lambda text, **kw: (seen.append(f"{kw.get('title', '')}\n{text}"), notify(text, **kw))[1]
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.engine is not None and not app.running, timeout=60)
+        await wait_for(pilot, lambda: app.control.engine is not None and not app.control.runs.running, timeout=60)
         seen.append(_visible_text(app))
         await pilot.press("f9")
-        await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen) and not app.running
-                       and len(app.session.state.results) == len(app.engine.checks), timeout=60)
+        await wait_for(pilot, lambda: isinstance(app.screen, OverviewScreen) and not app.control.runs.running
+                       and len(app.control.session.state.results) == len(app.control.engine.checks), timeout=60)
         for key in "12345dtvpg":
             await pilot.press(key)
             await wait_for(pilot, lambda: len(app.screen_stack) > 2 and app.screen.is_mounted)
@@ -235,7 +235,7 @@ async def test_chinese_screens_and_fix_it_texts_leave_no_english_words(site: Sim
             seen.append(_visible_text(app))
             await pilot.press("escape")
         await run_fix(pilot, "mt.disk-enableuuid")
-        await wait_for(pilot, lambda: status(app, "mt.disk-enableuuid") == Status.PASS and not app.running)
+        await wait_for(pilot, lambda: status(app, "mt.disk-enableuuid") == Status.PASS and not app.control.runs.running)
         seen.append(_visible_text(app))
     english = {word: next(line for text in seen for line in text.splitlines() if word in english_words(line))
                for word in set().union(*(english_words(text) for text in seen))}

@@ -21,7 +21,7 @@ def shown(app) -> tuple[str, int, list[str]]:  # type: ignore[no-untyped-def]
     bar = screen.query_one(KeyBar)
     words = str(bar.render())
     missing = [f"{a.binding.key_display or a.binding.key} {app.t('key.' + a.binding.description)}"
-               for a in described_bindings(screen) if a.binding.show]
+               for a in described_bindings(screen, app.texts) if a.binding.show]
     missing = [entry for entry in missing if entry not in " ".join(words.split())]
     return words, len(words.splitlines()), missing
 
@@ -31,7 +31,7 @@ async def test_the_key_bar_shows_every_key_in_two_lines_at_80_columns(transcript
     app = canned_app(transcripts, lang=lang)
     problems: dict[str, object] = {}
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.engine is not None and not app.running)
+        await wait_for(pilot, lambda: app.control.engine is not None and not app.control.runs.running)
         await pilot.pause()
         seen = {"connect": shown(app)}
         await to_overview(pilot)
@@ -65,7 +65,7 @@ async def test_help_lists_the_screens_own_keys_in_words_with_no_raw_keys(transcr
             await pilot.press(*keys)
             await pilot.pause()
             about = app.screen
-            expected = [app.t("key-long." + a.binding.description) for a in described_bindings(about)]
+            expected = [app.t("key-long." + a.binding.description) for a in described_bindings(about, app.texts)]
             await pilot.press("f1")
             await pilot.pause()
             text = str(app.screen.query_one("#help-dialog Static").render())

@@ -19,7 +19,7 @@ from control.transcript import entries, read
 SCRIPT = """
 import asyncio, os, signal, sys
 from textual.app import App
-from tui import app as wizard
+from tui import launch
 from screens.base import WizardScreen
 
 async def blocked_shutdown(self):
@@ -36,7 +36,7 @@ def on_mount(self):
 WizardScreen.on_mount = on_mount
 run = App.run
 App.run = lambda self, **kw: run(self, headless=True)
-sys.exit(wizard.run_wizard(config=sys.argv[1], transcript_dir=sys.argv[2]))
+sys.exit(launch.run_wizard(config=sys.argv[1], transcript_dir=sys.argv[2]))
 """
 
 

@@ -50,8 +50,8 @@ def compare(name: str, svg: str) -> None:
 async def test_screens_at_80x24(transcripts: Path, lang: str) -> None:
     app = canned_app(transcripts, lang=lang, session_id="5a98374b")
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.engine is not None and not app.running and "vc.connect" in
-                       app.session.state.results)
+        await wait_for(pilot, lambda: app.control.engine is not None and not app.control.runs.running and "vc.connect" in
+                       app.control.session.state.results)
         await pilot.pause()
         compare(f"{lang}-connect", app.export_screenshot())
         await to_overview(pilot)

@@ -32,9 +32,9 @@ def canned_app(transcripts: Path, canned: Canned | None = None, settings: Settin
 
 async def to_overview(pilot) -> None:  # type: ignore[no-untyped-def]
     app = pilot.app
-    await wait_for(pilot, lambda: app.engine is not None)
+    await wait_for(pilot, lambda: app.control.engine is not None)
     await pilot.press("f9")
-    await wait_for(pilot, lambda: not app.running and len(app.session.state.results) == len(app.engine.checks))
+    await wait_for(pilot, lambda: not app.control.runs.running and len(app.control.session.state.results) == len(app.control.engine.checks))
 
 
 async def test_results_stream_in_coalesced_and_a_hung_check_can_be_stopped(transcripts: Path) -> None:
@@ -44,28 +44,28 @@ async def test_results_stream_in_coalesced_and_a_hung_check_can_be_stopped(trans
     app = canned_app(transcripts, canned)
     messages: list[object] = []
     async with app.run_test(size=(80, 24), message_hook=messages.append) as pilot:
-        await wait_for(pilot, lambda: app.engine is not None)
+        await wait_for(pilot, lambda: app.control.engine is not None)
         await pilot.press("f9")
-        await wait_for(pilot, lambda: app.running == {"mt.vmfs-datastore"})
+        await wait_for(pilot, lambda: app.control.runs.running == {"mt.vmfs-datastore"})
         await pilot.press("3")
         table = app.screen.query_one(CheckTable)
         row = table.get_row_index("mt.vmfs-datastore")
         assert table.get_row_at(row)[0].plain == "…", "a hung check shows as running"
         assert app.screen.query_one("#run-status").display
         await pilot.press("s")
-        await wait_for(pilot, lambda: not app.running)
-        result = app.session.state.results["mt.vmfs-datastore"]
+        await wait_for(pilot, lambda: not app.control.runs.running)
+        result = app.control.session.state.results["mt.vmfs-datastore"]
         assert result.status == Status.ERROR and result.key == "cancelled"
         gate.set()
     changes = [m for m in messages if isinstance(m, ResultsChanged)]
-    assert 0 < len(changes) < len(app.engine.checks), "results arrive in bursts, not one message each"
+    assert 0 < len(changes) < len(app.control.engine.checks), "results arrive in bursts, not one message each"
     assert canned.reads == 2, "one fetch per run (connect, then the rest), however many checks read it"
 
 
 async def test_the_first_screen_is_the_bottom_and_esc_from_the_overview_returns_to_it(transcripts: Path) -> None:
     app = canned_app(transcripts)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.engine is not None)
+        await wait_for(pilot, lambda: app.control.engine is not None)
         assert [type(s) for s in app.screen_stack] == [ConnectScreen], "no blank screen under the first one"
         await pilot.press("escape")
         assert isinstance(app.screen, ConnectScreen), "nothing is behind connect"
@@ -77,7 +77,7 @@ async def test_the_first_screen_is_the_bottom_and_esc_from_the_overview_returns_
         assert isinstance(app.screen, ConnectScreen), "back to connect, to trust, retype or re-check"
         await pilot.press("f9")
         assert isinstance(app.screen, OverviewScreen) and len(app.screen_stack) == 2
-    shown = [e["screen"] for e in read(app.session.transcript.path) if e["type"] == "screen.shown"]
+    shown = [e["screen"] for e in read(app.control.session.transcript.path) if e["type"] == "screen.shown"]
     assert shown == ["connect", "overview", "component", "overview", "connect", "overview"]
 
 
@@ -88,7 +88,7 @@ async def test_live_rechecks_are_a_timer_chain_while_the_screen_is_open(transcri
         await to_overview(pilot)
         await pilot.press("3")
         canned.status["mt.no-snapshots"] = Status.PASS  # someone fixed it outside the wizard
-        await wait_for(pilot, lambda: app.session.state.results["mt.no-snapshots"].status == Status.PASS, timeout=5)
+        await wait_for(pilot, lambda: app.control.session.state.results["mt.no-snapshots"].status == Status.PASS, timeout=5)
         assert canned.reads >= 2
         assert all(t._repeat == 0 for t in app._timers), "one-shot timers only: no set_interval loop"
 
@@ -99,11 +99,11 @@ async def test_a_worker_error_is_shown_and_recorded_not_a_crash(transcripts: Pat
 
     app = make_app(canned_settings(), NoSecrets(), transcripts, engine_factory=broken, needed_secrets=())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: any(f.get("step") == "engine.load" for f in app.session.state.failures))
+        await wait_for(pilot, lambda: any(f.get("step") == "engine.load" for f in app.control.session.state.failures))
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, ConnectScreen)
         assert any("the catalog could not be read" in str(n.message) for n in app._notifications)
-    events = list(read(app.session.transcript.path))
+    events = list(read(app.control.session.transcript.path))
     failed = [e for e in events if e["type"] == "step.failed"]
     assert failed and failed[0]["reason"] == "the catalog could not be read"
 
@@ -120,16 +120,16 @@ async def test_manual_steps_confirm_skip_and_note_feed_the_checks(transcripts: P
         assert isinstance(app.screen, AnswerScreen)
         await pilot.press(*"1 Gbps, 20% used")
         await pilot.click("#note")
-        assert app.session.state.notes_for("ps.bandwidth")[0].text == "1 Gbps, 20% used"
+        assert app.control.session.state.notes_for("ps.bandwidth")[0].text == "1 Gbps, 20% used"
         await pilot.press("m")
         await pilot.click("#skip")
-        assert "ps.bandwidth" not in app.session.state.answers, "skipping needs a reason"
+        assert "ps.bandwidth" not in app.control.session.state.answers, "skipping needs a reason"
         await pilot.press(*"measured by the network team")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: app.session.state.results["ps.bandwidth"].status == Status.PASS)
-        answer = app.session.state.answers["ps.bandwidth"]
+        await wait_for(pilot, lambda: app.control.session.state.results["ps.bandwidth"].status == Status.PASS)
+        answer = app.control.session.state.answers["ps.bandwidth"]
         assert (answer.by, answer.at) == ("oncall@jump01", "2026-11-25T21:00:00Z")
-    markdown = to_markdown(list(read(app.session.transcript.path)), texts("en"))
+    markdown = to_markdown(list(read(app.control.session.transcript.path)), texts("en"))
     assert "ps.bandwidth" in markdown and "oncall@jump01" in markdown and "1 Gbps, 20% used" in markdown
 
 
@@ -139,7 +139,7 @@ async def test_config_answers_drive_manual_steps_unattended(transcripts: Path) -
     app = canned_app(transcripts, settings=settings)
     async with app.run_test(size=(80, 24)) as pilot:
         await to_overview(pilot)
-        assert app.session.state.results["mt.discovery-done"].status == Status.SKIP
+        assert app.control.session.state.results["mt.discovery-done"].status == Status.SKIP
         await pilot.press("t")
         table = app.screen.query_one(CheckTable)
         table.move_cursor(row=table.get_row_index("mt.discovery-done"))
@@ -243,7 +243,7 @@ def _fake_fixes_app(transcripts: Path, planned: list[dict], target: str, target_
 
     def fake(fix_id: str) -> Fix:
         real = catalog.fix(fix_id)
-        return Fix(real.id, real.component, ("canned",), plan(fix_id), lambda ctx, p, progress: Applied("task-1", "done"),
+        return Fix(real.id, real.component, ("canned",), plan(fix_id), lambda ctx, p, progress: Applied("task-1", Said("raw:text", {"text": "done"})),
                    rechecks=(), params=real.params, destructive=real.destructive)
 
     base = canned_factory(Canned())
@@ -265,7 +265,7 @@ async def test_fix_dialog_refuses_a_size_out_of_range_as_it_is_typed(transcripts
     app = _fake_fixes_app(transcripts, planned, "mt-win01 (vm-42)", "mt-win01")
     async with app.run_test(size=(100, 30)) as pilot:
         await to_overview(pilot)
-        app.open_fix("mt.add-retention-disk")
+        await app.push_screen(FixScreen(app.control, app.control.fixes.get("mt.add-retention-disk")))
         await wait_for(pilot, lambda: isinstance(app.screen, FixScreen) and app.screen.query("#param-size_gb"))
         dialog = app.screen
         size = dialog.query_one("#param-size_gb", Input)
@@ -316,7 +316,7 @@ async def test_destructive_fix_asks_for_the_plain_name_the_fix_it_gives(transcri
     app = _fake_fixes_app(transcripts, planned, "mt-win01 (restored) (vm-42)", "mt-win01 (restored)")
     async with app.run_test(size=(100, 30)) as pilot:
         await to_overview(pilot)
-        app.open_fix("mt.remove-snapshots")
+        await app.push_screen(FixScreen(app.control, app.control.fixes.get("mt.remove-snapshots")))
         await wait_for(pilot, lambda: isinstance(app.screen, FixScreen) and app.screen.stage == "planned")
         dialog = app.screen
         assert "mt-win01 (restored) (vm-42)" in str(dialog.query_one("#fix-plan").render()), "the record keeps the moref"

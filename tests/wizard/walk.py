@@ -55,16 +55,18 @@ def walk(tmux: Tmux) -> Walk:
     w.press("x", then="This cannot be undone")
     w.type("mt-win01")
     w.press("Enter", then="Done (task")
+    tmux.wait_for("Esc back")  # the dialog has closed: the screen's own keys are back
     tmux.wait_for_words("fail mt.storage-vmotion")  # re-checked, the row moves down: the cursor is on the next problem
     w.press("x", then="Exactly this will change")
     w.press("Enter", then="Done (task")
+    tmux.wait_for("Esc back")
     w.press("Escape", then="1 Configuration server")
 
     for number, name in (("4", "Failback policy"), ("5", "VPN / ExpressRoute")):
         w.press(number, then=f"— {name}")
         w.press("Escape", then="1 Configuration server")
 
-    w.press("F5", then="checks running")
+    w.press("F5")  # the run may be over before a screen capture could see it running
     tmux.wait_for("F5 runs them again", timeout=120)
     w.press("p", then="— Port map")
     w.press("Escape", then="1 Configuration server")

@@ -1,0 +1,97 @@
+"""The fix-it flow: plan (the exact change, recorded as previewed), apply (followed, recorded), then
+the checks it mends run again and their new answers are said.
+
+Planning and applying work in the executor's thread; what they have to say goes to a `FixReply`
+(the dialog that asked), from that thread. Every sentence is already in the session's language.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from checks.model import Said
+from checks.sources import KNOWN_SECRETS
+from checks.texts import Texts
+from control.runs import Executor, Runs
+from control.session import Session
+
+if TYPE_CHECKING:
+    from checks.spec import Fix, Plan
+
+PROGRESS_EVERY_S = 0.25  # a few updates a second are enough to see a task move
+
+
+class FixReply(Protocol):
+    """Who asked for a plan or an apply hears back here, from the worker's thread."""
+
+    def planned(self, plan: Plan) -> None: ...
+
+    def progress(self, text: str) -> None: ...
+
+    def done(self, task: str, detail: str) -> None: ...
+
+    def failed(self, stage: str, reason: str) -> None: ...
+
+
+class FixFlow:
+    def __init__(self, session: Session, texts: Texts, executor: Executor, runs: Runs,
+                 fixes: Callable[[], Mapping[str, Fix]], sources: Callable[[], Any]) -> None:
+        self.session = session
+        self.texts = texts
+        self.executor = executor
+        self.runs = runs
+        self._fixes = fixes  # the engine's, once loaded
+        self._sources = sources
+
+    def get(self, fix_id: str) -> Fix | None:
+        return self._fixes().get(fix_id)
+
+    def say(self, said: Said | None) -> str:
+        return KNOWN_SECRETS.redact(self.texts.say(said))
+
+    def plan(self, fix_id: str, params: Mapping[str, Any], reply: FixReply) -> None:
+        fix = self._fixes()[fix_id]
+
+        def work() -> None:
+            from control.records import record_preview
+
+            plan = fix.plan(self._sources(), params)
+            record_preview(self.session.record, plan, params, self.texts)
+            reply.planned(plan)
+
+        self.executor.run_work(f"fix.plan:{fix_id}", work, lambda error: self._failed("plan", fix_id, error, reply))
+
+    def apply(self, plan: Plan, reply: FixReply) -> None:
+        fix = self._fixes()[plan.fix_id]
+        last = [0.0]
+
+        def progress(said: Said) -> None:
+            now = time.monotonic()
+            if now - last[0] >= PROGRESS_EVERY_S:
+                last[0] = now
+                reply.progress(self.say(said))
+
+        def work() -> None:
+            from control.records import record_applied
+
+            applied = fix.apply(self._sources(), plan, progress)
+            record_applied(self.session.record, plan, applied, self.session.operator, self.texts)
+            reply.done(applied.task, self.say(applied.detail))
+
+        def done(error: BaseException | None) -> None:
+            self._failed("apply", plan.fix_id, error, reply)
+            if error is None:
+                self.runs.recheck_and_announce(fix.rechecks)
+
+        self.executor.run_work(f"fix.apply:{plan.fix_id}", work, done)
+
+    def _failed(self, stage: str, fix_id: str, error: BaseException | None, reply: FixReply) -> None:
+        if error is None:
+            return
+        from checks.runner import failure_reason
+
+        reason = KNOWN_SECRETS.redact(failure_reason(error, self.texts))
+        self.session.record("fix.failed", fix=fix_id, stage=stage, reason=reason)
+        reply.failed(stage, reason)
