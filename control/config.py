@@ -6,13 +6,14 @@ silently turn a check off, so it is refused with the closest known key.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import ipaddress
 import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,13 @@ def find_config(explicit: str | None) -> Path:
 class _Reader:
     """Reads one table, remembering which keys were used so leftovers can be refused."""
 
-    def __init__(self, path: Path, text: str, table: str, data: Mapping[str, Any]) -> None:
+    def __init__(self, path: Path, text: str, table: str, data: Mapping[str, Any], model: type | None = None) -> None:
         self.path, self.text, self.table, self.data = path, text, table, data
+        # The settings class this table fills: its field defaults are the defaults (stated once, there).
+        self.defaults = {f.name: f.default for f in fields(model) if f.default is not MISSING} if model else {}
+
+    def default(self, key: str) -> Any:
+        return self.defaults[key]
 
     def line(self, key: str | None = None) -> int | None:
         lines = self.text.splitlines()
@@ -153,10 +159,10 @@ def _vcenter(r: _Reader) -> VCenterSettings:
     return VCenterSettings(
         host=_host(r, "host", r.text_value("host", required=True)),
         user=r.text_value("user", required=True),
-        port=r.int_value("port", 443, 1, 65535),
+        port=r.int_value("port", r.default("port"), 1, 65535),
         thumbprint=thumbprint,
         ca_file=ca_file,
-        insecure=r.bool_value("insecure", False),
+        insecure=r.bool_value("insecure", r.default("insecure")),
     )
 
 
@@ -178,13 +184,13 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 def _azure(r: _Reader) -> AzureSettings:
     r.refuse_unknown(_keys(AzureSettings))
-    auth = r.choice("auth", "device-code", AUTH_MODES)
+    auth = r.choice("auth", r.default("auth"), AUTH_MODES)
     settings = AzureSettings(
         tenant_id=r.text_value("tenant_id", required=True),
         subscription_id=r.text_value("subscription_id", required=True),
         resource_group=r.text_value("resource_group", required=True),
         vault=r.text_value("vault", required=True),
-        cloud=r.choice("cloud", "AzureCloud", CLOUDS),
+        cloud=r.choice("cloud", r.default("cloud"), CLOUDS),
         auth=auth,
         client_id=r.text_value("client_id", required=auth == "client-secret"),
         arm_endpoint=r.text_value("arm_endpoint"),
@@ -215,12 +221,12 @@ def _site(r: _Reader) -> SiteSettings:
     return SiteSettings(
         master_target=r.text_value("master_target"),
         failback_vms=tuple(v.strip() for v in vms),
-        architecture=r.choice("architecture", "auto", ("auto", "classic", "modernized")),
+        architecture=r.choice("architecture", r.default("architecture"), ("auto", "classic", "modernized")),
         configuration_server=r.text_value("configuration_server"),
         configuration_server_vm=r.text_value("configuration_server_vm"),
         process_server=r.text_value("process_server"),
-        recovery=r.choice("recovery", "original", ("original", "alternate")),
-        retain_ip=r.bool_value("retain_ip", False),
+        recovery=r.choice("recovery", r.default("recovery"), ("original", "alternate")),
+        retain_ip=r.bool_value("retain_ip", r.default("retain_ip")),
         retention_volume=r.text_value("retention_volume"),
     )
 
@@ -236,9 +242,9 @@ def _network(r: _Reader) -> NetworkSettings:
     return NetworkSettings(
         ps_address=_host(r, "ps_address", r.text_value("ps_address")),
         cs_address=_host(r, "cs_address", r.text_value("cs_address")),
-        https_port=r.int_value("https_port", 443, 1, 65535),
-        data_port=r.int_value("data_port", 9443, 1, 65535),
-        timeout_s=r.float_value("timeout_s", 3.0, 0.1, 60.0),
+        https_port=r.int_value("https_port", r.default("https_port"), 1, 65535),
+        data_port=r.int_value("data_port", r.default("data_port"), 1, 65535),
+        timeout_s=r.float_value("timeout_s", r.default("timeout_s"), 0.1, 60.0),
         azure_vnet=vnet,
     )
 
@@ -287,14 +293,14 @@ def parse(text: str, path: Path) -> Settings:
         if not isinstance(data[table], Mapping):
             raise ConfigError(f"{path}: `{table}` must be a table ([{table}])")
 
-    def reader(table: str) -> _Reader:
-        return _Reader(path, text, table, data.get(table, {}))
+    def reader(table: str, model: type | None = None) -> _Reader:
+        return _Reader(path, text, table, data.get(table, {}), model)
 
     return Settings(
-        site=_site(reader("site")),
-        vcenter=_vcenter(reader("vcenter")) if "vcenter" in data else None,
-        azure=_azure(reader("azure")) if "azure" in data else None,
-        network=_network(reader("network")),
+        site=_site(reader("site", SiteSettings)),
+        vcenter=_vcenter(reader("vcenter", VCenterSettings)) if "vcenter" in data else None,
+        azure=_azure(reader("azure", AzureSettings)) if "azure" in data else None,
+        network=_network(reader("network", NetworkSettings)),
         answers=_answers(reader("answers")),
         source=str(path),
     )
@@ -318,18 +324,38 @@ def load(path: Path) -> Settings:
 
 
 def save_value(path: Path, table: str, key: str, value: str) -> None:
-    """Set one text value in the file, keeping everything else as the operator wrote it."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    reader = _Reader(path, text, table, {})
-    lines = text.splitlines()
-    literal = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    number = reader.line(key)
-    if number is not None:
-        lines[number - 1] = f"{key} = {literal}"
-    else:
-        header = reader.line(None)
-        if header is None:
-            lines += ["", f"[{table}]", f"{key} = {literal}"]
-        else:
-            lines.insert(header, f"{key} = {literal}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    """Set one text value in the file, keeping everything else as the operator wrote it (comments,
+    order, layout: tomlkit), and write it atomically: the new file is complete on disk before it
+    replaces the old one, so a crash leaves one or the other, never half of each."""
+    import tempfile
+
+    import tomlkit
+
+    text = path.read_text(encoding="utf-8-sig") if path.exists() else ""
+    document = tomlkit.parse(text)
+    if table not in document:
+        document.add(table, tomlkit.table())
+    document[table][key] = value  # type: ignore[index]
+    folder = path.resolve().parent
+    for stale in folder.glob(f".{path.name}.*.tmp"):  # left by a save that was killed half way
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(tomlkit.dumps(document))
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    with contextlib.suppress(OSError):  # the rename itself on disk (the folder's entry)
+        dirfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dirfd)
+        finally:
+            os.close(dirfd)
