@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from checks.model import Component, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 
 
-def _answered(step_id: str):  # type: ignore[no-untyped-def]
+def _answered(step_id: str) -> Callable[[CheckContext], Verdict]:
     def decide(ctx: CheckContext) -> Verdict:
         answer = ctx.settings.answers.get(step_id)
         if answer is None:

@@ -112,6 +112,8 @@ class Settings:
     network: NetworkSettings = field(default_factory=NetworkSettings)
     answers: Mapping[str, Answer] = field(default_factory=dict)
     source: str = ""
+    # The wizard's keys as the operator rebinds them: a binding's id -> its keys ("next-problem" = "j,f3").
+    keys: Mapping[str, str] = field(default_factory=dict)
 
 
 class SecretLookup(Protocol):

@@ -7,9 +7,12 @@ is no backend, and asking for one costs start-up time.
 from __future__ import annotations
 
 import os
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
 
 from checks.model import Settings
+
+T = TypeVar("T")
 
 SERVICE = "failback-prep"
 ENV = {"vcenter": "FAILBACK_PREP_VCENTER_PASSWORD", "azure": "FAILBACK_PREP_AZURE_CLIENT_SECRET"}
@@ -46,7 +49,7 @@ _NO_KEYRING = (
 )
 
 
-def keyring_backend():  # type: ignore[no-untyped-def]
+def keyring_backend() -> Any:
     import keyring
     from keyring.backends import chainer, fail, null
 
@@ -57,7 +60,7 @@ def keyring_backend():  # type: ignore[no-untyped-def]
     return backend
 
 
-def _keyring_call(what: str, call):  # type: ignore[no-untyped-def]
+def _keyring_call(what: str, call: Callable[[], T]) -> T:
     # Not only KeyringError: a backend whose D-Bus session has gone away raises its own
     # exceptions (secretstorage, jeepney). Either way the keyring is not usable now.
     try:

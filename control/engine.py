@@ -11,12 +11,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from checks.manual import MANUAL_IDS
-from checks.model import Answer, Component, Settings
+from checks.model import Answer, Component, SecretLookup, Settings
 from checks.sources import Sources
 from checks.spec import Check, Fix
 
-# Worst first: a component shows the worst status among its checks.
-SEVERITY = ("fail", "error", "running", "manual", "warn", "pending", "pass", "skip")
 
 # The five rows of the component table, in the article's order.
 COMPONENTS = (
@@ -36,10 +34,10 @@ class Engine:
     config_answers: Mapping[str, Answer]
 
     @classmethod
-    def load(cls, settings: Settings, lookup: object) -> Engine:
+    def load(cls, settings: Settings, lookup: SecretLookup) -> Engine:
         from checks import catalog
 
-        sources = Sources(catalog.all_sources(), settings, lookup)  # type: ignore[arg-type]
+        sources = Sources(catalog.all_sources(), settings, lookup)
         return cls(settings, catalog.all_checks(), catalog.all_fixes(), sources, dict(settings.answers))
 
     @functools.cached_property
@@ -63,10 +61,3 @@ class Engine:
         merged.update({k: v for k, v in session_answers.items() if k in MANUAL_IDS})
         self.sources.update_settings(answers=merged)
         self.settings = self.sources.settings
-
-
-def worst(statuses: Iterable[str]) -> str:
-    found = list(statuses)
-    if not found:
-        return "skip"
-    return min(found, key=SEVERITY.index)

@@ -141,7 +141,7 @@ class Cell:
         if self.reverse:
             ink, paper = paper, ink
         if self.dim:
-            ink = tuple((a + b) // 2 for a, b in zip(ink, paper))  # type: ignore[assignment]
+            ink = tuple((a + b) // 2 for a, b in zip(ink, paper))
 
         def luminance(rgb: tuple[int, ...]) -> float:
             def channel(c: int) -> float:

@@ -14,7 +14,8 @@ from checks.azure.fields import (
     shown_age,
     text,
 )
-from checks.azure.site import classic_only, failback_items, props, site_of
+from checks.azure.site import classic_only, failback_items, site_of
+from checks.azure.vault import props
 from checks.model import Component, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 

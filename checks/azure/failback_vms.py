@@ -23,7 +23,8 @@ from checks.azure.fields import (
     text,
 )
 from checks.azure.resources import FORWARD, REVERSE, ArmRead, Resources, provider
-from checks.azure.site import Resource, failback_items, props, vm_site
+from checks.azure.site import failback_items, vm_site
+from checks.azure.vault import Resource, props
 from checks.model import Component, SourceUnavailable, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 

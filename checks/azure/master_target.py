@@ -28,9 +28,9 @@ from checks.azure.site import (
     find_master_target,
     find_process_server,
     master_target_info,
-    props,
     site_of,
 )
+from checks.azure.vault import props
 from checks.model import Component, Status
 from checks.sources import Source
 from checks.spec import Check, CheckContext, Verdict, verdict
@@ -139,7 +139,7 @@ def agent_version(ctx: CheckContext) -> Verdict:
     status = {role: worst_version_status(found.values()) for role, found in stated.items()}
     keys = {role: version_key(v) for role, v in versions.items()}
     mt_key = keys["master_target"]
-    newer_than = [r for r in ROLES[1:] if mt_key is not None and keys[r] is not None and _newer(mt_key, keys[r])]
+    newer_than = [r for r in ROLES[1:] if mt_key is not None and (theirs := keys[r]) is not None and _newer(mt_key, theirs)]
     compared = [r for r in ROLES[1:] if keys[r] is not None]
     unsupported = [r for r in ROLES if status[r].lower() in UNSUPPORTED]
     update = [r for r in ROLES if status[r].lower() in UPDATE_NEEDED]

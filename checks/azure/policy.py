@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from checks.azure.fields import child, number, same_name, text
-from checks.azure.site import classic_only, props, site_of
-from checks.azure.vault import same_id
+from checks.azure.site import classic_only, site_of
+from checks.azure.vault import props, same_id
 from checks.model import Component, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 

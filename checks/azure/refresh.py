@@ -13,8 +13,8 @@ from typing import Any
 
 from checks.azure.client import AzureClient
 from checks.azure.errors import AzureUnavailable
-from checks.azure.site import props, site_of
-from checks.azure.vault import segment
+from checks.azure.site import site_of
+from checks.azure.vault import props, segment
 from checks.model import Component, FixError, Said, SourceUnavailable
 from checks.spec import Applied, Fix, FixContext, Plan, Progress
 
@@ -33,7 +33,7 @@ def plan(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
         vault = ctx.fresh("azure.vault")
         if vault.architecture == "modernized":
             raise FixError(_said("modernized"))
-        site = site_of(ctx)  # type: ignore[arg-type]
+        site = site_of(ctx)
     except SourceUnavailable as exc:
         raise FixError(Said(exc.key, exc.params) if exc.key else str(exc)) from None
     providers = site.providers()

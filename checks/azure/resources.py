@@ -18,7 +18,8 @@ from typing import Any
 
 from checks.azure.client import AzureClient
 from checks.azure.fields import child, mappings, text
-from checks.azure.site import Resource, failback_items, props, vm_site
+from checks.azure.site import failback_items, vm_site
+from checks.azure.vault import Resource, props
 from checks.model import SourceUnavailable
 from checks.sources import Source, Sources
 

@@ -19,7 +19,7 @@ from checks.spec import CheckContext, Verdict
 @dataclass(frozen=True)
 class Site:
     vault: Vault
-    fabric: Resource
+    fabric: Mapping[str, Any]
     name: str  # the configuration server's friendly name
 
     @property
@@ -54,7 +54,8 @@ class Site:
 
 
 def vault_of(ctx: CheckContext) -> Vault:
-    return ctx.source("azure.vault")
+    vault: Vault = ctx.source("azure.vault")
+    return vault
 
 
 def site_of(ctx: CheckContext) -> Site:

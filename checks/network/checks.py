@@ -49,9 +49,9 @@ def ps_reachable(ctx: CheckContext) -> Verdict:
     }
     params = {"address": reach.ps, "data_port": reach.data_port,
               "parts": [{"key": "probe", "port": port, "result": _shown(p)} for port, p in probes.items()]}
-    if all(p is not None and p.tls == "ok" for p in probes.values()):
-        subject = probes[reach.data_port].subject  # type: ignore[union-attr]
-        return verdict(Status.PASS, "ok", evidence, subject=subject or "-", **params)
+    data = probes.get(reach.data_port)
+    if data is not None and all(p is not None and p.tls == "ok" for p in probes.values()):
+        return verdict(Status.PASS, "ok", evidence, subject=data.subject or "-", **params)
     return verdict(Status.FAIL, "no-answer", evidence, **params)
 
 

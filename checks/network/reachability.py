@@ -90,7 +90,7 @@ def _login_host(ctx: Sources) -> str:
 
 def fetch(ctx: Sources) -> Reachability:
     net = ctx.settings.network
-    vault = _from_vault(ctx) if ctx.settings.azure is not None else {
+    vault: dict[str, Any] = _from_vault(ctx) if ctx.settings.azure is not None else {
         "problem": {"text": "no [azure] table in the configuration", "reason_key": "reasons:no-azure-table"}}
     ps = net.ps_address or vault.get("ps", "")
     cs = net.cs_address or vault.get("cs", "")

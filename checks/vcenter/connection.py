@@ -94,7 +94,7 @@ def _pyvmomi() -> tuple[Any, Any, Any]:
 def _counting_stub_class() -> type:
     SoapAdapter, _, _ = _pyvmomi()
 
-    class CountingStub(SoapAdapter.SoapStubAdapter):  # type: ignore[misc, name-defined]
+    class CountingStub(SoapAdapter.SoapStubAdapter):  # type: ignore[misc, name-defined]  # pyVmomi has no types
         """A SOAP stub that counts round trips (every SOAP request is one)."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from checks.model import Component, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 from checks.vcenter.subjects import failback_vms, inventory, missing_text
@@ -15,7 +17,7 @@ def decide_original_location(ctx: CheckContext) -> Verdict:
     mt = inv.vm(site.master_target) if site.master_target else None
     mt_host = inv.hosts.get(mt.host) if mt else None
     found, missing = failback_vms(inv, ctx)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for vm in found:
         host = inv.hosts.get(vm.host)
         rows.append(

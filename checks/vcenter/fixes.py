@@ -3,6 +3,7 @@ change, and applies it as one vCenter task it waits for."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Mapping
 from http.client import HTTPException
@@ -173,10 +174,10 @@ def _run_task(
             progress(say("progress-percent", method=method, task=moref, percent=100))
             return moref
         if state == "error":
-            fault = info.get("info.error")
-            if _is_not_found(fault):
-                raise _vanished(plan, fault)
-            raise FixError(say("task-failed", task=moref, method=method, target=plan.target, fault=_fault_message(fault)))
+            failed = info.get("info.error")
+            if _is_not_found(failed):
+                raise _vanished(plan, failed)
+            raise FixError(say("task-failed", task=moref, method=method, target=plan.target, fault=_fault_message(failed)))
         if percent is not None and int(percent) != last:
             last = int(percent)
             progress(say("progress-percent", method=method, task=moref, percent=last))
@@ -426,7 +427,7 @@ def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -
     manager = session.content.storageResourceManager
     calls = plan.request["calls"]
     done: list[str] = []
-    tasks = []
+    tasks: list[str] = []
     for number, call in enumerate(calls, 1):
         name = call["pod"]["name"]
         progress(say("progress-pod", number=number, count=len(calls), pod=name))
@@ -443,7 +444,7 @@ def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -
             tasks.append(
                 _run_task(
                     session,
-                    lambda pod=pod, spec=spec: manager.ConfigureStorageDrsForPod_Task(pod=pod, spec=spec, modify=True),
+                    functools.partial(manager.ConfigureStorageDrsForPod_Task, pod=pod, spec=spec, modify=True),
                     plan,
                     "ConfigureStorageDrsForPod_Task",
                     progress,

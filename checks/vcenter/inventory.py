@@ -269,7 +269,7 @@ def _detail_spec(vm_refs: list[Any]) -> Any:
     from pyVmomi import vim, vmodl
 
     pc = vmodl.query.PropertyCollector
-    sel = pc.SelectionSpec
+    sel: Any = pc.SelectionSpec  # pyVmomi's classes are made at run time
     # VM -> resource pool -> its compute resource -> hosts -> their datastores -> pods.
     # (Not VM -> runtime.host: traversal paths must be plain properties on a real vCenter.)
     traversals = [
@@ -326,7 +326,7 @@ def _vm(moref: str, p: Mapping[str, Any]) -> VM:
                     unit=int(dev.unitNumber or 0),
                     uuid=str(getattr(backing, "uuid", "") or ""),
                     file_name=str(getattr(backing, "fileName", "") or ""),
-                    capacity_gb=round((dev.capacityInKB or 0) / (1024 * 1024), 2),
+                    capacity_gb=round(int(getattr(dev, "capacityInKB", 0) or 0) / (1024 * 1024), 2),
                 )
             )
         elif isinstance(dev, vim.vm.device.VirtualEthernetCard):

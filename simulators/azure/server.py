@@ -1082,7 +1082,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def _serve(self, method: str) -> None:
-        emu: AzureEmulator = self.server.emu  # type: ignore[attr-defined]
+        emu: AzureEmulator = self.server.emu  # type: ignore[attr-defined]  # set by AzureEmulator on its server
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)

@@ -64,10 +64,10 @@ def test_saving_keeps_comments_order_and_layout(tmp_path: Path) -> None:
     config.save_value(path, "vcenter", "thumbprint", OLD)
     text = path.read_text(encoding="utf-8")
     assert text.startswith('# top\n[site]\nmaster_target = "mt-win01"\n\n[vcenter]\nhost = "vc01"  # same name\n')
-    assert config.load(path).vcenter.thumbprint == OLD  # type: ignore[union-attr]
+    assert config.load(path).vcenter.thumbprint == OLD
     config.save_value(path, "vcenter", "thumbprint", NEW)
     assert path.read_text(encoding="utf-8").count("thumbprint") == 1
-    assert config.load(path).vcenter.thumbprint == NEW  # type: ignore[union-attr]
+    assert config.load(path).vcenter.thumbprint == NEW
 
 
 def test_a_kill_while_saving_leaves_the_old_file_or_the_new_never_a_torn_one(tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def made(tmp_path: Path) -> Iterator[Callable[..., tuple[Controller, Threads, He
         canned = canned or Canned()
         threads, heard = Threads(), Heard()
         session = session or Session.start(tmp_path, lambda text: text, "wizard")
-        control = Controller(canned_settings(), Texts(lang), session, NoSecrets(), threads, heard,  # type: ignore[arg-type]
+        control = Controller(canned_settings(), Texts(lang), session, NoSecrets(), threads, heard,
                              engine_factory=engine_factory or canned_factory(canned), resumed=resumed,
                              needed_secrets=())
         control.load_engine()
@@ -121,7 +121,7 @@ def test_a_request_during_a_run_joins_the_next_and_stop_cancels(made: Any) -> No
     until(lambda: not control.runs.busy)  # the run ends on the stop, its hung check still held
     gate.set()
     threads.settle()
-    assert control.result("mt.disk-count").key == "cancelled"  # type: ignore[union-attr]
+    assert control.result("mt.disk-count").key == "cancelled"
     assert control.result("mt.no-snapshots") is None, "stop drops what waited"
     assert not control.runs.busy
 

@@ -40,5 +40,5 @@ def _guarded_connect_ex(self: socket.socket, address: object) -> int:
     return _connect_ex(self, address)
 
 
-socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+socket.socket.connect = _guarded_connect
+socket.socket.connect_ex = _guarded_connect_ex

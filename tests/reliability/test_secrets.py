@@ -194,7 +194,7 @@ async def test_wizard_screens_hold_no_secret(planted_site: Site, hermetic: Path,
     monkeypatch.setenv("FAILBACK_PREP_AZURE_CLIENT_SECRET", AZ_SECRET)
     monkeypatch.setenv("FAILBACK_PREP_AZURE_TIMEOUT_S", "2")
 
-    def status(app, check_id: str):  # type: ignore[no-untyped-def]
+    def status(app, check_id: str):
         result = app.control.session.state.results.get(check_id)
         return result.status if result else None
 
