@@ -37,11 +37,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import tomllib
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("tui", "screens", "checks", "assets")
+# What the wheel ships (simulators aside: the wizard never loads them), as pyproject.toml lists it.
+PACKAGES = tuple(name for name in tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+                 ["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] if name != "simulators")
 
 # "The first screen" is Textual's own Ready event ("the DOM is ready and the first frame has
 # been displayed"), the same in both apps. Each prints READY then, and leaves: at once when

@@ -12,7 +12,7 @@ import ipaddress
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
@@ -277,7 +277,24 @@ def _answers(r: _Reader) -> dict[str, Answer]:
     return answers
 
 
-TABLES = ("vcenter", "azure", "site", "network", "answers")
+TABLES = ("vcenter", "azure", "site", "network", "answers", "keys")
+_KEY = re.compile(r"^(?:(?:ctrl|shift|alt|meta|super)\+)*[a-z0-9_]+$")
+
+
+def _keys_table(r: _Reader) -> dict[str, str]:
+    """[keys]: the wizard's keys rebound, as Textual's keymap takes them (which ids exist, the wizard
+    knows: tui.launch checks them against its screens)."""
+    keys: dict[str, str] = {}
+    for binding_id, value in r.data.items():
+        if not isinstance(value, str) or not value.strip():
+            raise r.fail(binding_id, 'must be the keys in quotes, for example "j" or "j,f3"')
+        names = [k.strip() for k in value.split(",")]
+        bad = [k for k in names if not _KEY.match(k)]
+        if bad:
+            raise r.fail(binding_id, f"has {', '.join(repr(k) for k in bad)}, which Textual does not name a key; "
+                                     'write keys as Textual does: "j", "f3", "ctrl+n"')
+        keys[binding_id] = ",".join(names)
+    return keys
 
 
 def parse(text: str, path: Path) -> Settings:
@@ -303,6 +320,7 @@ def parse(text: str, path: Path) -> Settings:
         network=_network(reader("network", NetworkSettings)),
         answers=_answers(reader("answers")),
         source=str(path),
+        keys=_keys_table(reader("keys")),
     )
 
 
@@ -323,6 +341,23 @@ def load(path: Path) -> Settings:
     return parse(text, path)
 
 
+def refuse_unknown_key_ids(settings: Settings, known: Collection[str]) -> None:
+    """[keys] names only bindings the wizard has (their ids come from the screens, which this layer
+    does not import: the wizard passes them in). An unknown id is refused with the closest one."""
+    unknown = [binding_id for binding_id in settings.keys if binding_id not in known]
+    if not unknown:
+        return
+    path = Path(settings.source)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError:
+        text = ""
+    reader = _Reader(path, text, "keys", settings.keys)
+    close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+    hint = f"did you mean `{close[0]}`?" if close else f"the wizard's keys are: {', '.join(sorted(known))}"
+    raise reader.fail(unknown[0], f"is not one of the wizard's keys; {hint} (the README lists them all)")
+
+
 def save_value(path: Path, table: str, key: str, value: str) -> None:
     """Set one text value in the file, keeping everything else as the operator wrote it (comments,
     order, layout: tomlkit), and write it atomically: the new file is complete on disk before it
@@ -335,7 +370,7 @@ def save_value(path: Path, table: str, key: str, value: str) -> None:
     document = tomlkit.parse(text)
     if table not in document:
         document.add(table, tomlkit.table())
-    document[table][key] = value  # type: ignore[index]
+    document[table][key] = value
     folder = path.resolve().parent
     for stale in folder.glob(f".{path.name}.*.tmp"):  # left by a save that was killed half way
         with contextlib.suppress(OSError):

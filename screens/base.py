@@ -44,7 +44,7 @@ class Controlled:
 
 
 # n: the next thing that needs the operator, on every screen that lists things (tables, the port map).
-NEXT_PROBLEM = Binding("n,f3", "next_problem", "next-problem", key_display="n")
+NEXT_PROBLEM = Binding("n,f3", "next_problem", "next-problem", key_display="n", id="next-problem")
 
 
 class WizardScreen(Controlled, Screen[None]):
@@ -63,9 +63,9 @@ class WizardScreen(Controlled, Screen[None]):
 
     screen_id: ClassVar[str] = ""
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,backspace", "back", "back", key_display="Esc"),
-        Binding("f5,a", "run_all", "run-all", key_display="F5"),
-        Binding("s,f4", "stop", "stop", key_display="s", show=False),
+        Binding("escape,backspace", "back", "back", key_display="Esc", id="back"),
+        Binding("f5,a", "run_all", "run-all", key_display="F5", id="run-all"),
+        Binding("s,f4", "stop", "stop", key_display="s", show=False, id="stop"),
     ]
 
     # The row the cursor was on when the session was saved: a resumed screen puts it back there.
@@ -207,6 +207,21 @@ def show_causes(widget: Static, found: list[dict[str, Any]], t: Any, limit: int 
     widget.display = bool(found)
 
 
+_KEY_NAMES = {"escape": "Esc", "backspace": "Backspace", "enter": "Enter", "question_mark": "?", "tab": "Tab",
+              "space": "Space", "pageup": "PgUp", "pagedown": "PgDn", "up": "Up", "down": "Down", "home": "Home",
+              "end": "End"}
+
+
+def key_name(key: str) -> str:
+    """A key as people write it: Esc, F5, Ctrl+N."""
+    if key in _KEY_NAMES:
+        return _KEY_NAMES[key]
+    if "+" in key:
+        modifiers, _, rest = key.rpartition("+")
+        return "+".join(m.capitalize() for m in modifiers.split("+")) + "+" + (rest.upper() if len(rest) == 1 else key_name(rest))
+    return key.upper() if key.startswith("f") and key[1:].isdigit() else key
+
+
 def described_bindings(screen: Screen[Any], texts: Texts) -> Iterator[ActiveBinding]:
     """The wizard's own keys a screen answers to, once per action (the key bar, help and the palette
     list these). A binding's description is an id into the texts ("wizard.key.<id>"); keys the
@@ -260,7 +275,8 @@ class KeyBar(Static):
         screen = self.screen
         if not isinstance(screen, Controlled):
             return
-        entries = [(active.binding.key_display or active.binding.key.split(",")[0], active.binding.description)
+        # A key the operator rebound in [keys] has no display name of ours: it is shown as people write it.
+        entries = [(active.binding.key_display or key_name(active.binding.key.split(",")[0]), active.binding.description)
                    for active in described_bindings(screen, screen.control.texts) if active.binding.show]
         width = max(20, (self.size.width or self.app.size.width) - 1)
         text = Text()
@@ -289,11 +305,11 @@ class WizardDialog(Controlled, ModalScreen[None]):
         self.control = control
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "close", key_display="Esc"),
-        Binding("tab", "app.focus_next", "next-field", key_display="Tab"),
+        Binding("escape", "close", "close", key_display="Esc", id="close"),
+        Binding("tab", "app.focus_next", "next-field", key_display="Tab", id="next-field"),
         # A focused button presses itself and a field submits on Enter, before this binding is asked;
         # anywhere else (a checkbox, the text) Enter presses the dialog's main button.
-        Binding("enter", "press_main", "press", key_display="Enter"),
+        Binding("enter", "press_main", "press", key_display="Enter", id="press"),
     ]
     # The dialog's own keys, over the key bar of the screen beneath (whose keys do not work here).
     DEFAULT_CSS = """

@@ -27,7 +27,7 @@ CONNECT_CHECKS = {"vcenter": "vc.connect", "azure": "az.connect"}
 class ConnectScreen(WizardScreen):
     screen_id = "connect"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9,enter,ctrl+n", "continue", "continue", key_display="F9"),
+        Binding("f9,enter,ctrl+n", "continue", "continue", key_display="F9", id="continue"),
     ]
 
     class Probed(Message):
@@ -168,7 +168,9 @@ class ConnectScreen(WizardScreen):
         kind = (event.input.id or "").removeprefix("secret-")
         if kind not in KINDS or not event.value:
             return
-        save = self.query_one(f"#save-{kind}").value  # type: ignore[attr-defined]
+        from textual.widgets import Checkbox
+
+        save = self.query_one(f"#save-{kind}", Checkbox).value
         self.control.access.use_secret(kind, event.value, save, self)
         event.input.value = ""
         self.info[f"{kind}.secret"] = "session"

@@ -11,34 +11,19 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from screens.base import WizardDialog, WizardScreen, described_bindings
+from screens.base import WizardDialog, WizardScreen, described_bindings, key_name
 
 if TYPE_CHECKING:
     from control.controller import Controller
 
 
-_KEY_NAMES = {"escape": "Esc", "backspace": "Backspace", "enter": "Enter", "question_mark": "?", "tab": "Tab",
-              "space": "Space", "pageup": "PgUp", "pagedown": "PgDn", "up": "Up", "down": "Down", "home": "Home",
-              "end": "End"}
-
-
-def key_name(key: str) -> str:
-    """A key as people write it: Esc, F5, Ctrl+N."""
-    if key in _KEY_NAMES:
-        return _KEY_NAMES[key]
-    if "+" in key:
-        modifiers, _, rest = key.rpartition("+")
-        return "+".join(m.capitalize() for m in modifiers.split("+")) + "+" + (rest.upper() if len(rest) == 1 else key_name(rest))
-    return key.upper() if key.startswith("f") and key[1:].isdigit() else key
-
-
 class HelpScreen(WizardDialog, inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,f1,q", "close", "close", key_display="Esc"),
-        Binding("down", "scroll_help(1)", "scroll", key_display="Up/Down"),
-        Binding("up", "scroll_help(-1)", "scroll", show=False),
-        Binding("pagedown,space", "scroll_help(10)", "scroll", show=False),
-        Binding("pageup", "scroll_help(-10)", "scroll", show=False),
+        Binding("escape,f1,q", "close", "close", key_display="Esc", id="close-help"),
+        Binding("down", "scroll_help(1)", "scroll", key_display="Up/Down", id="scroll-down"),
+        Binding("up", "scroll_help(-1)", "scroll", show=False, id="scroll-up"),
+        Binding("pagedown,space", "scroll_help(10)", "scroll", show=False, id="scroll-page-down"),
+        Binding("pageup", "scroll_help(-10)", "scroll", show=False, id="scroll-page-up"),
     ]
 
     def __init__(self, control: Controller, about: Screen[Any]) -> None:

@@ -33,17 +33,17 @@ class OverviewScreen(WizardScreen):
     screen_id = "overview"
     BINDINGS: ClassVar[list[BindingType]] = [
         NEXT_PROBLEM,
-        Binding("1", "component(0)", "open-component", key_display="1-5"),
-        Binding("d", "go('process-server')", "deploy-ps"),
-        Binding("t", "go('master-target')", "prepare-mt"),
-        Binding("v", "go('failback-vms')", "failback-vms"),
-        Binding("p", "go('port-map')", "port-map"),
-        Binding("g", "go('readiness')", "readiness"),
-        Binding("o", "go('connect')", "connect"),
-        Binding("2", "component(1)", show=False),
-        Binding("3", "component(2)", show=False),
-        Binding("4", "component(3)", show=False),
-        Binding("5", "component(4)", show=False),
+        Binding("1", "component(0)", "open-component", key_display="1-5", id="open-component"),
+        Binding("d", "go('process-server')", "deploy-ps", id="deploy-ps"),
+        Binding("t", "go('master-target')", "prepare-mt", id="prepare-mt"),
+        Binding("v", "go('failback-vms')", "failback-vms", id="failback-vms"),
+        Binding("p", "go('port-map')", "port-map", id="port-map"),
+        Binding("g", "go('readiness')", "readiness", id="readiness"),
+        Binding("o", "go('connect')", "connect", id="connect"),
+        Binding("2", "component(1)", show=False, id="component-2"),
+        Binding("3", "component(2)", show=False, id="component-3"),
+        Binding("4", "component(3)", show=False, id="component-4"),
+        Binding("5", "component(4)", show=False, id="component-5"),
     ]
 
     def compose(self) -> ComposeResult:

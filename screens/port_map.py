@@ -74,7 +74,7 @@ class PortMapScreen(WizardScreen):
     screen_id = "port-map"
     BINDINGS: ClassVar[list[BindingType]] = [
         NEXT_PROBLEM,
-        Binding("c,f6", "copy", "copy-command", key_display="c"),
+        Binding("c,f6", "copy", "copy-command", key_display="c", id="copy-command"),
     ]
 
     def compose(self) -> ComposeResult:

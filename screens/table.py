@@ -26,10 +26,10 @@ class ChecksScreen(WizardScreen):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         NEXT_PROBLEM,
-        Binding("r", "run_one", "run-one", key_display="r"),
-        Binding("x,f8", "fix", "fix", key_display="x"),
-        Binding("m", "answer", "answer", key_display="m"),
-        Binding("c,f6", "copy", "copy-remedy", key_display="c"),
+        Binding("r", "run_one", "run-one", key_display="r", id="run-one"),
+        Binding("x,f8", "fix", "fix", key_display="x", id="fix"),
+        Binding("m", "answer", "answer", key_display="m", id="answer"),
+        Binding("c,f6", "copy", "copy-remedy", key_display="c", id="copy-remedy"),
     ]
 
     def checks(self) -> list[Check]:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 Row = tuple[str, Shown, str, str]  # key (a check id or a step's), status, title, what it found
 
 
-class CheckTable(DataTable):  # type: ignore[type-arg]
+class CheckTable(DataTable[Text | str]):
     """One row per check: status, title, summary. Row keys are check ids."""
 
     DEFAULT_CLASSES = "checks"

@@ -44,6 +44,24 @@ def stylesheet(name: str) -> str:
     return assets.read_text("styles", name)
 
 
+def binding_ids() -> frozenset[str]:
+    """Every binding id the wizard declares, on the app and on each screen: what the configuration's
+    [keys] table may rebind (with Textual's keymap). Imports every screen, so it is asked only when a
+    configuration rebinds something."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import screens
+
+    found = {b.id for b in WizardApp.BINDINGS if isinstance(b, Binding) and b.id}
+    for info in pkgutil.iter_modules(screens.__path__):
+        module = importlib.import_module(f"screens.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            found.update(b.id for b in cls.__dict__.get("BINDINGS", ()) if isinstance(b, Binding) and b.id)
+    return frozenset(found)
+
+
 class ResultsChanged(Message):
     """Some results arrived; the handler reads them from the session (coalesced)."""
 

@@ -6,7 +6,11 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from checks.model import Settings
+    from checks.texts import Texts
 
 EXIT_USAGE = 2
 
@@ -17,7 +21,7 @@ class _Parser(argparse.ArgumentParser):
 
     lists_fixes = False  # the fix command's help also lists the fix ids
 
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
         super().__init__(*args, **kwargs)
 
@@ -102,14 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _texts(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _texts(args: argparse.Namespace) -> Texts:
     from checks.texts import Texts
     from control.language import detect_language
 
     return Texts(detect_language(args.lang))
 
 
-def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _settings(args: argparse.Namespace) -> Settings:
     from control import config
 
     return config.load(config.find_config(args.config))
@@ -174,8 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         lang = args.lang
         if lang:
             try:
-                # The whole process speaks it: texts built deep in the engine (Azure errors,
-                # fix-it progress) read the language from here, as do the processes it starts.
+                # The commands this one starts (the demo's, a resumed wizard) speak it too; the engine
+                # never reads it (it returns keys, worded by control/ in the language chosen here).
                 os.environ["FAILBACK_PREP_LANG"] = normalize_language(lang)
             except ValueError as exc:
                 raise UsageError(f"--lang: {exc}") from None

@@ -16,6 +16,7 @@ from checks.sources import KNOWN_SECRETS
 from checks.texts import Texts
 from control.credentials import Lookup
 from control.session import Session
+from control.transcript import Entry
 from tui import __version__
 from tui.app import DEFAULT_RECHECK_S, WizardApp
 
@@ -39,7 +40,7 @@ def _recheck_seconds(explicit: float | None) -> float:
         return DEFAULT_RECHECK_S
 
 
-def _wizard_entry(directory: Path, ident: str):  # type: ignore[no-untyped-def]
+def _wizard_entry(directory: Path, ident: str) -> Entry:
     from control.session import WIZARD_COMMANDS
     from control.transcript import NotFound, entries, resolve
 
@@ -79,6 +80,10 @@ def run_wizard(
                             basic=basic, resume=entry, recheck=recheck)
         config = config or start.get("config") or None
     settings = config_module.load(config_module.find_config(config))
+    if settings.keys:
+        from tui.app import binding_ids
+
+        config_module.refuse_unknown_key_ids(settings, binding_ids())
     return launch(settings, credentials.Lookup(settings), Texts(lang), directory, entry, "wizard", {},
                   no_mouse=no_mouse, basic=basic, recheck=recheck)
 
@@ -100,7 +105,7 @@ def launch(
     session = open_session(directory, entry, command, secrets, config=settings.source, lang=texts.lang,
                            version=__version__, **extra)
     app = WizardApp(settings, texts, session, lookup, recheck_s=_recheck_seconds(recheck), basic=basic,
-                    resume=entry is not None)
+                    resume=entry is not None, keymap=dict(settings.keys))
     try:
         app.run(mouse=not no_mouse)
     except OSError:

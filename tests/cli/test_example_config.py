@@ -11,3 +11,4 @@ def test_example_config_loads():
     assert settings.vcenter is not None and settings.vcenter.thumbprint.count(":") == 31
     assert settings.azure is not None and settings.azure.auth == "device-code"
     assert settings.answers["ps.bandwidth"] == Answer("confirmed", "1 Gbps ExpressRoute, 20% used")
+    assert settings.keys == {"next-problem": "n,j"}

@@ -65,6 +65,7 @@ def make_app(
     secrets: tuple[str, ...] = (),
     needed_secrets: tuple[str, ...] | None = None,
     session_id: str | None = None,
+    keymap: dict[str, str] | None = None,
 ) -> WizardApp:
     session = open_session(directory, resume, "wizard", secrets, session_id=session_id, config=settings.source,
                            lang=lang)
@@ -74,7 +75,7 @@ def make_app(
     if engine_factory is not None:
         kwargs["engine_factory"] = engine_factory
     return WizardApp(settings, Texts(lang), session, lookup, recheck_s=recheck_s,
-                     resume=resume is not None, needed_secrets=needed_secrets, **kwargs)
+                     resume=resume is not None, needed_secrets=needed_secrets, keymap=keymap, **kwargs)
 
 
 def texts(lang: str) -> Texts:

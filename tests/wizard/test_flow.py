@@ -22,25 +22,25 @@ from tests.english import english_words
 from .harness import make_app, wait_for
 
 
-def app_for(site: SimulatedSite, transcripts: Path, **kwargs):  # type: ignore[no-untyped-def]
+def app_for(site: SimulatedSite, transcripts: Path, **kwargs):
     settings = config.load(site.config_path)
     lookup = credentials.Lookup(settings, extra=site.secrets)
     return make_app(settings, lookup, transcripts, secrets=tuple(site.secrets.values()), **kwargs)
 
 
-def status(app, check_id: str) -> Status | None:  # type: ignore[no-untyped-def]
+def status(app, check_id: str) -> Status | None:
     result = app.control.session.state.results.get(check_id)
     return result.status if result else None
 
 
-async def select_row(pilot, key: str) -> None:  # type: ignore[no-untyped-def]
+async def select_row(pilot, key: str) -> None:
     table = pilot.app.screen.query_one(CheckTable)
     table.move_cursor(row=table.get_row_index(key))
     table.focus()
     await pilot.pause()
 
 
-async def run_fix(pilot, check_id: str, typed_name: str | None = None) -> None:  # type: ignore[no-untyped-def]
+async def run_fix(pilot, check_id: str, typed_name: str | None = None) -> None:
     said: list[tuple[str, str]] = []
     notify = pilot.app.notify
     pilot.app.notify = lambda text, **kw: (said.append((kw.get("title", ""), str(text))), notify(text, **kw))[1]
@@ -50,7 +50,7 @@ async def run_fix(pilot, check_id: str, typed_name: str | None = None) -> None: 
         pilot.app.notify = notify
 
 
-async def _run_fix(pilot, check_id: str, typed_name: str | None, said: list[tuple[str, str]]) -> None:  # type: ignore[no-untyped-def]
+async def _run_fix(pilot, check_id: str, typed_name: str | None, said: list[tuple[str, str]]) -> None:
     await select_row(pilot, check_id)
     await pilot.press("x")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, FixScreen) and pilot.app.screen.stage == "planned")
@@ -180,7 +180,7 @@ async def test_the_detail_pane_shows_each_whole_finding_at_80x24(site: Simulated
 
 
 
-def _visible_text(app) -> str:  # type: ignore[no-untyped-def]
+def _visible_text(app) -> str:
     from textual.widgets import Button, DataTable, Input, Static
 
     parts = [app.screen.title or "", app.screen.sub_title or ""]

@@ -15,7 +15,7 @@ from tests.wizard.test_ui import canned_app, to_overview
 from .harness import wait_for
 
 
-def shown(app) -> tuple[str, int, list[str]]:  # type: ignore[no-untyped-def]
+def shown(app) -> tuple[str, int, list[str]]:
     """The key bar's words, its height, and the keys the screen answers to that it leaves out."""
     screen = app.screen
     bar = screen.query_one(KeyBar)

@@ -220,7 +220,7 @@ def test_failures_and_the_destructive_warning_stand_out_in_every_display_mode(te
     typed = next((r for r in dialog if re.search(r"mt-w(?!in01)", "".join(c.char for c in r))), None)
     assert typed is not None, "what is typed is not shown:\n" + tmux.screen()
     line = "".join(c.char for c in typed)
-    at = re.search(r"mt-w(?!in01)", line).start()  # type: ignore[union-attr]
+    at = re.search(r"mt-w(?!in01)", line).start()
     assert all(c.contrast() >= 3 for c in typed[at:at + 4]), typed[at:at + 4]
     captures = {"component": component, "dialog": dialog}
     tmux.keys("Escape")

@@ -24,13 +24,13 @@ from screens.widgets import CheckDetail, CheckTable
 from .harness import Canned, NoSecrets, canned_factory, canned_settings, make_app, texts, wait_for
 
 
-def canned_app(transcripts: Path, canned: Canned | None = None, settings: Settings | None = None, **kwargs):  # type: ignore[no-untyped-def]
+def canned_app(transcripts: Path, canned: Canned | None = None, settings: Settings | None = None, **kwargs):
     canned = canned or Canned()
     return make_app(settings or canned_settings(), NoSecrets(), transcripts,
                     engine_factory=canned_factory(canned), needed_secrets=(), **kwargs)
 
 
-async def to_overview(pilot) -> None:  # type: ignore[no-untyped-def]
+async def to_overview(pilot) -> None:
     app = pilot.app
     await wait_for(pilot, lambda: app.control.engine is not None)
     await pilot.press("f9")
@@ -94,7 +94,7 @@ async def test_live_rechecks_are_a_timer_chain_while_the_screen_is_open(transcri
 
 
 async def test_a_worker_error_is_shown_and_recorded_not_a_crash(transcripts: Path) -> None:
-    def broken(settings, lookup):  # type: ignore[no-untyped-def]
+    def broken(settings, lookup):
         raise RuntimeError("the catalog could not be read")
 
     app = make_app(canned_settings(), NoSecrets(), transcripts, engine_factory=broken, needed_secrets=())
@@ -227,14 +227,14 @@ sys.exit(cli.main(["--config", {str(config)!r}, "--transcript-dir", {str(tmp_pat
 # --- the fix-it dialog -------------------------------------------------------------------------
 
 
-def _fake_fixes_app(transcripts: Path, planned: list[dict], target: str, target_name: str):  # type: ignore[no-untyped-def]
+def _fake_fixes_app(transcripts: Path, planned: list[dict], target: str, target_name: str):
     """The canned wizard whose retention-disk and snapshot fix-its only record what they were asked to plan."""
     from checks import catalog
     from checks.spec import Applied, Fix, Plan
     from control.engine import Engine
 
-    def plan(fix_id: str):  # type: ignore[no-untyped-def]
-        def make(ctx, params):  # type: ignore[no-untyped-def]
+    def plan(fix_id: str):
+        def make(ctx, params):
             planned.append(dict(params))
             return Plan(fix_id, target, changes=[Said("raw:text", {"text": f"change {dict(params)}"})], request={},
                         target_name=target_name)
