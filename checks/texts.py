@@ -235,7 +235,9 @@ class Texts:
         """A sentence by key (checks.model.Said): "<table>:<key>[:<key>...]", or "check:<id>:<summary key>"
         (that summary with its remedy); "raw:text" is a sentence that came already worded (its {text}).
         Empty when this language and English both lack it."""
-        values = {k: self.value(v) for k, v in params.items()}
+        # Only sentences within are worded here (a Said, a reason); a plain value is a name or a word
+        # as the service gave it, kept exactly: a datastore called "Error" must read "Error" to be typed.
+        values = {k: self.value(v) if isinstance(v, (Said, Mapping)) else v for k, v in params.items()}
         kind, _, rest = key.partition(":")
         if kind == "raw":
             return str(values.get("text", ""))

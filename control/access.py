@@ -34,6 +34,7 @@ class Access:
         self.executor = executor
         self.runs = runs
         self._on_settings = on_settings  # the controller and the engine's sources follow a change
+        self.last_save_problem = ""  # why the last trusted thumbprint could not be saved ("" when it was)
 
     def secrets_needed(self) -> tuple[str, ...]:
         kinds = []
@@ -105,10 +106,16 @@ class Access:
         self.settings = dataclasses.replace(self.settings, vcenter=dataclasses.replace(vc, thumbprint=fingerprint))
         self._on_settings(self.settings)
         saved = False
+        problem = ""
         if self.settings.source and Path(self.settings.source).is_file():
-            config.save_value(Path(self.settings.source), "vcenter", "thumbprint", fingerprint)
-            saved = True
+            try:
+                config.save_value(Path(self.settings.source), "vcenter", "thumbprint", fingerprint)
+                saved = True
+            except Exception as exc:  # read-only file, full disk, a file tomlkit cannot read: trusted for this session
+                problem = f"{type(exc).__name__}: {exc}"
         self.session.record("note", text=f"vCenter certificate {fingerprint} trusted by {self.session.operator}"
-                            + (f"; saved to {self.settings.source}" if saved else ""))
+                            + (f"; saved to {self.settings.source}" if saved else "")
+                            + (f"; not saved to {self.settings.source} ({problem})" if problem else ""))
+        self.last_save_problem = problem
         self.runs.request(["vc.connect"], force=True)
         return saved

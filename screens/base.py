@@ -231,7 +231,11 @@ def described_bindings(screen: Screen[Any], texts: Texts) -> Iterator[ActiveBind
     if isinstance(screen, WizardDialog):
         # A dialog's keys in the order it declares them; a focused field answers Enter itself (it
         # submits) and so hides the dialog's own Enter from the active bindings, but Enter still acts.
-        active_bindings = [ActiveBinding(node=screen, binding=b, enabled=True) for b in declared_bindings(type(screen))] + active_bindings
+        # The keys themselves come from the active bindings where there is one: a key the operator
+        # rebound ([keys], Textual's keymap) is shown as rebound.
+        current = {a.binding.id: a for a in active_bindings if a.binding.id}
+        active_bindings = [current.get(b.id or "") or ActiveBinding(node=screen, binding=b, enabled=True)
+                           for b in declared_bindings(type(screen))] + active_bindings
     for active in active_bindings:
         binding = active.binding
         if binding.description and binding.action not in seen and texts.has_ui(f"wizard.key.{binding.description}"):

@@ -181,7 +181,13 @@ class ConnectScreen(WizardScreen):
         if event.button.id == "trust-vcenter":
             fingerprint = self.info.pop("vcenter.fingerprint", "")
             if fingerprint:
-                self.control.access.trust_vcenter(fingerprint)
+                saved = self.control.access.trust_vcenter(fingerprint)
+                source = self.control.settings.source
+                if saved:
+                    self.notify(self.t("connect.trust-saved", path=source))
+                elif self.control.access.last_save_problem:
+                    self.notify(self.t("connect.trust-not-saved", path=source,
+                                       problem=self.control.access.last_save_problem), severity="error", timeout=30)
                 self.query_one("#trust-row-vcenter").remove()
                 self.show_settings()
 

@@ -68,7 +68,7 @@ class CheckTable(DataTable[Text | str]):
                 # A row being re-run keeps its place (rows are ordered by their last result): it stays.
                 now = self.statuses.get(selected or "")
                 still = selected in keys and now is not None and (now.problem or now == Shown.RUNNING)
-                self.move_cursor(row=keys.index(selected) if still else min(cursor, len(rows) - 1))
+                self.move_cursor(row=keys.index(selected) if still and selected else min(cursor, len(rows) - 1))
             return
         for key, status, title, summary in rows:
             self.update_cell(key, "status", symbol(self.texts, status))

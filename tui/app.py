@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -99,8 +99,9 @@ class WizardApp(App[int]):
         # gets the same: squeezed into 16, the theme's shades turn into white on cyan and grey on black.
         # All of them then mark what matters with bold, reverse and glyphs (mono.tcss).
         own_colours = basic or "NO_COLOR" in os.environ or sixteen_colours()
-        self.CSS = stylesheet("wizard.tcss") + (stylesheet("mono.tcss") if own_colours else "") + (
+        css = stylesheet("wizard.tcss") + (stylesheet("mono.tcss") if own_colours else "") + (
             stylesheet("basic.tcss") if basic else "")
+        self.CSS = css  # type: ignore[misc]  # per instance: the display mode is known only now
         super().__init__(ansi_color=True if own_colours else None)
         if own_colours:
             self.theme = "ansi-dark"
@@ -187,7 +188,8 @@ class WizardApp(App[int]):
 
         for result in self.control.runs.announcements():
             shown = Shown.of(result.status)
-            severity = {Shown.PASS: "information", Shown.FAIL: "error"}.get(shown, "warning")
+            severity: Literal["information", "warning", "error"] = (
+                "information" if shown == Shown.PASS else "error" if shown == Shown.FAIL else "warning")
             self.notify(f"{shown.glyph(self.texts.plain)} {self.texts.summary(result)}",
                         title=self.texts.check_title(result.id), severity=severity, timeout=15)
 
@@ -211,7 +213,8 @@ class WizardApp(App[int]):
         """The first wizard screen is the bottom of the stack: no blank screen is built under it."""
         from screens.registry import first_screens
 
-        first, *self._more_screens = first_screens(self.control)
+        first, *more = first_screens(self.control)
+        self._more_screens = list(more)
         return first
 
     def on_wizard_screen_shown(self, message: WizardScreen.Shown) -> None:
@@ -309,7 +312,7 @@ class WizardApp(App[int]):
                                 lambda node=node, action=binding.action: self.call_later(node.run_action, action))
 
 
-def _is_wizard_screen(screen: object) -> bool:
+def _is_wizard_screen(screen: object) -> TypeGuard[WizardScreen]:
     from screens.base import WizardScreen
 
     return isinstance(screen, WizardScreen)

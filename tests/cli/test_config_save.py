@@ -89,5 +89,40 @@ def test_a_kill_while_saving_leaves_the_old_file_or_the_new_never_a_torn_one(tmp
         assert path.read_text(encoding="utf-8").endswith(FILLER), "the whole file, to its last line"
         seen.add(data["vcenter"]["thumbprint"])
     assert seen == {OLD, NEW}, "the kills landed both before and after a replace"
+    # A killed save's leftovers are cleared by a later save once they are old enough not to be another
+    # writer's save under way.
+    then = time.time() - config.STALE_TMP_S - 60
+    for leftover in tmp_path.glob(".site.toml.*.tmp"):
+        os.utime(leftover, (then, then))
     config.save_value(path, "vcenter", "thumbprint", OLD)
     assert [p.name for p in tmp_path.iterdir()] == ["site.toml"], "a killed save's leftovers are cleared"
+
+
+def test_saving_through_a_symbolic_link_updates_the_file_it_points_to(tmp_path: Path) -> None:
+    from control.config import save_value
+
+    real = tmp_path / "managed" / "site.toml"
+    real.parent.mkdir()
+    real.write_text('# managed\n[vcenter]\nhost = "vc01"\n', encoding="utf-8")
+    link = tmp_path / "site.toml"
+    link.symlink_to(real)
+    save_value(link, "vcenter", "thumbprint", "AA:BB")
+    assert link.is_symlink(), "the link stays a link"
+    assert 'thumbprint = "AA:BB"' in real.read_text(encoding="utf-8")
+
+
+def test_a_save_under_way_keeps_its_temporary_file(tmp_path: Path) -> None:
+    import os
+    import time
+
+    from control.config import STALE_TMP_S, save_value
+
+    config = tmp_path / "site.toml"
+    config.write_text('[vcenter]\nhost = "vc01"\n', encoding="utf-8")
+    fresh, old = tmp_path / ".site.toml.fresh.tmp", tmp_path / ".site.toml.old.tmp"
+    fresh.write_text("another writer", encoding="utf-8")
+    old.write_text("left by a killed save", encoding="utf-8")
+    then = time.time() - STALE_TMP_S - 60
+    os.utime(old, (then, then))
+    save_value(config, "vcenter", "thumbprint", "AA:BB")
+    assert fresh.exists() and not old.exists()

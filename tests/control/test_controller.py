@@ -268,3 +268,28 @@ def _events(control: Controller) -> list[dict[str, Any]]:
     from control.transcript import read
 
     return list(read(control.session.transcript.path))
+
+
+def test_a_thumbprint_that_cannot_be_saved_is_trusted_for_the_session_and_said(
+        made: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    """A config the wizard cannot write (read-only, a full disk) must not end the wizard: the certificate
+    is trusted for this session, the record and the screen say the file was not changed, and why."""
+    from checks.model import VCenterSettings
+    from control import config as config_module
+
+    config = tmp_path / "site.toml"
+    config.write_text('[vcenter]\nhost = "vc01"\nuser = "admin"\n', encoding="utf-8")
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise PermissionError(13, "Permission denied", str(config))
+
+    monkeypatch.setattr(config_module, "save_value", refuse)
+    control, threads, _, _ = made()
+    settings = replace(canned_settings(str(config)), vcenter=VCenterSettings(host="vc01", user="admin"))
+    control.access.settings = control.settings = settings
+    assert control.access.trust_vcenter("AA:BB") is False
+    threads.settle()
+    assert control.settings.vcenter is not None and control.settings.vcenter.thumbprint == "AA:BB"
+    assert "Permission denied" in control.access.last_save_problem
+    assert any("not saved to" in e.get("text", "") for e in _events(control))
+    assert "thumbprint" not in config.read_text(encoding="utf-8")

@@ -60,3 +60,17 @@ def test_nothing_in_the_engine_reads_a_process_wide_language() -> None:
     found = [f"{p.relative_to(CHECKS)}:{n}" for p in CHECKS.rglob("*.py")
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if readers.search(line)]
     assert found == []
+
+
+def test_names_in_a_fix_its_sentence_are_kept_as_the_service_gave_them() -> None:
+    """A datastore, snapshot or pod may be named like a status word ("Error", "Normal", "Running"):
+    in Chinese the name the operator types must still read as it is in vCenter."""
+    from checks.model import said
+    from checks.texts import Texts
+
+    text = Texts("zh-CN").say(said("raw:text", text="x"))  # a sentence that came worded stays as it is
+    assert text == "x"
+    zh = Texts("zh-CN")
+    assert zh.value("Running") != "Running", "the [values] table translates a status word on its own"
+    sentence = zh.say(said("fixes:net.probe-inside:skip-deallocated", vm="Running"))
+    assert "Running" in sentence

@@ -66,3 +66,26 @@ def test_the_readme_names_every_key_id() -> None:
     named = set(re.findall(r"`([a-z0-9-]+)`", table)) | {f"component-{n}" for n in range(2, 6)}
     assert binding_ids() - named == set()
     assert named - binding_ids() == set()
+
+
+async def test_a_rebound_dialog_key_is_shown_as_rebound(transcripts: Path) -> None:
+    """Dialogs list their keys in their own order; a key rebound in [keys] is shown with its new key."""
+    app = canned_app(transcripts, keymap={"close": "f12"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("f1")  # help is a dialog of its own ids; open a wizard dialog: the answer
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        manual = next(r for r in app.control.engine.checks if r.manual and r.component.value == "master-target")
+        table = app.screen.query_one(DataTable)
+        table.move_cursor(row=table.get_row_index(manual.id))
+        await pilot.press("m")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "AnswerScreen")
+        bar = " ".join(str(app.screen.query_one(KeyBar).render()).split())
+        assert f"F12 {app.t('key.close')}" in bar, bar
+        assert f"Esc {app.t('key.close')}" not in bar, bar
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: type(app.screen).__name__ != "AnswerScreen")
