@@ -80,6 +80,10 @@ class SiteSettings:
     recovery: str = "original"
     retain_ip: bool = False
     retention_volume: str = ""
+    # The process server's Azure VM, where the links it starts are probed: an ARM id, or a VM name in
+    # process_server_vm_group (default: the vault's resource group).
+    process_server_vm: str = ""
+    process_server_vm_group: str = ""
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class NetworkSettings:
     data_port: int = 9443
     timeout_s: float = 3.0
     azure_vnet: str = ""
+    probe_timeout_s: float = 300.0  # how long one Run Command probe inside a VM may take
 
 
 @dataclass(frozen=True)
@@ -153,8 +158,9 @@ class FixError(Exception):
     """A fix-it could not be planned or applied: `said` tells the operator why. The exception's own
     message is a plain key-and-values form, for logs; a screen or report renders `said`."""
 
-    def __init__(self, what: Said | str) -> None:
+    def __init__(self, what: Said | str, *, config: bool = False) -> None:
         self.said = what if isinstance(what, Said) else Said("raw:text", {"text": what})
+        self.config = config  # the configuration is wrong (exit 2 headless), not the site
         super().__init__(what if isinstance(what, str) else f"{what.key} {dict(what.params)}")
 
 

@@ -156,6 +156,7 @@ class Applied:
 
     task: str = ""
     detail: Said | None = None  # what is left to do, or what the change means (a power cycle)
+    evidence: Mapping[str, Any] = field(default_factory=dict)  # what was found on the way, for the record
 
 
 class FixContext(Protocol):
@@ -165,6 +166,8 @@ class FixContext(Protocol):
     def source(self, name: str) -> Any: ...
 
     def fresh(self, name: str) -> Any: ...
+
+    def put(self, name: str, value: Any) -> None: ...
 
 
 Progress = Callable[[Said], None]

@@ -11,6 +11,7 @@ import difflib
 import ipaddress
 import os
 import re
+import time
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import MISSING, fields
@@ -23,6 +24,7 @@ CLOUDS = ("AzureCloud", "AzureChinaCloud", "AzureUSGovernment")
 AUTH_MODES = ("device-code", "client-secret", "azure-cli", "default")
 SECRET_KEYS = re.compile(r"(password|passwd|secret|token|api[_-]?key|private[_-]?key)$", re.I)
 MAX_TEXT = 1024
+STALE_TMP_S = 600.0  # a temporary file this old is left by a save that was killed
 
 
 class ConfigError(Exception):
@@ -228,7 +230,21 @@ def _site(r: _Reader) -> SiteSettings:
         recovery=r.choice("recovery", r.default("recovery"), ("original", "alternate")),
         retain_ip=r.bool_value("retain_ip", r.default("retain_ip")),
         retention_volume=r.text_value("retention_volume"),
+        process_server_vm=_vm_ref(r, "process_server_vm"),
+        process_server_vm_group=r.text_value("process_server_vm_group"),
     )
+
+
+_VM_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/virtualMachines/[^/]+$", re.I)
+_VM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _vm_ref(r: _Reader, key: str) -> str:
+    value = r.text_value(key)
+    if value and not (_VM_ID.match(value) or _VM_NAME.match(value)):
+        raise r.fail(key, "must be the VM's ARM id (/subscriptions/.../providers/Microsoft.Compute/virtualMachines/"
+                          "NAME) or its name in process_server_vm_group")
+    return value
 
 
 def _network(r: _Reader) -> NetworkSettings:
@@ -246,6 +262,7 @@ def _network(r: _Reader) -> NetworkSettings:
         data_port=r.int_value("data_port", r.default("data_port"), 1, 65535),
         timeout_s=r.float_value("timeout_s", r.default("timeout_s"), 0.1, 60.0),
         azure_vnet=vnet,
+        probe_timeout_s=r.float_value("probe_timeout_s", r.default("probe_timeout_s"), 10.0, 5400.0),
     )
 
 
@@ -366,15 +383,17 @@ def save_value(path: Path, table: str, key: str, value: str) -> None:
 
     import tomlkit
 
+    path = path.resolve()  # through a symbolic link: the file it points to is the one updated
     text = path.read_text(encoding="utf-8-sig") if path.exists() else ""
     document = tomlkit.parse(text)
     if table not in document:
         document.add(table, tomlkit.table())
     document[table][key] = value
     folder = path.resolve().parent
-    for stale in folder.glob(f".{path.name}.*.tmp"):  # left by a save that was killed half way
+    for stale in folder.glob(f".{path.name}.*.tmp"):  # left by a save killed half way (not one under way)
         with contextlib.suppress(OSError):
-            stale.unlink()
+            if time.time() - stale.stat().st_mtime > STALE_TMP_S:
+                stale.unlink()
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -382,7 +401,10 @@ def save_value(path: Path, table: str, key: str, value: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
+            kept = path.stat()
+            os.chmod(temporary, kept.st_mode & 0o777)
+            with contextlib.suppress(PermissionError):  # owner and group, as far as this user may keep them
+                os.chown(temporary, kept.st_uid, kept.st_gid)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -50,5 +50,6 @@ def record_preview(record: Callable[..., Any], plan: Plan, params: Mapping[str, 
 
 def record_applied(record: Callable[..., Any], plan: Plan, applied: Applied, operator: str, texts: Texts) -> None:
     """The fix.applied event (CONTRACT): the same fields from the CLI and the wizard."""
+    extra = {"evidence": dict(applied.evidence)} if applied.evidence else {}
     record("fix.applied", fix=plan.fix_id, target=plan.target, task=applied.task, detail=texts.say(applied.detail),
-           operator=operator)
+           operator=operator, **extra)

@@ -24,6 +24,7 @@ EVENT_TYPES = (
     "fix.preview",
     "fix.applied",
     "fix.failed",
+    "fix.progress",  # a step of a fix-it being applied, with its values (an operation to follow again)
     "step.confirmed",
     "step.skipped",
     "note",

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
 from screens.base import NEXT_PROBLEM, WizardScreen
+from checks.model import Said
 from control.status import Shown
 from screens.marks import STYLES
 
@@ -75,7 +76,17 @@ class PortMapScreen(WizardScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         NEXT_PROBLEM,
         Binding("c,f6", "copy", "copy-command", key_display="c", id="copy-command"),
+        Binding("i", "probe_inside", "probe-inside", key_display="i", id="probe-inside"),
     ]
+
+    def action_probe_inside(self) -> None:
+        """i: test the links that start in Azure from inside the VMs (Run Command): the exact script and
+        the VMs are shown, and nothing is sent until the operator applies it."""
+        from screens.fix import FixScreen
+
+        fix = self.control.fixes.get("net.probe-inside")
+        if fix is not None:
+            self.app.push_screen(FixScreen(self.control, fix))
 
     def compose(self) -> ComposeResult:
         yield from self.header()
@@ -116,6 +127,14 @@ class PortMapScreen(WizardScreen):
         probe = by_key(evidence.get("tested")).get(link.probe) if link.probe else None
         if not evidence:
             return Shown.PENDING, self.t("status.pending")
+        inside = self.inside(link)
+        if inside is not None:
+            # Tested where it starts, inside the VMs (Run Command): a closed link fails, naming where from;
+            # one every VM found open passes; one some VM could not test stays to test there.
+            if inside.get("closed_from"):
+                return Shown.FAIL, self.t("ports.closed-inside", vms=", ".join(inside["closed_from"]))
+            if not inside.get("untested"):
+                return Shown.PASS, self.t("ports.open-inside", vms=", ".join(inside.get("open_from", ())))
         if probe is not None:
             # No link here starts on this host: a far end that answers here proves only that it is up
             # (still to be tested where the link starts); one that does not answer here is down or walled off.
@@ -123,6 +142,16 @@ class PortMapScreen(WizardScreen):
             return (Shown.MANUAL, self.t("ports.answers", result=result)) if probe.get("answered") else \
                 (Shown.FAIL, self.t("ports.no-answer", result=result))
         return Shown.MANUAL, self.t("ports.test-there", where=self.t("node." + link.source))
+
+    def inside(self, link: Link) -> Mapping[str, Any] | None:
+        """What the last probe inside the VMs found for this link (net.ports evidence), or None."""
+        evidence = self.evidence()
+        tested = by_key(evidence.get("tested_inside")).get(link.manual)
+        if tested is not None:
+            return tested
+        item = by_key(evidence.get("not_testable_here")).get(link.manual)
+        found = item.get("inside") if item else None
+        return found if isinstance(found, Mapping) else None
 
     def refresh_results(self) -> None:
         table = self.query_one("#links", DataTable)
@@ -160,6 +189,15 @@ class PortMapScreen(WizardScreen):
             result = self.control.texts.value(probe.get("result", ""))
             key = "ports.from-here" if probe.get("answered") else "ports.from-here-not"
             text.append(self.t(key, result=result) + "\n", style="bold" if probe.get("answered") else "bold red")
+        inside = self.inside(link)
+        if inside is not None:
+            if inside.get("open_from"):
+                text.append(self.t("ports.open-inside", vms=", ".join(inside["open_from"])) + "\n", style="bold")
+            if inside.get("closed_from"):
+                text.append(self.t("ports.closed-inside", vms=", ".join(inside["closed_from"])) + "\n", style="bold red")
+            for untested in inside.get("untested", ()):
+                cause = self.control.texts.say(Said(f"probe-causes:{untested.get('cause')}"))
+                text.append(self.t("ports.untested-inside", vm=untested.get("vm") or "-", cause=cause) + "\n")
         command = self.command(link)
         if command:
             text.append(self.t("ports.run-on", where=self.t("node." + link.source)) + "\n", style="cyan")

@@ -88,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--param", action="append", default=[], metavar="K=V")
     fix.add_argument("--format", choices=("text", "json"), default="text")
 
+    probe = sub.add_parser("probe", parents=[common],
+                           help="test the links that start in Azure from inside the VMs (Azure Run Command)")
+    probe.add_argument("--yes", action="store_true", help="do not ask before running the probe in the VMs")
+    probe.add_argument("--dry-run", action="store_true", help="show the exact script and the VMs, and send nothing")
+    probe.add_argument("--format", choices=("text", "json"), default="text")
+    probe.add_argument("--resume", metavar="ID", dest="probe_resume",
+                       help="follow the Run Commands a stopped probe run started (latest or a session id)")
+
     demo = sub.add_parser("demo", parents=[common], help="the wizard against a built-in simulated site")
     demo.add_argument("--scenario", default="windows", choices=("windows", "linux"),
                       help="which master target the demo site uses")
@@ -136,6 +144,11 @@ def _run(args: argparse.Namespace) -> int:
             _settings(args), args.fix_id, args.param, args.yes, args.dry_run, args.format,
             args.transcript_dir, _texts(args),
         )
+    if args.command == "probe":
+        from tui import headless
+
+        return headless.probe_command(_settings(args), args.yes, args.dry_run, args.format, args.probe_resume,
+                                      args.transcript_dir, _texts(args))
     if args.command == "creds":
         from tui import creds_command
 

@@ -76,7 +76,8 @@ class SimulatedSite:
         self.secrets = {"vcenter": vc.password, "azure": az.client_secret}
         self.config_path = write_config(
             Path(self._dir) / "failback-prep-demo.toml",
-            simulated_settings(vc, az, site=site_settings(master_target=master_target, failback_vms=vms),
+            simulated_settings(vc, az, site=site_settings(master_target=master_target, failback_vms=vms,
+                                                          process_server_vm=str(az.state.get("ps_vm_id", ""))),
                                https_port=https.port, data_port=data.port, timeout_s=1.0),
         )
         self.say("ready", vcenter=vc.url, azure=az.base_url)

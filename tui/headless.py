@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from checks import catalog, report
-from checks.model import FixError, Settings
+from checks.model import FixError, Said, Settings, plain
 from checks.runner import failure_reason
 from checks.sources import Sources
 from checks.spec import Applied, Check, Fix, Param, Plan, Result
@@ -160,21 +160,32 @@ def fix_command(
     fmt: str,
     transcript_dir: str | None,
     texts: Texts,
+    *,
+    given: Mapping[str, Any] | None = None,
+    command: str = "fix",
 ) -> int:
     try:
         fix = catalog.fix(fix_id)
     except catalog.UnknownName as exc:
         raise UsageError(str(exc)) from None
-    params = parse_params(fix, raw_params, texts)
+    params = {**parse_params(fix, raw_params, texts), **(given or {})}
     sources = open_sources(settings, texts)
-    transcript = open_transcript(sources, transcript_dir, "fix", texts.lang, settings)
+    transcript = open_transcript(sources, transcript_dir, command, texts.lang, settings)
     err = sys.stderr
+
+    def progress(said: Said) -> None:
+        # Every step is recorded, with its values (an operation to follow again after a restart).
+        transcript.write("fix.progress", fix=fix.id, key=said.key, params=plain(dict(said.params)),
+                         text=texts.say(said))
+        err.write(f"  {texts.say(said)}\n")
+        err.flush()
+
     try:
         try:
             plan = fix.plan(sources, params)
         except Exception as exc:
             _report_failure(exc, "plan", fix, sources, transcript, texts)
-            return report.EXIT_UNDETERMINED
+            return report.EXIT_USAGE if isinstance(exc, FixError) and exc.config else report.EXIT_UNDETERMINED
         record_preview(transcript.write, plan, params, texts)
         out = sys.stdout
         if fmt == "json" and dry_run:
@@ -197,7 +208,7 @@ def fix_command(
                 out.write(texts.ui("fix.declined") + "\n")
                 return report.EXIT_OK
             try:
-                applied = fix.apply(sources, plan, lambda said: err.write(f"  {texts.say(said)}\n") or err.flush())
+                applied = fix.apply(sources, plan, progress)
             except Exception as exc:
                 _report_failure(exc, "apply", fix, sources, transcript, texts, target=plan.target)
                 return report.EXIT_UNDETERMINED
@@ -217,3 +228,41 @@ def fix_command(
     finally:
         sources.close()
         transcript.close()
+
+
+PROBE_FIX = "net.probe-inside"
+
+
+def started_probes(directory: Path, ident: str) -> dict[str, str]:
+    """The Run Command operations a probe session started and never saw end (it was killed, the line
+    dropped): {VM: operation}, to be followed again rather than sent twice."""
+    from control.transcript import NotFound, entries, read, resolve
+
+    if ident == "latest":
+        found = [e for e in entries(directory) if e.command == "probe"]
+        if not found:
+            raise NotFound(f"no saved probe runs in {directory}; run `failback-prep probe` first")
+        entry = found[-1]
+    else:
+        entry = resolve(directory, ident)
+    sent: dict[str, str] = {}
+    for event in read(entry.path):
+        if event.get("type") == "fix.progress" and str(event.get("key", "")).endswith(":progress-sent"):
+            params = event.get("params") or {}
+            sent[str(params.get("vm"))] = str(params.get("operation"))
+        elif event.get("type") == "fix.applied" and event.get("fix") == PROBE_FIX:
+            return {}  # that run ended: its results are in
+    return sent
+
+
+def probe_command(settings: Settings, yes: bool, dry_run: bool, fmt: str, resume: str | None,
+                  transcript_dir: str | None, texts: Texts) -> int:
+    """`failback-prep probe`: the links that start in Azure, tested inside the VMs (Run Command),
+    shown first (the exact script and the VMs), asked, run, then net.ports and ps.reachable again."""
+    given: dict[str, Any] = {}
+    if resume:
+        follow = started_probes(Path(transcript_dir) if transcript_dir else default_dir(), resume)
+        if follow:
+            given["follow"] = follow
+    return fix_command(settings, PROBE_FIX, (), yes, dry_run, fmt, transcript_dir, texts, given=given,
+                       command="probe")

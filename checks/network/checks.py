@@ -128,23 +128,53 @@ def ports(ctx: CheckContext) -> Verdict:
         {"key": "ps-azure", "link": "process server -> Azure (outbound)", "run_on": "the process server in Azure",
          **_commands(reach.login_host, 443)},
     ]
+    # The links that start in Azure, as the last probe inside the VMs (Run Command) found them: a link
+    # every machine tested open leaves the manual list; one closed anywhere fails, naming where from.
+    inside = ctx.source("network.inside")
+    tested_inside: list[dict[str, Any]] = []
+    closed_inside: list[dict[str, Any]] = []
+    still_manual: list[dict[str, Any]] = []
+    for item in manual:
+        found = inside.for_link(item["key"]) if item["key"] in INSIDE_LINKS else None
+        if found is None or not (found["open"] or found["closed"] or found["untested"]):
+            still_manual.append(item)
+            continue
+        host, port = INSIDE_LINKS[item["key"]](reach)
+        entry = {"key": item["key"], "link": item["link"], "host": host, "port": port, "open_from": found["open"],
+                 "closed_from": found["closed"], "untested": found["untested"], "probed_at": inside.at}
+        if found["closed"]:
+            closed_inside.append(entry)
+        if found["untested"] or found["closed"]:
+            still_manual.append({**item, "inside": entry})
+        else:
+            tested_inside.append(entry)
     failed = [t for t in tested if not t["answered"]]
-    evidence = {"tested": tested, "not_testable_here": manual, "address_unknown": unknown,
-                "timeout_s": reach.timeout_s}
+    evidence = {"tested": tested, "tested_inside": tested_inside, "not_testable_here": still_manual,
+                "address_unknown": unknown, "timeout_s": reach.timeout_s}
     if reach.azure_problem:
         evidence["azure_problem"] = reach.azure_problem
-    if failed:
-        return verdict(Status.FAIL, "closed", evidence,
-                       parts=[{"key": "closed", "host": t["host"], "port": t["port"], "result": t["result"]}
-                              for t in failed], manual=len(manual))
-    if not tested:
+    if failed or closed_inside:
+        parts = [{"key": "closed", "host": t["host"], "port": t["port"], "result": t["result"]} for t in failed]
+        parts += [{"key": "closed-inside-" + ("cs" if e["key"] == "vm-cs" else "other"), "vms": ", ".join(e["closed_from"]),
+                   "host": e["host"], "port": e["port"]} for e in closed_inside]
+        return verdict(Status.FAIL, "closed", evidence, parts=parts, manual=len(still_manual))
+    if not tested and not tested_inside:
         return verdict(Status.ERROR, "nothing-testable", evidence, unknown=unknown)
-    return verdict(Status.PASS, "ok", evidence, count=len(tested), manual=len(manual),
+    return verdict(Status.PASS, "ok", evidence, count=len(tested) + len(tested_inside), manual=len(still_manual),
                    unknown=unknown)
+
+
+# The links a probe inside Azure VMs tests, and their far end (host, port) from the addresses known.
+INSIDE_LINKS = {
+    "vm-cs": lambda r: (r.cs, r.https_port),
+    "vm-ps-data": lambda r: (r.ps, r.data_port),
+    "ps-cs": lambda r: (r.cs, r.https_port),
+    "ps-mt-data": lambda r: (r.mt, r.data_port),
+}
 
 
 CHECKS = (
     Check("ps.reachable", Component.PROCESS_SERVER, 2, reads=("network.probes",), decide=ps_reachable),
     Check("net.s2s", Component.NETWORK, None, reads=("network.probes",), decide=s2s),
-    Check("net.ports", Component.NETWORK, None, reads=("network.probes",), decide=ports),
+    Check("net.ports", Component.NETWORK, None, reads=("network.probes", "network.inside"), decide=ports),
 )

@@ -32,7 +32,8 @@ NEWER_AGENT_VERSION = "9.60.0.1"
 PROVIDER_VERSION = "5.24.0902.1"
 _NS = uuid.UUID("6f1c2a57-3b9e-4d0a-8e55-2c4b7d9a1f30")
 
-SCENARIOS = ("healthy-classic", "broken-classic", "modernized", "scale", "denied", "demo")
+SCENARIOS = ("healthy-classic", "broken-classic", "modernized", "scale", "denied", "demo",
+             "probe-cs-closed", "probe-denied", "probe-agent-error", "probe-never")
 # The demo's vault: healthy, but with what the checks find on real vaults and an operator should see
 # once: a failed-over VM whose Azure VM is deallocated, and a configuration server agent due for update.
 DEMO_SHAPES = ("vm-deallocated", "agent-update-required")
@@ -576,6 +577,10 @@ def _classic(ids: Ids) -> dict:
         "pending_retention": [],
         "deny_access": False,
         "resources": arm_resources(ids),
+        "ps_vm_id": ps_vm_id(ids),
+        # Run Command (runcommand.py): which links are closed where they start, how long a command takes.
+        "run_command": {"seconds": 1.0, "retry_after": "1", "closed": [], "never": [], "agent_error": [],
+                        "outputs": {}},
         "_make_item": item,
     }
 
@@ -653,12 +658,22 @@ def virtual_network(ids: Ids, name: str = VNET_NAME, space: tuple[str, ...] = (V
     }
 
 
+PS_VM_RG = "rg-asr-infra"  # where the process server's Azure VM was deployed (from the Marketplace image)
+
+
+def ps_vm_id(ids: Ids) -> str:
+    return ids.arm(PS_VM_RG, f"Microsoft.Compute/virtualMachines/{PS_NAME}")
+
+
 def arm_resources(ids: Ids) -> dict:
-    """The site's Azure VMs (running) and their network, by lower-case resource id."""
+    """The site's Azure VMs (running), the process server's VM, and their network, by lower-case id."""
     out = {}
     for name, os_type, os_version, *_ in VMS:
         vm = azure_vm(ids, name, os_type, os_version)
         out[vm["id"].lower()] = vm
+    ps = azure_vm(ids, PS_NAME, "Windows", WINDOWS_2016)
+    ps["id"] = ps_vm_id(ids)
+    out[ps["id"].lower()] = ps
     net = virtual_network(ids)
     out[net["id"].lower()] = net
     return out
@@ -1018,6 +1033,19 @@ def build(name: str, ids: Ids) -> dict:
     elif name == "denied":
         s = _classic(ids)
         s["deny_access"] = True
+    elif name == "probe-cs-closed":
+        # The failed-over VMs cannot reach the configuration server on 443: Mobility error 95226.
+        s = _classic(ids)
+        s["run_command"]["closed"] = [{"from": "vm", "link": "vm-cs"}]
+    elif name == "probe-denied":
+        s = _classic(ids)
+        s["denied_actions"] = ["microsoft.compute/virtualmachines/runcommand/action"]
+    elif name == "probe-agent-error":
+        s = _classic(ids)
+        s["run_command"]["agent_error"] = ["web01"]
+    elif name == "probe-never":
+        s = _classic(ids)
+        s["run_command"]["never"] = ["db01"]
     elif name == "demo":
         s = _classic(ids)
         for shape in DEMO_SHAPES:

@@ -176,6 +176,10 @@ class _Reply(Exception):
         self.raw = raw
 
 
+def runcommand_api() -> str:
+    return "2024-07-01"
+
+
 def _arm_error(status: int, code: str, message: str, headers: Optional[dict] = None) -> _Reply:
     return _Reply(status, {"error": {"code": code, "message": message}}, headers)
 
@@ -229,6 +233,9 @@ class AzureEmulator:
         self._refresh_tokens: dict[str, dict] = {}
         self._device: dict[str, dict] = {}
         self._ops: dict[str, _Op] = {}
+        from .runcommand import RunCommands
+
+        self._run_commands = RunCommands()
         self._server: Optional[_Server] = None
         self._thread: Optional[threading.Thread] = None
         self.base_url = ""
@@ -683,6 +690,14 @@ class AzureEmulator:
         if not _API_VERSION_RE.match(api):
             raise _arm_error(400, "InvalidApiVersionParameter",
                              f"The api-version '{api}' is invalid. The supported versions are '{API_VERSION}'.")
+        from . import runcommand
+
+        run = runcommand.PATH.match(path)
+        if run is not None:
+            return self._r_run_command(method, path, body, info, run)
+        operation = runcommand.OPERATION.match(path)
+        if operation is not None:
+            return self._r_compute_operation(method, query, operation)
         resource = self._RESOURCE.match(path)
         if resource is not None:
             return self._r_resource(method, path, query, info, resource)
@@ -905,6 +920,67 @@ class AzureEmulator:
         if view is not None and (query.get("$expand") or "").lower() == "instanceview":
             body["properties"]["instanceView"] = render(view)
         return _Reply(200, body)
+
+    # -- Run Command (simulators/azure/runcommand.py) -----------------------------------
+    def _r_run_command(self, method: str, path: str, body: bytes, info: dict, m: re.Match) -> _Reply:
+        from . import runcommand
+
+        if method != "POST":
+            raise _arm_error(405, "MethodNotAllowed", f"The HTTP method '{method}' is not supported here.")
+        scope = path.rstrip("/")[: -len("/runCommand")]
+        with self._lock:
+            denied = runcommand.RUN_ACTION in self.state.get("denied_actions", ()) or self.state.get("deny_access")
+            vm = self.state.get("resources", {}).get(scope.lower())
+            table = {**runcommand.defaults(), **self.state.get("run_command", {})}
+            ps_vm = str(self.state.get("ps_vm_id", "")).lower()
+        if denied:
+            raise _arm_error(
+                403, "AuthorizationFailed",
+                f"The client '{info['oid']}' with object id '{info['oid']}' does not have authorization to perform "
+                f"action 'Microsoft.Compute/virtualMachines/runCommand/action' over scope '{scope}' or the scope is "
+                "invalid. If access was recently granted, please refresh your credentials.")
+        if vm is None:
+            raise _arm_error(404, "ResourceNotFound",
+                             f"The Resource 'Microsoft.Compute/virtualMachines/{m['name']}' under resource group "
+                             f"'{m['rg']}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix")
+        power = [s["code"] for s in (vm.get("_instanceView") or {}).get("statuses", ()) if s["code"].startswith("PowerState/")]
+        if power and power[0] != "PowerState/running":
+            raise _arm_error(409, "OperationNotAllowed", runcommand.NOT_RUNNING)
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            raise _arm_error(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.")
+        op = self._run_commands.start(vm, request, table, "ps" if scope.lower() == ps_vm else "vm")
+        base = f"{self.base_url}/subscriptions/{m['sub']}/providers/Microsoft.Compute/locations/{vm.get('location', 'eastus')}/operations/{op.id}"
+        return _Reply(202, None, {
+            "Azure-AsyncOperation": f"{base}?api-version={runcommand_api()}",
+            "Location": f"{base}?monitor=true&api-version={runcommand_api()}",
+            "Retry-After": str(table.get("retry_after", "1")),
+        })
+
+    def _r_compute_operation(self, method: str, query: dict, m: re.Match) -> _Reply:
+        from . import runcommand
+
+        op = self._run_commands.get(m["op"])
+        if method != "GET" or op is None:
+            raise _arm_error(404, "NotFound", f"Operation '{m['op']}' was not found.")
+        with self._lock:
+            table = {**runcommand.defaults(), **self.state.get("run_command", {})}
+        done = self._run_commands.done(op)
+        retry = {"Retry-After": str(table.get("retry_after", "1"))}
+        if (query.get("monitor") or "").lower() == "true":
+            if not done:
+                return _Reply(202, None, retry)
+            if op.agent_error:
+                raise _arm_error(409, "VMAgentStatusCommunicationError", runcommand.AGENT_MESSAGE.format(vm=op.vm))
+            return _Reply(200, runcommand.result_body(op, table))
+        out: dict = {"startTime": _iso(_utcnow()), "status": "InProgress", "name": op.id}
+        if done and op.agent_error:
+            out.update(status="Failed", endTime=_iso(_utcnow()),
+                       error={"code": "VMAgentStatusCommunicationError", "message": runcommand.AGENT_MESSAGE.format(vm=op.vm)})
+        elif done:
+            out.update(status="Succeeded", endTime=_iso(_utcnow()), properties={"output": runcommand.result_body(op, table)})
+        return _Reply(200, out, {} if done else retry)
 
     # -- long-running operations ----------------------------------------------------
     def _start_op(self, kind: str, target: dict, scenario_name: str, friendly: str, target_name: str,
