@@ -14,7 +14,7 @@ def _answered(step_id: str) -> Callable[[CheckContext], Verdict]:
         if answer is None:
             return verdict(Status.MANUAL, "waiting")
         evidence = {"answer": answer.status, "note": answer.note, "by": answer.by, "at": answer.at}
-        if answer.status == "confirmed":
+        if answer.confirmed:
             return verdict(Status.PASS, "confirmed", evidence, note=answer.note or "-")
         return verdict(Status.SKIP, "skipped", evidence, note=answer.note or "-")
 

@@ -103,10 +103,14 @@ class NetworkSettings:
 class Answer:
     """An operator's word on a manual step, from the wizard or the config's [answers]."""
 
-    status: str  # "confirmed" | "skipped"
+    status: str  # "confirmed" | "skipped" (the config's and the transcript's word)
     note: str = ""
     by: str = ""
     at: str = ""
+
+    @property
+    def confirmed(self) -> bool:
+        return self.status == "confirmed"
 
 
 @dataclass(frozen=True)

@@ -46,8 +46,13 @@ def architecture(results: Sequence[Result], configured: str = "auto") -> str:
     return configured if configured in ("classic", "modernized") else "unknown"
 
 
+def has_remedy(status: Status) -> bool:
+    """Whether a result of this status comes with what to do (a failure, a warning, a step to confirm)."""
+    return status in (Status.FAIL, Status.WARN, Status.MANUAL)
+
+
 def entry(check: Check, result: Result, texts: Texts) -> dict[str, Any]:
-    remedy = texts.remedy(result) if result.status in (Status.FAIL, Status.WARN, Status.MANUAL) else ""
+    remedy = texts.remedy(result) if has_remedy(result.status) else ""
     return {
         "id": check.id,
         "component": str(check.component),

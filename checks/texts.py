@@ -233,7 +233,8 @@ class Texts:
 
     def reason_text(self, key: str, params: Mapping[str, Any]) -> str:
         """A sentence by key (checks.model.Said): "<table>:<key>[:<key>...]", or "check:<id>:<summary key>"
-        (that summary with its remedy); "raw:text" is a sentence that came already worded (its {text}).
+        (that summary with its remedy); "raw:text" is a sentence that came already worded (its {text}),
+        "raw:code" a line of code shown as it is (a script), in no language.
         Empty when this language and English both lack it."""
         # Only sentences within are worded here (a Said, a reason); a plain value is a name or a word
         # as the service gave it, kept exactly: a datastore called "Error" must read "Error" to be typed.

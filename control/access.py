@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from checks.model import Settings
 from checks.sources import KNOWN_SECRETS
+from checks.texts import Texts
 from control import credentials
 from control.runs import Executor, Runs
 from control.session import Session
@@ -27,8 +28,9 @@ class AccessReply(Protocol):
 
 class Access:
     def __init__(self, settings: Settings, lookup: credentials.Lookup, session: Session, executor: Executor,
-                 runs: Runs, on_settings: Callable[[Settings], None]) -> None:
+                 runs: Runs, on_settings: Callable[[Settings], None], texts: Texts) -> None:
         self.settings = settings
+        self.texts = texts
         self.lookup = lookup
         self.session = session
         self.executor = executor
@@ -89,7 +91,7 @@ class Access:
             try:
                 credentials.store(kind, self.settings, secret)
             except credentials.CredentialError as exc:
-                reply.stored(kind, str(exc))
+                reply.stored(kind, self.texts.say(exc.said) if exc.said else str(exc))
                 return
             self.session.record("note", text=f"{kind} secret saved to the OS keyring by {self.session.operator}")
             reply.stored(kind, "")

@@ -71,7 +71,7 @@ class Controller:
         self.fixes = FixFlow(session, texts, executor, self.runs, lambda: self.engine.fixes if self.engine else {},
                              lambda: self.engine.sources if self.engine else None)
         self.answers = Answers(session, settings.answers, self.runs)
-        self.access = Access(settings, lookup, session, executor, self.runs, self._settings_changed)
+        self.access = Access(settings, lookup, session, executor, self.runs, self._settings_changed, texts)
 
     # -- the engine ------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
-from checks.model import Settings
+from checks.model import Said, Settings
 
 T = TypeVar("T")
 
@@ -20,7 +20,12 @@ KINDS = tuple(ENV)
 
 
 class CredentialError(Exception):
-    """Worded for the operator."""
+    """Worded for the operator: `said` in any language (the wizard's), the message in English (logs,
+    and the CLI where no text has it)."""
+
+    def __init__(self, message: str, said: Said | None = None) -> None:
+        super().__init__(message)
+        self.said = said
 
 
 class NoKeyring(CredentialError):
@@ -31,14 +36,17 @@ def account(kind: str, settings: Settings) -> str:
     """The keyring user name: which vCenter login or which app registration it is for."""
     if kind == "vcenter":
         if settings.vcenter is None:
-            raise CredentialError("the configuration has no [vcenter] table, so there is no vCenter login to store")
+            raise CredentialError("the configuration has no [vcenter] table, so there is no vCenter login to store",
+                                  Said("credential-errors:no-vcenter"))
         return f"vcenter:{settings.vcenter.user}@{settings.vcenter.host}"
     if settings.azure is None:
-        raise CredentialError("the configuration has no [azure] table, so there is no client secret to store")
+        raise CredentialError("the configuration has no [azure] table, so there is no client secret to store",
+                              Said("credential-errors:no-azure"))
     if settings.azure.auth != "client-secret":
         raise CredentialError(
             f'[azure] auth is "{settings.azure.auth}", which needs no stored secret; '
-            'use auth = "client-secret" with a client_id to store one'
+            'use auth = "client-secret" with a client_id to store one',
+            Said("credential-errors:no-secret-needed", {"auth": settings.azure.auth}),
         )
     return f"azure:{settings.azure.tenant_id}:{settings.azure.client_id}"
 
@@ -56,7 +64,8 @@ def keyring_backend() -> Any:
     backend = keyring.get_keyring()
     empty_chain = isinstance(backend, chainer.ChainerBackend) and not backend.backends
     if isinstance(backend, (fail.Keyring, null.Keyring)) or empty_chain:
-        raise NoKeyring(_NO_KEYRING)
+        raise NoKeyring(_NO_KEYRING, Said("credential-errors:no-keyring", {"vcenter": ENV["vcenter"],
+                                                                         "azure": ENV["azure"]}))
     return backend
 
 
@@ -66,7 +75,8 @@ def _keyring_call(what: str, call: Callable[[], T]) -> T:
     try:
         return call()
     except Exception as exc:
-        raise NoKeyring(f"the OS keyring refused to {what} ({exc}); unlock it or use the environment variable") from None
+        raise NoKeyring(f"the OS keyring refused to {what} ({exc}); unlock it or use the environment variable",
+                        Said("credential-errors:refused", {"error": str(exc)})) from None
 
 
 class Found(NamedTuple):  # a NamedTuple, not a dataclass: cheaper to define at start-up

@@ -23,6 +23,44 @@ if TYPE_CHECKING:
 PROGRESS_EVERY_S = 0.25  # a few updates a second are enough to see a task move
 
 
+def read_values(fix: Fix, raw: Mapping[str, str]) -> tuple[dict[str, Any], tuple[str, str, str] | None]:
+    """A fix-it's parameters from what the operator typed (the wizard's fields, the CLI's --param):
+    the values, or the first problem as (parameter, problem, text) where problem is one of needed,
+    number, minimum, maximum, range; each front end words it ("fix.param-<problem>") in its texts.
+    A parameter left empty takes its default."""
+    values: dict[str, Any] = {}
+    for param in fix.params:
+        text = str(raw.get(param.name, "")).strip()
+        if not text:
+            if param.required:
+                return values, (param.name, "needed", text)
+            if param.default is not None:
+                values[param.name] = param.default
+            continue
+        if param.kind is int:
+            try:
+                number = int(text)
+            except ValueError:
+                return values, (param.name, "number", text)
+            bound = param.out_of_range(number)
+            if bound:
+                return values, (param.name, bound, text)
+            values[param.name] = number
+        else:
+            values[param.name] = text
+    return values, None
+
+
+def name_to_type(plan: Plan) -> str:
+    """What the operator types to confirm a destructive change: the target's plain name."""
+    return plan.target_name or plan.target
+
+
+def confirmed(fix: Fix, plan: Plan, typed: str) -> bool:
+    """A destructive change goes ahead only with its target's name typed; any other with the yes."""
+    return plan.nothing_to_do or not fix.destructive or typed.strip() == name_to_type(plan)
+
+
 class FixReply(Protocol):
     """Who asked for a plan or an apply hears back here, from the worker's thread."""
 
@@ -63,8 +101,14 @@ class FixFlow:
 
         self.executor.run_work(f"fix.plan:{fix_id}", work, lambda error: self._failed("plan", fix_id, error, reply))
 
-    def apply(self, plan: Plan, reply: FixReply) -> None:
+    def apply(self, plan: Plan, reply: FixReply, typed_name: str = "") -> None:
+        """Apply a plan the operator agreed to: for a destructive fix-it, `typed_name` must be the
+        target's name (`name_to_type`), or nothing is sent."""
         fix = self._fixes()[plan.fix_id]
+        if not confirmed(fix, plan, typed_name):
+            self.session.record("note", text=f"{fix.id}: not applied, the target's name was not typed")
+            reply.failed("apply", self.texts.ui("wizard.fix.type-name", target=name_to_type(plan)))
+            return
         last = [0.0]
 
         def progress(said: Said) -> None:
@@ -92,6 +136,12 @@ class FixFlow:
             return
         from checks.runner import failure_reason
 
+        from checks.model import FixError
+
         reason = KNOWN_SECRETS.redact(failure_reason(error, self.texts))
         self.session.record("fix.failed", fix=fix_id, stage=stage, reason=reason)
+        if not isinstance(error, FixError):
+            # Not a refusal worded by the fix-it: an error part way, so whether the change was made is
+            # unknown (as the CLI says it).
+            reason = self.texts.ui(f"fix.{stage}-failed", reason=reason)
         reply.failed(stage, reason)

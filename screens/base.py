@@ -188,7 +188,7 @@ def answer_line(control: Controller, step: str) -> str | None:
     lines = []
     if answer is not None:
         who = answer.by or t("answer.by-config")
-        key = "answer.confirmed" if answer.status == "confirmed" else "answer.skipped"
+        key = "answer.confirmed" if answer.confirmed else "answer.skipped"
         lines.append(t(key, by=who, at=answer.at or "-", note=answer.note or "-"))
     lines += [t("answer.note", by=n.by, at=n.at, text=n.text) for n in answers.notes_for(step)]
     return "\n".join(lines) or None

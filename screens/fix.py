@@ -98,26 +98,15 @@ class FixScreen(WizardDialog):
 
     def read_params(self) -> tuple[dict[str, Any] | None, str]:
         """The values in the fields, or None and the one sentence that says what is wrong with them."""
-        values: dict[str, Any] = {}
-        for param in self.fix.params:
-            raw = self.query_one(f"#param-{param.name}", Input).value.strip()
-            if not raw:
-                if param.required:
-                    return None, self.t("fix.param-needed", name=param.name)
-                continue
-            if param.kind is int:
-                try:
-                    value: Any = int(raw)
-                except ValueError:
-                    return None, self.t("fix.param-number", name=param.name)
-                bound = param.out_of_range(value)
-                if bound:
-                    return None, self.t(f"fix.param-{bound}", name=param.name, value=raw,
-                                        minimum=param.minimum, maximum=param.maximum)
-            else:
-                value = raw
-            values[param.name] = value
-        return values, ""
+        from control.fixits import read_values
+
+        typed = {p.name: self.query_one(f"#param-{p.name}", Input).value for p in self.fix.params}
+        values, problem = read_values(self.fix, typed)
+        if problem is None:
+            return values, ""
+        name, kind, text = problem
+        param = next(p for p in self.fix.params if p.name == name)
+        return None, self.t(f"fix.param-{kind}", name=name, value=text, minimum=param.minimum, maximum=param.maximum)
 
     def params(self) -> dict[str, Any] | None:
         values, problem = self.read_params()
@@ -177,9 +166,9 @@ class FixScreen(WizardDialog):
 
     def name_to_type(self) -> str:
         """The target's plain name, as the fix-it planned it: the operator types "mt-win01", not "mt-win01 (vm-42)"."""
-        if self.plan is None:
-            return ""
-        return self.plan.target_name or self.plan.target
+        from control.fixits import name_to_type
+
+        return name_to_type(self.plan) if self.plan is not None else ""
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "confirm-name" and self.plan is not None and self.stage == "planned":
@@ -231,7 +220,8 @@ class FixScreen(WizardDialog):
         self.stage = "applying"
         self.query_one("#apply", Button).disabled = True
         self.query_one("#fix-progress", Static).update(Text(self.t("fix.applying"), style="yellow"))
-        self.control.fixes.apply(self.plan, self)
+        typed = self.query_one("#confirm-name", Input).value if self.fix.destructive else ""
+        self.control.fixes.apply(self.plan, self, typed_name=typed)
 
     def on_fix_screen_progress(self, message: FixScreen.Progress) -> None:
         self.query_one("#fix-progress", Static).update(Text(message.text, style="yellow"))

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
-from checks.model import CONCERN, Component
+from checks.model import Component
 from screens.base import NEXT_PROBLEM, WizardScreen, show_causes
 from control.engine import COMPONENTS
 from control.status import PROBLEMS as SHOWN_PROBLEMS
@@ -133,8 +133,10 @@ class OverviewScreen(WizardScreen):
     def legend(self) -> Text:
         """What the marks in the counts mean."""
         out = Text(self.t("legend") + " ", style="dim")
-        for status in CONCERN:
-            out.append_text(mark(self.control.texts, Shown(status)))
+        for status in ROW_ORDER:
+            if status == Shown.PENDING:
+                continue
+            out.append_text(mark(self.control.texts, status))
             out.append("  ")
         return out
 

@@ -42,7 +42,7 @@ class StepsScreen(ChecksScreen):
         answer = self.control.answers.answer_of(self.step_key(number))
         if answer is None:
             return Shown.MANUAL
-        return Shown.PASS if answer.status == "confirmed" else Shown.SKIP
+        return Shown.PASS if answer.confirmed else Shown.SKIP
 
     def settled_status(self, number: int) -> Shown:
         """The step's status from its checks' last results: what orders the steps, so that a step

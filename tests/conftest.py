@@ -171,3 +171,86 @@ def secret_service(_secret_service_daemon: str, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", _secret_service_daemon)
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
     return _secret_service_daemon
+
+
+# --- one language, at run time: every sentence a fix-it gives, on every path a test drives ------------
+
+
+def _saids(value: Any) -> Iterator[Any]:
+    from checks.model import Said
+
+    if isinstance(value, Said):
+        yield value
+        for inner in value.params.values():
+            yield from _saids(inner)
+
+
+def _unworded(said: Any) -> str | None:
+    """Why a sentence the engine gave would reach a Chinese operator in English, or None."""
+    import re as _re
+
+    from checks.texts import Texts
+    from tests.english import english_words
+
+    if said.key == "raw:code":
+        return None  # code shown as it is (a script)
+    if said.key == "raw:text":
+        return f"came worded, in no language: {said.params.get('text')!r}"
+    en, zh = Texts("en"), Texts("zh-CN")
+    names = set(_re.findall(r"\{(\w+)", en.reason_text(said.key, {}) + zh.reason_text(said.key, {})))
+    chinese = zh.reason_text(said.key, {name: "mt-win01" for name in names})
+    if not chinese:
+        return f"{said.key}: no text"
+    words = english_words(chinese)
+    return f"{said.key}: English in Chinese: {sorted(words)}" if words else None
+
+
+@pytest.fixture(autouse=True)
+def fix_its_speak_one_language(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every fix-it a test plans or applies (through the catalog, as the CLI and the wizard do) has
+    each sentence it gives (its changes, its progress, its result, the FixError it stops with) held
+    to the one language path: a text key with Chinese and no English in it. So every failure and
+    progress path that the fault, kill and simulator tests drive is checked in zh-CN."""
+    from dataclasses import replace as _replace
+
+    from checks import catalog
+    from checks.model import FixError
+
+    found: list[str] = []
+
+    def hear(value: Any) -> None:
+        for said in _saids(value):
+            problem = _unworded(said)
+            if problem:
+                found.append(problem)
+
+    def wrapped(fix: Any) -> Any:
+        def plan(ctx: Any, params: Any) -> Any:
+            try:
+                result = fix.plan(ctx, params)
+            except FixError as exc:
+                hear(exc.said)
+                raise
+            for change in result.changes:
+                hear(change)
+            return result
+
+        def apply(ctx: Any, plan_: Any, progress: Any) -> Any:
+            def told(said: Any) -> None:
+                hear(said)
+                progress(said)
+
+            try:
+                applied = fix.apply(ctx, plan_, told)
+            except FixError as exc:
+                hear(exc.said)
+                raise
+            hear(applied.detail)
+            return applied
+
+        return _replace(fix, plan=plan, apply=apply)
+
+    real = catalog.all_fixes
+    monkeypatch.setattr(catalog, "all_fixes", lambda: {k: wrapped(f) for k, f in real().items()})
+    yield
+    assert not found, "sentences outside the one language path:\n" + "\n".join(sorted(set(found)))

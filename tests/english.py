@@ -15,7 +15,7 @@ KEPT_IN_ENGLISH = set("""
     EnableUUID UUID PVSCSI LSI Logic SAS SCSI BusLogic VMFS NFS FAT NTFS xfs RPO IP IPAM CA
     Storage AzureCloud UTC GB
     datastore thumbprint TRUE true false host port user vault cloud auth
-    HTTP HTTPS DNS PEM CLI VirtualDisk VirtualLsiLogicSASController
+    HTTP HTTPS DNS PEM CLI TCP ARM ID VirtualDisk VirtualLsiLogicSASController
     Esc Tab Enter Backspace Space Up Down PgUp PgDn Home End Ctrl Shift
 """.split())
 

@@ -7,9 +7,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from checks.model import CONCERN
+from checks import report
 from checks.spec import Result
 from checks.texts import Texts
+from control.status import Shown
 
 
 # The component table's order, then the VMs: the order of the procedure.
@@ -32,10 +33,9 @@ def _latest_results(events: Sequence[dict[str, Any]], texts: Texts) -> list[dict
     rows = []
     for event in _latest(events).values():
         result = Result.from_json(event)
-        status = str(result.status)
-        rows.append({"id": result.id, "status": status, "component": str(event.get("component") or ""),
+        rows.append({"id": result.id, "status": str(result.status), "component": str(event.get("component") or ""),
                      "title": texts.check_title(result.id), "summary": texts.summary(result),
-                     "remedy": texts.remedy(result) if status in ("fail", "warn", "manual") else ""})
+                     "remedy": texts.remedy(result) if report.has_remedy(result.status) else ""})
     return rows
 
 
@@ -46,13 +46,12 @@ def _sections(rows: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]
     for row in rows:
         grouped.setdefault(row["component"], []).append(row)
     ordered = sorted(grouped.items(), key=lambda item: rank.get(item[0], len(SECTIONS)))
-    return [(name, sorted(items, key=lambda r: CONCERN.index(r["status"]) if r["status"] in CONCERN else 99))
-            for name, items in ordered]
+    return [(name, sorted(items, key=lambda r: Shown(r["status"]).row_rank)) for name, items in ordered]
 
 
 def _verdict(events: Sequence[dict[str, Any]], texts: Texts) -> str:
     """The verdict the text report gives, on the session's last result of each check."""
-    from checks import catalog, report
+    from checks import catalog
 
     results = [Result.from_json(event) for event in _latest(events).values()]
     state = report.readiness(results, not_run=len(catalog.all_checks()) - len(results))

@@ -18,7 +18,7 @@ from checks import catalog, report
 from checks.model import FixError, Said, Settings, plain
 from checks.runner import failure_reason
 from checks.sources import Sources
-from checks.spec import Applied, Check, Fix, Param, Plan, Result
+from checks.spec import Applied, Check, Fix, Plan, Result
 from checks.texts import Texts
 from control import credentials
 from control.records import record_applied, record_preview, run_checks
@@ -86,8 +86,11 @@ def check_command(settings: Settings, only: str | None, fmt: str, transcript_dir
 
 
 def parse_params(fix: Fix, raw: Sequence[str], texts: Texts) -> dict[str, Any]:
+    """--param NAME=VALUE, read as the wizard reads its fields (control.fixits.read_values)."""
+    from control.fixits import read_values
+
     known = {p.name: p for p in fix.params}
-    values: dict[str, Any] = {}
+    typed: dict[str, str] = {}
     for item in raw:
         name, sep, text = item.partition("=")
         name = name.strip()
@@ -96,30 +99,16 @@ def parse_params(fix: Fix, raw: Sequence[str], texts: Texts) -> dict[str, Any]:
         if name not in known:
             names = ", ".join(known) or "none"
             raise UsageError(f"--param {name}: {fix.id} takes no such parameter (it takes: {names})")
-        values[name] = _convert(known[name], text.strip(), texts)
-    for param in fix.params:
-        if param.name not in values:
-            if param.required:
-                raise UsageError(f"{fix.id} needs --param {param.name}=VALUE")
-            if param.default is not None:
-                values[param.name] = param.default
+        if not text.strip():
+            raise UsageError(texts.ui("fix.param-needed", name=name, value=""))
+        typed[name] = text
+    values, problem = read_values(fix, typed)
+    if problem is not None:
+        name, kind, text = problem
+        param = known[name]
+        raise UsageError(texts.ui(f"fix.param-{kind}", name=name, value=text, minimum=param.minimum,
+                                  maximum=param.maximum))
     return values
-
-
-def _convert(param: Param, text: str, texts: Texts) -> Any:
-    if param.kind is int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise UsageError(f"--param {param.name}={text}: must be a whole number") from None
-        bound = param.out_of_range(value)
-        if bound:
-            raise UsageError(texts.ui(f"fix.param-{bound}", name=param.name, value=text,
-                                      minimum=param.minimum, maximum=param.maximum))
-        return value
-    if not text:
-        raise UsageError(f"--param {param.name}: give a value")
-    return text
 
 
 def _ask(question: str) -> bool:

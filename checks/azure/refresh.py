@@ -35,7 +35,7 @@ def plan(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
             raise FixError(_said("modernized"))
         site = site_of(ctx)
     except SourceUnavailable as exc:
-        raise FixError(Said(exc.key, exc.params) if exc.key else str(exc)) from None
+        raise FixError(Said(exc.key, exc.params) if exc.key else Said("reasons:azure-unreadable")) from None
     providers = site.providers()
     if not providers:
         raise FixError(_said("no-provider", cs=site.name))

@@ -74,7 +74,7 @@ def s2s(ctx: CheckContext) -> Verdict:
         return verdict(Status.FAIL, "unreachable", evidence, address=reach.ps, parts=results)
     if answer is None:
         return verdict(Status.MANUAL, "reachable-unconfirmed", evidence, address=reach.ps)
-    if answer.status == "confirmed":
+    if answer.confirmed:
         return verdict(Status.PASS, "ok", evidence, address=reach.ps, link=answer.note or "-")
     return verdict(Status.SKIP, "link-skipped", evidence, address=reach.ps, note=answer.note or "-")
 

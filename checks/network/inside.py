@@ -399,8 +399,8 @@ def machines(ctx: FixContext, follow_ops: Mapping[str, str]) -> tuple[list[Machi
     try:
         resources = ctx.source("azure.resources")
     except SourceUnavailable as exc:
-        raise FixError(said("fixes:net.probe-inside:no-vms", reason=Said(exc.key or "raw:text",
-                                                                          {"text": str(exc), **exc.params})))
+        raise FixError(said("fixes:net.probe-inside:no-vms", reason=Said(exc.key, exc.params) if exc.key
+                            else said("reasons:azure-unreadable")))
     vm_targets = targets(VM_LINKS)
     for name, read in sorted(resources.vms.items()):
         if read.ok:
@@ -446,7 +446,7 @@ def plan(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
             continue
         shown.add(m.os_type)
         changes.append(said(f"fixes:{FIX_ID}:script", command=m.command_id))
-        changes.extend(said("raw:text", text="    " + line) for line in m.script)
+        changes.extend(said("raw:code", text="    " + line) for line in m.script)  # code, in no language
     for link, cause in sorted(missing.items()):
         changes.append(said(f"fixes:{FIX_ID}:untestable-{cause}", link=link))
     runnable = [m for m in found if not m.skip]

@@ -293,3 +293,90 @@ def test_a_thumbprint_that_cannot_be_saved_is_trusted_for_the_session_and_said(
     assert "Permission denied" in control.access.last_save_problem
     assert any("not saved to" in e.get("text", "") for e in _events(control))
     assert "thumbprint" not in config.read_text(encoding="utf-8")
+
+
+def test_a_destructive_change_is_not_sent_without_its_targets_name(made: Any) -> None:
+    """The controller holds the rule, not only the dialog: a destructive plan applied without the
+    target's name typed sends nothing and says what to type."""
+    from checks.model import Component
+
+    sent: list[Plan] = []
+
+    def apply(ctx: Any, plan: Plan, progress: Any) -> Applied:
+        sent.append(plan)
+        return Applied(task="task-1")
+
+    plan = Plan("mt.remove-snapshots", "mt-win01 (vm-42)", [Said("raw:text", {"text": "remove 2 snapshots"})],
+                target_name="mt-win01")
+    fix = Fix("mt.remove-snapshots", Component.MASTER_TARGET, (), lambda *a: plan, apply, rechecks=(),
+              destructive=True)
+    canned = Canned()
+    control, threads, _, _ = made(canned, engine_factory=_engine_with(fix, canned))
+    for typed in ("", "mt-win01 (vm-42)", "mt-win02"):
+        reply = Reply()
+        control.fixes.apply(plan, reply, typed_name=typed)
+        threads.settle()
+        assert reply.heard == [("failed", ("apply", "This cannot be undone. Type mt-win01 to confirm."))]
+    assert sent == []
+    reply = Reply()
+    control.fixes.apply(plan, reply, typed_name=" mt-win01 ")
+    threads.settle()
+    assert [p.target for p in sent] == ["mt-win01 (vm-42)"] and reply.heard[-1][0] == "done"
+
+
+def test_an_error_part_way_says_the_outcome_is_unknown(made: Any) -> None:
+    """Not a refusal the fix-it worded but an error while applying: the change may or may not have
+    been made, and the operator is told so, as the CLI tells it."""
+    from checks.model import Component
+
+    def apply(ctx: Any, plan: Plan, progress: Any) -> Applied:
+        raise ConnectionResetError("connection reset by peer")
+
+    plan = Plan("mt.set-disk-enableuuid", "mt-win01", [Said("raw:text", {"text": "set disk.EnableUUID"})])
+    fix = Fix("mt.set-disk-enableuuid", Component.MASTER_TARGET, (), lambda *a: plan, apply, rechecks=())
+    canned = Canned()
+    control, threads, _, _ = made(canned, engine_factory=_engine_with(fix, canned))
+    reply = Reply()
+    control.fixes.apply(plan, reply)
+    threads.settle()
+    [(kind, (stage, reason))] = reply.heard
+    assert kind == "failed" and stage == "apply"
+    assert "whether the change was made is unknown" in reason and "connection reset" in reason
+
+
+def test_the_wizard_and_the_cli_read_parameters_alike() -> None:
+    from checks.model import Component
+    from checks.spec import Param
+    from control.fixits import read_values
+
+    fix = Fix("mt.add-retention-disk", Component.MASTER_TARGET, (), lambda *a: None, lambda *a: Applied(), rechecks=(),
+              params=(Param("size_gb", int, required=True, minimum=1, maximum=62000), Param("datastore", str)))
+    assert read_values(fix, {"size_gb": " 200 "}) == ({"size_gb": 200}, None)
+    assert read_values(fix, {})[1] == ("size_gb", "needed", "")
+    assert read_values(fix, {"size_gb": "1.5"})[1] == ("size_gb", "number", "1.5")
+    assert read_values(fix, {"size_gb": "0"})[1] == ("size_gb", "range", "0")
+
+
+def test_a_keyring_that_cannot_store_is_said_in_the_sessions_language(made: Any, monkeypatch: Any) -> None:
+    """No Secret Service (the tests' keyring backend fails): the connect screen hears why, in Chinese."""
+    from checks.model import VCenterSettings
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    control, threads, _, _ = made(lang="zh-CN")
+    control.access.settings = replace(control.settings, vcenter=VCenterSettings(host="vc01", user="admin"))
+    heard: list[tuple[str, str]] = []
+
+    class Connect:
+        def probed(self, info: dict[str, Any]) -> None: ...
+
+        def stored(self, kind: str, problem: str) -> None:
+            heard.append((kind, problem))
+
+    control.access.use_secret("vcenter", "s3cret-typed", True, Connect())
+    threads.settle()
+    [(kind, problem)] = heard
+    assert kind == "vcenter" and "密钥环" in problem and "FAILBACK_PREP_VCENTER_PASSWORD" in problem
+    from tests.english import english_words
+
+    assert not english_words(problem.replace("FAILBACK_PREP_VCENTER_PASSWORD", "").replace(
+        "FAILBACK_PREP_AZURE_CLIENT_SECRET", "").replace("Secret Service", "")), problem

@@ -74,3 +74,16 @@ def test_names_in_a_fix_its_sentence_are_kept_as_the_service_gave_them() -> None
     assert zh.value("Running") != "Running", "the [values] table translates a status word on its own"
     sentence = zh.say(said("fixes:net.probe-inside:skip-deallocated", vm="Running"))
     assert "Running" in sentence
+
+
+def test_the_run_time_check_catches_english_and_passes_keys() -> None:
+    """tests/conftest.py holds every fix-it a test runs to the one language path; it would catch this."""
+    from checks import catalog
+    from checks.model import Said
+    from tests.conftest import _unworded
+
+    assert _unworded(Said("raw:text", {"text": "The master target's host does not reach the datastore"}))
+    assert _unworded(Said("vcenter-fixes:no-such-key"))
+    assert _unworded(Said("fixes:net.probe-inside:run-on", {"vm": "app01"})) is None
+    assert _unworded(Said("raw:code", {"text": "foreach ($t in @()) {"})) is None
+    assert "wrapped" in catalog.all_fixes()["mt.set-disk-enableuuid"].apply.__qualname__, "every fix-it is heard"
