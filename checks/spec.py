@@ -184,3 +184,5 @@ class Fix:
     params: tuple[Param, ...] = ()
     # Destructive fix-its make the wizard ask for the target's name to be typed.
     destructive: bool = False
+    # Its apply watches `ctx.cancel` and stops following what it sent (the operator can stop waiting).
+    stoppable: bool = False

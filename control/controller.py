@@ -160,5 +160,6 @@ class Controller:
             pass
 
     def close(self) -> None:
+        self.fixes.stop()  # a fix-it still followed stops following; what it sent goes on
         if self.engine is not None:
             self.engine.sources.close()

@@ -7,11 +7,12 @@ Planning and applying work in the executor's thread; what they have to say goes 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from checks.model import Said
+from checks.model import Said, Settings
 from checks.sources import KNOWN_SECRETS
 from checks.texts import Texts
 from control.runs import Executor, Runs
@@ -61,6 +62,25 @@ def confirmed(fix: Fix, plan: Plan, typed: str) -> bool:
     return plan.nothing_to_do or not fix.destructive or typed.strip() == name_to_type(plan)
 
 
+class FixScope:
+    """The engine's sources as one fix-it sees them, with a cancel of its own: stopping a fix-it
+    stops following it, and no check run."""
+
+    def __init__(self, sources: Any, cancel: threading.Event) -> None:
+        self._sources = sources
+        self.cancel = cancel
+        self.settings: Settings = sources.settings
+
+    def source(self, name: str) -> Any:
+        return self._sources.source(name)
+
+    def fresh(self, name: str) -> Any:
+        return self._sources.fresh(name)
+
+    def put(self, name: str, value: Any) -> None:
+        self._sources.put(name, value)
+
+
 class FixReply(Protocol):
     """Who asked for a plan or an apply hears back here, from the worker's thread."""
 
@@ -82,6 +102,7 @@ class FixFlow:
         self.runs = runs
         self._fixes = fixes  # the engine's, once loaded
         self._sources = sources
+        self._stop: threading.Event | None = None
 
     def get(self, fix_id: str) -> Fix | None:
         return self._fixes().get(fix_id)
@@ -95,7 +116,11 @@ class FixFlow:
         def work() -> None:
             from control.records import record_preview
 
-            plan = fix.plan(self._sources(), params)
+            given = dict(params)
+            started = self.session.started(fix_id)
+            if started:  # a resumed session: what this fix-it had started is followed, not sent again
+                given["follow"] = dict(started)
+            plan = fix.plan(self._sources(), given)
             record_preview(self.session.record, plan, params, self.texts)
             reply.planned(plan)
 
@@ -110,8 +135,15 @@ class FixFlow:
             reply.failed("apply", self.texts.ui("wizard.fix.type-name", target=name_to_type(plan)))
             return
         last = [0.0]
+        self._stop = threading.Event()
+        context = FixScope(self._sources(), self._stop)
 
         def progress(said: Said) -> None:
+            # Every step is recorded with its values (an operation to follow again after a restart);
+            # the screen hears a few a second.
+            from control.records import record_progress
+
+            record_progress(self.session.record, fix.id, said, self.texts)
             now = time.monotonic()
             if now - last[0] >= PROGRESS_EVERY_S:
                 last[0] = now
@@ -120,7 +152,7 @@ class FixFlow:
         def work() -> None:
             from control.records import record_applied
 
-            applied = fix.apply(self._sources(), plan, progress)
+            applied = fix.apply(context, plan, progress)
             record_applied(self.session.record, plan, applied, self.session.operator, self.texts)
             reply.done(applied.task, self.say(applied.detail))
 
@@ -130,6 +162,11 @@ class FixFlow:
                 self.runs.recheck_and_announce(fix.rechecks)
 
         self.executor.run_work(f"fix.apply:{plan.fix_id}", work, done)
+
+    def stop(self) -> None:
+        """Stop following the fix-it being applied (what was sent keeps going where it was sent)."""
+        if self._stop is not None:
+            self._stop.set()
 
     def _failed(self, stage: str, fix_id: str, error: BaseException | None, reply: FixReply) -> None:
         if error is None:

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from checks.model import Said, plain
 from checks.runner import Runner
 from checks.sources import Sources
 from checks.spec import Applied, Check, Plan, Result
@@ -46,6 +47,12 @@ def record_preview(record: Callable[..., Any], plan: Plan, params: Mapping[str, 
     in the session's language."""
     record("fix.preview", fix=plan.fix_id, target=plan.target, changes=[texts.say(c) for c in plan.changes],
            request=plan.request, params=dict(params))
+
+
+def record_progress(record: Callable[..., Any], fix_id: str, said: Said, texts: Texts) -> None:
+    """The fix.progress event: a step of a fix-it being applied, with its values (an operation it
+    started, with its target, is followed again on resume: control.session.State.started)."""
+    record("fix.progress", fix=fix_id, key=said.key, params=plain(dict(said.params)), text=texts.say(said))
 
 
 def record_applied(record: Callable[..., Any], plan: Plan, applied: Applied, operator: str, texts: Texts) -> None:

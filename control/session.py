@@ -56,6 +56,9 @@ class State:
     place: Place | None = None
     start: dict[str, Any] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    # Operations a fix-it started and whose end the session has not seen (killed, hung up): fix id ->
+    # {target: operation}, followed again on resume rather than started twice.
+    started: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def apply(self, event: Mapping[str, Any]) -> None:
         kind = event.get("type")
@@ -80,6 +83,20 @@ class State:
             self.place = Place(str(event.get("screen", "")), dict(event.get("args") or {}))
         elif kind in ("step.failed", "fix.failed"):
             self.failures.append(dict(event))
+        elif kind == "fix.progress":
+            # A step that names an operation it started (or follows) for a target: followed again on resume.
+            params = event.get("params") or {}
+            if params.get("operation") and params.get("target"):
+                self.started.setdefault(str(event.get("fix")), {})[str(params["target"])] = params["operation"]
+        elif kind == "fix.applied":
+            # What ended is done with; what was only stopped being followed (stopped, timed out) still
+            # runs where it was sent: it stays, to be followed rather than sent again.
+            still = {str(o.get("vm")) for o in (event.get("evidence") or {}).get("outcomes", ())
+                     if isinstance(o, Mapping) and o.get("state") in ("cancelled", "timeout")}
+            started = self.started.pop(str(event.get("fix")), {})
+            kept = {target: op for target, op in started.items() if target in still}
+            if kept:
+                self.started[str(event.get("fix"))] = kept
 
     def notes_for(self, step: str) -> list[Note]:
         return [n for n in self.notes if n.step == step]
@@ -120,6 +137,11 @@ class Session:
     @property
     def session_id(self) -> str:
         return self.transcript.session
+
+    def started(self, fix_id: str) -> dict[str, Any]:
+        """What a fix-it started and this session never saw end: {target: operation} (a copy)."""
+        with self._lock:
+            return dict(self.state.started.get(fix_id, {}))
 
     def record(self, type_: str, **fields: Any) -> dict[str, Any]:
         with self._lock:

@@ -194,13 +194,21 @@ def answer_line(control: Controller, step: str) -> str | None:
     return "\n".join(lines) or None
 
 
-def show_causes(widget: Static, found: list[dict[str, Any]], t: Any, limit: int = 3) -> None:
-    """Each reason that holds up several checks (checks.report.causes), said once, above what they hold up."""
+def show_causes(widget: Static, found: list[dict[str, Any]], t: Any, limit: int = 3, plain: bool = False) -> None:
+    """Each reason that holds up several checks (checks.report.causes), said once, above what they hold up:
+    one line each, cut to the width (with "..." in plain mode, which draws in ASCII only; the whole
+    reason is in the detail of each check it holds up)."""
+    from rich.cells import cell_len, set_cell_size
+
+    width = max(20, (widget.size.width or widget.app.size.width) - 2)
     text = Text()
     for number, cause in enumerate(found[:limit], 1):
         if number > 1:
             text.append("\n")
-        text.append(t("cause", number=number, count=len(cause["checks"]), reason=cause["reason"]), style="bold")
+        line = t("cause", number=number, count=len(cause["checks"]), reason=cause["reason"])
+        if plain and cell_len(line) > width:
+            line = set_cell_size(line, width - 3) + "..."
+        text.append(line, style="bold")
     if len(found) > limit:
         text.append("\n" + t("more-causes", count=len(found) - limit), style="bold")
     widget.update(text)

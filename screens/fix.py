@@ -223,7 +223,11 @@ class FixScreen(WizardDialog):
         typed = self.query_one("#confirm-name", Input).value if self.fix.destructive else ""
         self.control.fixes.apply(self.plan, self, typed_name=typed)
 
+    stopping = False  # Esc stopped following: the progress line keeps saying so
+
     def on_fix_screen_progress(self, message: FixScreen.Progress) -> None:
+        if self.stopping:
+            return
         self.query_one("#fix-progress", Static).update(Text(message.text, style="yellow"))
 
     def on_fix_screen_done(self, message: FixScreen.Done) -> None:
@@ -243,6 +247,12 @@ class FixScreen(WizardDialog):
 
     def action_close(self) -> None:
         if self.stage == "applying":
-            self.notify(self.t("fix.wait"), severity="warning")
+            if self.fix.stoppable:
+                # Stop following: what was sent goes on where it was sent; the result says what came of it.
+                self.control.fixes.stop()
+                self.stopping = True
+                self.query_one("#fix-progress", Static).update(Text(self.t("fix.stopping"), style="bold yellow"))
+            else:
+                self.notify(self.t("fix.wait"), severity="warning")
             return
         self.dismiss()

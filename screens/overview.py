@@ -128,7 +128,7 @@ class OverviewScreen(WizardScreen):
         from checks.report import causes
 
         found = causes(list(self.control.results.values()), self.control.texts)
-        show_causes(self.query_one("#causes", Static), found, self.t)
+        show_causes(self.query_one("#causes", Static), found, self.t, plain=self.plain)
 
     def legend(self) -> Text:
         """What the marks in the counts mean."""

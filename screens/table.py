@@ -100,7 +100,7 @@ class ChecksScreen(WizardScreen):
         table = self.query_one(CheckTable)
         found = self.found_causes()
         table.show(self.rows({cid: n for n, cause in enumerate(found, 1) for cid in cause["checks"]}))
-        show_causes(self.query_one("#causes", Static), found, self.t)
+        show_causes(self.query_one("#causes", Static), found, self.t, plain=self.plain)
         if not self.placed and self.control.results:
             self.placed = True
             rows = [str(k.value) for k in table.rows]

@@ -207,10 +207,13 @@ def _unworded(said: Any) -> str | None:
 
 @pytest.fixture(autouse=True)
 def fix_its_speak_one_language(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every fix-it a test plans or applies (through the catalog, as the CLI and the wizard do) has
-    each sentence it gives (its changes, its progress, its result, the FixError it stops with) held
-    to the one language path: a text key with Chinese and no English in it. So every failure and
-    progress path that the fault, kill and simulator tests drive is checked in zh-CN."""
+    """Every fix-it a test plans or applies in its own process (through the catalog, as the wizard and
+    the CLI do) has each sentence it gives (its changes, its progress, its result, the FixError it
+    stops with) held to the one language path: a text key with Chinese and no English in it. So every
+    failure and progress path the in-process fault and simulator tests drive is checked in zh-CN.
+    (A fix-it run by a CLI subprocess is not wrapped here; tests/engine/test_one_language.py holds
+    every key written in checks/.) A sentence given after the test ended, by a thread still running,
+    is not heard."""
     from dataclasses import replace as _replace
 
     from checks import catalog

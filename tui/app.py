@@ -290,7 +290,9 @@ class WizardApp(App[int]):
         self.exit(return_code=0)
 
     def finish(self) -> None:
-        """Called once after the app stopped: close the session and its connections."""
+        """Called once after the app stopped: close the session and its connections. A fix-it still
+        followed stops being followed first (what it sent goes on; a resume follows it again)."""
+        self.control.fixes.stop()
         self.control.end(self.return_code or 0)
         self.control.close()
 

@@ -198,7 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise UsageError(f"--lang: {exc}") from None
         return _run(args)
     except (ConfigError, UsageError, CredentialError, NotFound, UnknownName) as exc:
-        print(f"failback-prep: {exc}", file=sys.stderr)
+        said = getattr(exc, "said", None)  # a credential problem has its words in each language
+        print(f"failback-prep: {_texts(args).say(said) if said else exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("failback-prep: interrupted; nothing more was sent", file=sys.stderr)

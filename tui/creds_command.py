@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import sys
 
-from checks.model import Settings
+from checks.model import Said, Settings
 from checks.sources import KNOWN_SECRETS
 from control import credentials
 
@@ -17,7 +17,8 @@ def read_secret(prompt: str) -> str:
     else:
         value = sys.stdin.readline().rstrip("\r\n")
     if not value:
-        raise credentials.CredentialError("no secret was given; nothing was stored")
+        raise credentials.CredentialError("no secret was given; nothing was stored",
+                                          Said("credential-errors:no-secret-given"))
     return value
 
 

@@ -73,6 +73,7 @@ class SimulatedSite:
         self._stack.callback(data.close)
         master_target, vms = SCENARIOS[self.scenario]
         self.data_port = data.port
+        self.azure = az  # the vault emulator (tests set how long its Run Commands take)
         self.secrets = {"vcenter": vc.password, "azure": az.client_secret}
         self.config_path = write_config(
             Path(self._dir) / "failback-prep-demo.toml",

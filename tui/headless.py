@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from checks import catalog, report
-from checks.model import FixError, Said, Settings, plain
+from checks.model import FixError, Said, Settings, UnknownName
 from checks.runner import failure_reason
 from checks.sources import Sources
 from checks.spec import Applied, Check, Fix, Plan, Result
 from checks.texts import Texts
 from control import credentials
-from control.records import record_applied, record_preview, run_checks
+from control.records import record_applied, record_preview, record_progress, run_checks
 from tui import __version__
 from tui.errors import UsageError
 from control.transcript import Transcript, default_dir, operator
@@ -64,7 +64,7 @@ def print_report(data: dict[str, Any], fmt: str, texts: Texts, out: TextIO, conf
 def check_command(settings: Settings, only: str | None, fmt: str, transcript_dir: str | None, texts: Texts) -> int:
     try:
         checks = catalog.select(only)
-    except catalog.UnknownName as exc:
+    except UnknownName as exc:
         raise UsageError(f"--only: {exc}") from None
     sources = open_sources(settings, texts)
     transcript = open_transcript(sources, transcript_dir, "check", texts.lang, settings)
@@ -111,6 +111,20 @@ def parse_params(fix: Fix, raw: Sequence[str], texts: Texts) -> dict[str, Any]:
     return values
 
 
+def _agreed(fix: Fix, plan: Plan, texts: Texts) -> bool:
+    """The operator's yes; for a destructive fix-it, the target's name typed (as the wizard asks it)."""
+    from control.fixits import confirmed, name_to_type
+
+    if not fix.destructive:
+        return _ask(texts.ui("fix.confirm", target=plan.target))
+    if not sys.stdin.isatty():
+        raise UsageError("this fix-it cannot be undone and needs its target's name typed; run it in a terminal "
+                         "or pass --yes")
+    sys.stderr.write(texts.ui("fix.type-name", target=name_to_type(plan)) + " ")
+    sys.stderr.flush()
+    return confirmed(fix, plan, sys.stdin.readline())
+
+
 def _ask(question: str) -> bool:
     if not sys.stdin.isatty():
         raise UsageError("this fix-it needs a yes before it changes anything; run it in a terminal or pass --yes")
@@ -152,10 +166,14 @@ def fix_command(
     *,
     given: Mapping[str, Any] | None = None,
     command: str = "fix",
+    undetermined: Callable[[Applied], bool] = lambda applied: False,
 ) -> int:
+    """One fix-it: the exact change, a yes (a destructive one: its target's name typed), then applied,
+    followed and recorded, and the checks it mends run again. `undetermined` says when what was applied
+    left something untested (exit 3 unless a check failed)."""
     try:
         fix = catalog.fix(fix_id)
-    except catalog.UnknownName as exc:
+    except UnknownName as exc:
         raise UsageError(str(exc)) from None
     params = {**parse_params(fix, raw_params, texts), **(given or {})}
     sources = open_sources(settings, texts)
@@ -163,9 +181,7 @@ def fix_command(
     err = sys.stderr
 
     def progress(said: Said) -> None:
-        # Every step is recorded, with its values (an operation to follow again after a restart).
-        transcript.write("fix.progress", fix=fix.id, key=said.key, params=plain(dict(said.params)),
-                         text=texts.say(said))
+        record_progress(transcript.write, fix.id, said, texts)
         err.write(f"  {texts.say(said)}\n")
         err.flush()
 
@@ -182,7 +198,9 @@ def fix_command(
                                   "request": plan.request, "target_name": plan.target_name or plan.target},
                                  ensure_ascii=False, indent=2) + "\n")
         else:
-            out.write(texts.ui("fix.preview-head", fix=fix.id, title=texts.fix_title(fix.id), target=plan.target) + "\n")
+            head = {"fix": fix.id, "title": texts.fix_title(fix.id), "target": plan.target}
+            own = texts.fix_text(fix.id, "preview-head", **head)  # a fix-it that changes nothing words it its way
+            out.write((own if own != "preview-head" else texts.ui("fix.preview-head", **head)) + "\n")
             for line in [texts.say(c) for c in plan.changes] or [texts.ui("fix.nothing-to-do")]:
                 out.write(f"  {line}\n")
             out.flush()
@@ -191,8 +209,9 @@ def fix_command(
             if fmt != "json":
                 out.write(texts.ui("fix.dry-run") + "\n")
             return report.EXIT_OK
+        applied: Applied | None = None
         if not plan.nothing_to_do:
-            if not yes and not _ask(texts.ui("fix.confirm", target=plan.target)):
+            if not yes and not _agreed(fix, plan, texts):
                 transcript.write("note", text=f"{fix.id}: declined by the operator")
                 out.write(texts.ui("fix.declined") + "\n")
                 return report.EXIT_OK
@@ -212,6 +231,8 @@ def fix_command(
         # The checks this fix-it mends, not the site: no verdict (`check` gives that).
         print_report(data, "text", texts, out, settings.source, verdict=False)
         code = report.exit_code(results)
+        if code == report.EXIT_OK and applied is not None and undetermined(applied):
+            code = report.EXIT_UNDETERMINED
         transcript.write("session.end", exit_code=code, summary=data["summary"])
         return code
     finally:
@@ -219,39 +240,46 @@ def fix_command(
         transcript.close()
 
 
-PROBE_FIX = "net.probe-inside"
-
-
-def started_probes(directory: Path, ident: str) -> dict[str, str]:
-    """The Run Command operations a probe session started and never saw end (it was killed, the line
-    dropped): {VM: operation}, to be followed again rather than sent twice."""
+def started_probes(directory: Path, ident: str) -> dict[str, Any]:
+    """The Run Command operations a probe run started and never saw end (killed, the line dropped, or
+    only stopped being followed): {VM: operation}, followed again rather than sent twice. `latest`
+    is the newest probe run that left any."""
+    from control.session import replay
     from control.transcript import NotFound, entries, read, resolve
 
-    if ident == "latest":
-        found = [e for e in entries(directory) if e.command == "probe"]
-        if not found:
-            raise NotFound(f"no saved probe runs in {directory}; run `failback-prep probe` first")
-        entry = found[-1]
-    else:
-        entry = resolve(directory, ident)
-    sent: dict[str, str] = {}
-    for event in read(entry.path):
-        if event.get("type") == "fix.progress" and str(event.get("key", "")).endswith(":progress-sent"):
-            params = event.get("params") or {}
-            sent[str(params.get("vm"))] = str(params.get("operation"))
-        elif event.get("type") == "fix.applied" and event.get("fix") == PROBE_FIX:
-            return {}  # that run ended: its results are in
-    return sent
+    fix_id = inside_fix_id()
+    if ident != "latest":
+        return dict(replay(read(resolve(directory, ident).path)).started.get(fix_id, {}))
+    runs = [e for e in entries(directory) if e.command == "probe"]
+    if not runs:
+        raise NotFound(f"no saved probe runs in {directory}; run `failback-prep probe` first")
+    for entry in reversed(runs):
+        started = replay(read(entry.path)).started.get(fix_id, {})
+        if started:
+            return dict(started)
+    return {}
+
+
+def inside_fix_id() -> str:
+    from checks.network.inside import FIX_ID
+
+    return FIX_ID
 
 
 def probe_command(settings: Settings, yes: bool, dry_run: bool, fmt: str, resume: str | None,
                   transcript_dir: str | None, texts: Texts) -> int:
     """`failback-prep probe`: the links that start in Azure, tested inside the VMs (Run Command),
-    shown first (the exact script and the VMs), asked, run, then net.ports and ps.reachable again."""
+    shown first (the exact script and the VMs), asked, run, then net.ports and ps.reachable again.
+    Exit 3 when a VM tested nothing (denied, deallocated, no answer) and no check failed."""
     given: dict[str, Any] = {}
     if resume:
         follow = started_probes(Path(transcript_dir) if transcript_dir else default_dir(), resume)
         if follow:
             given["follow"] = follow
-    return fix_command(settings, PROBE_FIX, (), yes, dry_run, fmt, transcript_dir, texts, given=given,
-                       command="probe")
+
+    def untested(applied: Applied) -> bool:
+        evidence = applied.evidence
+        return any(o.get("state") != "done" for o in evidence.get("outcomes", ())) or bool(evidence.get("untestable"))
+
+    return fix_command(settings, inside_fix_id(), (), yes, dry_run, fmt, transcript_dir, texts, given=given,
+                       command="probe", undetermined=untested)

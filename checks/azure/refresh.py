@@ -153,4 +153,5 @@ FIX = Fix(
     plan=plan,
     apply=apply,
     rechecks=("mt.retention-volume",),
+    stoppable=True,
 )

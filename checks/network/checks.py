@@ -135,11 +135,14 @@ def ports(ctx: CheckContext) -> Verdict:
     closed_inside: list[dict[str, Any]] = []
     still_manual: list[dict[str, Any]] = []
     for item in manual:
-        found = inside.for_link(item["key"]) if item["key"] in INSIDE_LINKS else None
-        if found is None or not (found["open"] or found["closed"] or found["untested"]):
+        if item["key"] not in INSIDE_LINKS:
             still_manual.append(item)
             continue
         host, port = INSIDE_LINKS[item["key"]](reach)
+        found = inside.for_link(item["key"], host, port)
+        if not (found["open"] or found["closed"] or found["untested"]):
+            still_manual.append(item)
+            continue
         entry = {"key": item["key"], "link": item["link"], "host": host, "port": port, "open_from": found["open"],
                  "closed_from": found["closed"], "untested": found["untested"], "probed_at": inside.at}
         if found["closed"]:
@@ -155,21 +158,22 @@ def ports(ctx: CheckContext) -> Verdict:
         evidence["azure_problem"] = reach.azure_problem
     if failed or closed_inside:
         parts = [{"key": "closed", "host": t["host"], "port": t["port"], "result": t["result"]} for t in failed]
+        # (a link closed from inside the VMs is said with where from, and 95226 for the configuration server)
         parts += [{"key": "closed-inside-" + ("cs" if e["key"] == "vm-cs" else "other"), "vms": ", ".join(e["closed_from"]),
                    "host": e["host"], "port": e["port"]} for e in closed_inside]
         return verdict(Status.FAIL, "closed", evidence, parts=parts, manual=len(still_manual))
     if not tested and not tested_inside:
         return verdict(Status.ERROR, "nothing-testable", evidence, unknown=unknown)
-    return verdict(Status.PASS, "ok", evidence, count=len(tested) + len(tested_inside), manual=len(still_manual),
-                   unknown=unknown)
+    return verdict(Status.PASS, "ok", evidence, count=len(tested), inside=len(tested_inside),
+                   manual=len(still_manual), unknown=unknown)
 
 
-# The links a probe inside Azure VMs tests, and their far end (host, port) from the addresses known.
+# The links a probe inside Azure VMs tests, and their far end (host, port) as the VMs reach it.
 INSIDE_LINKS = {
-    "vm-cs": lambda r: (r.cs, r.https_port),
-    "vm-ps-data": lambda r: (r.ps, r.data_port),
-    "ps-cs": lambda r: (r.cs, r.https_port),
-    "ps-mt-data": lambda r: (r.mt, r.data_port),
+    "vm-cs": lambda r: (r.inside("cs"), r.https_port),
+    "vm-ps-data": lambda r: (r.inside("ps"), r.data_port),
+    "ps-cs": lambda r: (r.inside("cs"), r.https_port),
+    "ps-mt-data": lambda r: (r.inside("mt"), r.data_port),
 }
 
 

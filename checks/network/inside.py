@@ -2,51 +2,47 @@
 and inside the process server's Azure VM.
 
 From an on-premises jump host, "Azure VM -> configuration server 443" and the others can only be
-listed as commands to run by hand. Run Command (`Microsoft.Compute/virtualMachines/runCommand`) runs
-a short script in the VM through its guest agent: here a read-only TCP connect, with a timeout, to
-each address:port the port table names for that machine, one parseable line per target. It runs code
-inside production VMs, so it is a fix-it in form: a plan showing the exact script and the VMs, asked
-once, then applied (all VMs in parallel, each long-running operation followed), then net.ports and
-ps.reachable are checked again with the results (source "network.inside").
+listed as commands to run by hand. Run Command (checks.network.runcommand) runs a short script in the
+VM through its guest agent: here a read-only TCP connect, with a timeout, to each address:port the
+port table names for that machine (the addresses the vault has registered: what the VMs use), one
+parseable line per target. It runs code inside production VMs, so it is a fix-it in form: a plan
+showing the exact script and the VMs, asked once, then applied (all VMs in parallel, each operation
+followed), then net.ports and ps.reachable are checked again with the results (source "network.inside").
 
 A link that could not be probed stays a manual step with its command, with the cause: Run Command
-denied (403), the VM deallocated or stopped, the guest agent not ready, an OS type the VM does not
-tell, no answer in time.
+denied (403), the VM deallocated or stopped, its guest agent not ready, an earlier Run Command still
+running, an OS type the VM does not tell, no answer in time, or a script that could not test.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from checks.model import Component, FixError, Said, SourceUnavailable, said
+from checks.network import runcommand
+from checks.network.runcommand import RUN_COMMAND, Operation
 from checks.sources import Source
 from checks.spec import Applied, Fix, FixContext, Plan, Progress
 
+__all__ = ["RUN_COMMAND", "FIX", "SOURCE", "Inside", "Machine", "Outcome", "Target"]
+
 FIX_ID = "net.probe-inside"
-RUN_COMMAND = "Microsoft.Compute/virtualMachines/runCommand/action"
 VM_READ = "Microsoft.Compute/virtualMachines/read"
-COMPUTE_API = "2024-07-01"
 MARK = "FBPROBE"
 CONNECT_TIMEOUT_S = 5
-POLL_CAP_S = 10.0
-# Which links start on which machine: a failed-over VM, or the process server's Azure VM.
+# Which links start on which machine, and where they go: (link, far end, port kind).
 VM_LINKS = (("vm-cs", "cs", "https"), ("vm-ps-data", "ps", "data"))
 PS_LINKS = (("ps-cs", "cs", "https"), ("ps-mt-data", "mt", "data"))
 _ADDRESS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$")  # a host name or an IP: nothing a shell reads
 _VM_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/virtualMachines/[^/]+$",
                     re.I)
-_LINE = re.compile(rf"^{MARK} (?P<key>[a-z-]+) (?P<host>\S+) (?P<port>\d+) (?P<state>open|closed)\s*$", re.M)
-
-# What stops a machine from being probed (the "cause" of an outcome that is not "done").
-CAUSES = ("denied", "deallocated", "agent-not-ready", "timeout", "cancelled", "bad-output", "unknown-os",
-          "not-found", "failed", "no-target")
+_LINE = re.compile(rf"^{MARK} (?P<key>[a-z-]+) (?P<host>\S+) (?P<port>\d+) (?P<state>open|closed|error)\s*$", re.M)
 
 
 @dataclass(frozen=True)
@@ -64,7 +60,7 @@ class Machine:
     os_type: str  # "Windows" | "Linux" | "" (the VM does not say)
     targets: tuple[Target, ...]
     skip: str = ""  # a cause known before anything is sent (deallocated, unknown-os, ...)
-    follow: str = ""  # an operation already started for this machine (a resumed probe): followed, not sent again
+    follow: Operation | None = None  # already started (a resumed probe): followed, never sent again
 
     @property
     def command_id(self) -> str:
@@ -78,40 +74,49 @@ class Machine:
 @dataclass(frozen=True)
 class Outcome:
     machine: Machine
-    state: str  # "done", or one of CAUSES
-    results: tuple[tuple[Target, str], ...] = ()  # each target and "open" | "closed"
-    operation: str = ""
+    state: str  # "done", or why the machine tested nothing: a cause (assets/texts [probe-causes])
+    results: tuple[tuple[Target, str], ...] = ()  # each target and "open" | "closed" | "error"
+    operation: Operation | None = None
     raw: Mapping[str, Any] = field(default_factory=dict)  # what the service said: status, codes, output
 
     def to_json(self) -> dict[str, Any]:
-        return {"vm": self.machine.name, "role": self.machine.role, "vm_id": self.machine.vm_id,
+        return {"vm": self.machine.name, "role": self.machine.role, "vm_id": self.machine.vm_id or None,
                 "os_type": self.machine.os_type or None, "command": self.machine.command_id, "state": self.state,
                 "results": [{"link": t.link, "host": t.host, "port": t.port, "result": r} for t, r in self.results],
-                "operation": self.operation or None, "raw": dict(self.raw)}
+                "operation": self.operation.to_json() if self.operation else None, "raw": dict(self.raw)}
 
 
 @dataclass(frozen=True)
 class Inside:
     """The last probe run: each machine's outcome, and the links no machine could test with why
-    (no address known, no process server VM configured). Empty until a probe ran."""
+    (no address known, no process server VM configured, no failed-over VM). Empty until a probe ran."""
 
     outcomes: tuple[Outcome, ...] = ()
     untestable: Mapping[str, str] = field(default_factory=dict)
     at: str = ""
 
-    def for_link(self, link: str) -> dict[str, Any]:
-        """How a link fared inside: {"open": [vm], "closed": [vm], "untested": [{"vm", "cause"}]}."""
+    def for_link(self, link: str, host: str, port: int) -> dict[str, Any]:
+        """How a link to host:port fared inside: {"open": [vm], "closed": [vm], "untested": [{"vm", "cause"}]}.
+        A result for another address or port (the configuration or the vault changed since) is stale:
+        that machine counts as untested, never as open."""
         out: dict[str, Any] = {"open": [], "closed": [], "untested": []}
         if link in self.untestable:
             out["untested"].append({"vm": None, "cause": self.untestable[link]})
         for o in self.outcomes:
             if link not in links_of(o.machine.role):
                 continue
-            results = [r for t, r in o.results if t.link == link]
-            if o.state != "done" or not results:
-                out["untested"].append({"vm": o.machine.name, "cause": o.state if o.state != "done" else "no-target"})
-            for result in results:
-                out[result].append(o.machine.name)
+            results = [(t, r) for t, r in o.results if t.link == link]
+            if o.state != "done":
+                out["untested"].append({"vm": o.machine.name, "cause": o.state})
+            elif not results:
+                out["untested"].append({"vm": o.machine.name, "cause": "no-target"})
+            for target, result in results:
+                if (target.host, target.port) != (host, port):
+                    out["untested"].append({"vm": o.machine.name, "cause": "stale"})
+                elif result == "error":
+                    out["untested"].append({"vm": o.machine.name, "cause": "probe-error"})
+                else:
+                    out[result].append(o.machine.name)
         return out
 
 
@@ -123,27 +128,36 @@ def links_of(role: str) -> list[str]:
 
 
 def script_for(os_type: str, targets: Iterable[Target]) -> list[str]:
-    """The probe: a TCP connect with a timeout to each target, one `FBPROBE link host port open|closed`
-    line each. Only our own words are printed, so a non-English Windows changes nothing."""
+    """The probe: a TCP connect with a timeout to each target, one `FBPROBE link host port state` line
+    each; state is open, closed, or error (the script could not test: no .NET socket, no bash or
+    timeout). Only our own words are printed, so a non-English Windows changes nothing. Targets are
+    plain strings split in the script, never nested arrays (PowerShell flattens a one-element one)."""
     targets = list(targets)
     for t in targets:
         if not _ADDRESS.match(t.host) or not 0 < t.port < 65536:
             raise FixError(said("fixes:net.probe-inside:bad-address", host=t.host, port=t.port))
+    items = ", ".join(f"'{t.link} {t.host} {t.port}'" for t in targets)
+    ms = CONNECT_TIMEOUT_S * 1000
     if os_type == "Windows":
-        items = ", ".join(f"@('{t.link}','{t.host}',{t.port})" for t in targets)
         return [
             f"foreach ($t in @({items})) {{",
-            "  $c = New-Object System.Net.Sockets.TcpClient; $ok = $false",
-            f"  try {{ $ok = $c.ConnectAsync($t[1], $t[2]).Wait({CONNECT_TIMEOUT_S * 1000}) -and $c.Connected }} catch {{ }}",
-            "  $c.Close()",
-            f"  '{MARK} ' + $t[0] + ' ' + $t[1] + ' ' + $t[2] + ' ' + $(if ($ok) {{ 'open' }} else {{ 'closed' }})",
+            "  $p = $t.Split(' '); $r = 'closed'",
+            "  try {",
+            "    $c = New-Object System.Net.Sockets.TcpClient",
+            "    $a = $c.BeginConnect($p[1], [int]$p[2], $null, $null)",
+            f"    if ($a.AsyncWaitHandle.WaitOne({ms}, $false)) {{ try {{ $c.EndConnect($a); $r = 'open' }} catch {{ }} }}",
+            "    $c.Close()",
+            "  } catch { $r = 'error' }",
+            f"  '{MARK} ' + $p[0] + ' ' + $p[1] + ' ' + $p[2] + ' ' + $r",
             "}",
         ]
     items = " ".join(f"'{t.link} {t.host} {t.port}'" for t in targets)
     return [
         f"for t in {items}; do",
         "  set -- $t",
-        f"  if timeout {CONNECT_TIMEOUT_S} bash -c \"exec 3<>/dev/tcp/$2/$3\" 2>/dev/null; then r=open; else r=closed; fi",
+        "  if ! command -v bash >/dev/null 2>&1 || ! command -v timeout >/dev/null 2>&1; then r=error",
+        f"  elif timeout {CONNECT_TIMEOUT_S} bash -c \"exec 3<>/dev/tcp/$2/$3\" 2>/dev/null; then r=open",
+        "  else r=closed; fi",
         f"  echo \"{MARK} $1 $2 $3 $r\"",
         "done",
     ]
@@ -163,14 +177,15 @@ def stdout_of(result: Any) -> str:
         if isinstance(entry, Mapping) and str(entry.get("code", "")).startswith("ProvisioningState/"):
             message = str(entry.get("message") or "")
             if "[stdout]" in message:
-                message = message.split("[stdout]", 1)[1]
-                return message.split("[stderr]", 1)[0]
+                return message.split("[stdout]", 1)[1].split("[stderr]", 1)[0]
             return message
     raise ValueError("no standard output in the result")
 
 
 def read_output(machine: Machine, result: Any) -> tuple[str, tuple[tuple[Target, str], ...], dict[str, Any]]:
-    """(state, results, raw) from a finished Run Command: "done" when every target has its line."""
+    """(state, results, raw) from a finished Run Command: "done" only when every target has its line."""
+    import json
+
     try:
         text = stdout_of(result)
     except ValueError as exc:
@@ -189,151 +204,67 @@ def _excerpt(text: str, limit: int = 2000) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-# --- Run Command at the wire ---------------------------------------------------------------------
+# --- running it on each machine ------------------------------------------------------------------
 
 
-class _Denied(Exception):
-    pass
-
-
-def _error(response: Any) -> tuple[str, str]:
-    try:
-        body = response.json()
-    except Exception:
-        return "", ""
-    error = body.get("error") if isinstance(body, Mapping) else None
-    if not isinstance(error, Mapping):
-        return "", ""
-    return str(error.get("code") or ""), str(error.get("message") or "")
-
-
-def _send(azure: Any, method: str, url: str, body: Any = None) -> Any:
-    from azure.core.rest import HttpRequest
-
-    params = {} if "api-version=" in url else {"api-version": COMPUTE_API}
-    return azure.client.send_request(HttpRequest(method, url, params=params, json=body))
-
-
-def _failed_state(code: str, message: str) -> str:
-    text = f"{code} {message}".lower()
-    if "vmagent" in text or ("agent" in text and ("status" in text or "not ready" in text)):
-        return "agent-not-ready"
-    if "deallocat" in text or "not running" in text or "stopped" in text:
-        return "deallocated"
-    return "failed"
-
-
-def start(azure: Any, machine: Machine) -> tuple[str, str, Mapping[str, Any]]:
-    """POST the run command: ("operation", status URL, {}) when accepted, ("done", "", result) when
-    answered at once, or (cause, "", raw) when refused."""
-    response = _send(azure, "POST", f"{machine.vm_id}/runCommand",
-                     {"commandId": machine.command_id, "script": machine.script})
-    status = int(response.status_code)
-    if status == 202:
-        url = response.headers.get("Azure-AsyncOperation") or response.headers.get("Location") or ""
-        return "operation", f"{url}\n{response.headers.get('Location') or ''}", {}
-    if status == 200:
-        return "done", "", response.json()
-    code, message = _error(response)
-    raw = {"http_status": status, "error_code": code or None, "message": message or None}
-    if status == 403:
-        return "denied", "", {**raw, "needs": RUN_COMMAND}
-    if status == 404:
-        return "not-found", "", raw
-    if status == 409:
-        return _failed_state(code, message), "", raw
-    return "failed", "", raw
-
-
-def follow(azure: Any, operation: str, deadline: float, cancel: threading.Event,
-           tick: Callable[[str], None]) -> tuple[str, Mapping[str, Any]]:
-    """Poll the operation until it ends: ("done", result) or (cause, raw). A dropped answer is asked
-    again on the next poll; the deadline and cancel stop following (the command may still run)."""
-    status_url, _, location = operation.partition("\n")
-    wait = 1.0
-    while True:
-        if cancel.is_set():
-            return "cancelled", {"operation": status_url}
-        if time.monotonic() >= deadline:
-            return "timeout", {"operation": status_url}
-        try:
-            response = _send(azure, "GET", status_url)
-        except Exception as exc:  # the connection dropped: ask again
-            tick(f"retry:{type(exc).__name__}")
-            cancel.wait(min(wait, max(0.0, deadline - time.monotonic())))
-            continue
-        if int(response.status_code) == 200:
-            body = response.json()
-            state = str(body.get("status") or "") if isinstance(body, Mapping) else ""
-            if state.lower() == "succeeded":
-                output = (body.get("properties") or {}).get("output") if isinstance(body, Mapping) else None
-                if isinstance(output, Mapping):
-                    return "done", output
-                return "done", _result_at(azure, location)
-            if state.lower() in ("failed", "canceled", "cancelled"):
-                error = body.get("error") or {}
-                code, message = str(error.get("code") or ""), str(error.get("message") or "")
-                return _failed_state(code, message), {"status": state, "error_code": code, "message": message}
-            tick(state or "InProgress")
-        elif int(response.status_code) == 404:
-            return "failed", {"http_status": 404, "operation": status_url}
-        try:
-            wait = float(response.headers.get("Retry-After") or 1)
-        except ValueError:
-            wait = 1.0
-        cancel.wait(max(0.2, min(wait, POLL_CAP_S, max(0.0, deadline - time.monotonic()))))
-
-
-def _result_at(azure: Any, location: str) -> Mapping[str, Any]:
-    if not location:
-        return {}
-    response = _send(azure, "GET", location)
-    return response.json() if int(response.status_code) == 200 else {}
-
-
-def probe_one(azure: Any, machine: Machine, timeout_s: float, cancel: threading.Event,
-              progress: Callable[[Said], None]) -> Outcome:
+def probe_one(azure: Any, machine: Machine, timeout_s: float, cancel: threading.Event, progress: Progress) -> Outcome:
     if machine.skip:
         return Outcome(machine, machine.skip)
+    if cancel.is_set():
+        return Outcome(machine, "cancelled")  # stopped before it was sent: nothing went to this VM
     deadline = time.monotonic() + timeout_s
     operation = machine.follow
+    step = f"fixes:{FIX_ID}:progress-"
     try:
-        if not operation:
-            kind, operation, result = start(azure, machine)
+        if operation is None:
+            kind, operation, result = runcommand.start(azure, machine.vm_id, machine.command_id, machine.script)
             if kind == "done":
                 state, results, raw = read_output(machine, result)
-                return Outcome(machine, state, results, "", raw)
-            if kind != "operation":
-                return Outcome(machine, kind, (), "", result)
-            progress(said("fixes:net.probe-inside:progress-sent", vm=machine.name, operation=operation))
-        state, result = follow(azure, operation, deadline, cancel,
-                               lambda s: progress(said("fixes:net.probe-inside:progress-running", vm=machine.name,
-                                                       state=s)))
+                return Outcome(machine, state, results, None, raw)
+            if operation is None:
+                return Outcome(machine, kind, (), None, result)
+            # Recorded with the operation (the transcript's fix.progress): a run killed from here on is
+            # followed again on resume, never sent twice.
+            progress(said(step + "sent", vm=machine.name, target=machine.name, operation=operation.to_json()))
+        else:
+            progress(said(step + "following", vm=machine.name, target=machine.name, operation=operation.to_json()))
+        state, result = runcommand.follow(azure, operation, deadline, cancel,
+                                          lambda tick: progress(said(step + tick, vm=machine.name)))
     except Exception as exc:
         return Outcome(machine, "failed", (), operation, {"error": f"{type(exc).__name__}: {exc}"})
     if state != "done":
         return Outcome(machine, state, (), operation, result)
     state, results, raw = read_output(machine, result)
-    progress(said("fixes:net.probe-inside:progress-done", vm=machine.name))
+    progress(said(step + "done", vm=machine.name))
     return Outcome(machine, state, results, operation, raw)
 
 
 def probe_all(azure: Any, machines: Iterable[Machine], timeout_s: float, cancel: threading.Event,
-              progress: Callable[[Said], None]) -> tuple[Outcome, ...]:
+              progress: Progress) -> tuple[Outcome, ...]:
+    """Every machine at once. An interrupt (Ctrl-C) stops following everywhere and sends nothing more."""
     machines = list(machines)
     if not machines:
         return ()
-    with ThreadPoolExecutor(max_workers=min(16, len(machines)), thread_name_prefix="run-command") as pool:
+    pool = ThreadPoolExecutor(max_workers=min(16, len(machines)), thread_name_prefix="run-command")
+    try:
         futures = [pool.submit(probe_one, azure, m, timeout_s, cancel, progress) for m in machines]
         return tuple(f.result() for f in futures)
+    except BaseException:
+        cancel.set()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-# --- which machines, and the fix-it ----------------------------------------------------------------
+# --- which machines ---------------------------------------------------------------------------------
+
+
+def _view(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    return (body.get("properties") or {}).get("instanceView") or {}
 
 
 def _power(body: Mapping[str, Any]) -> str:
-    view = (body.get("properties") or {}).get("instanceView") or {}
-    for status in view.get("statuses") or ():
+    for status in _view(body).get("statuses") or ():
         code = str(status.get("code") or "")
         if code.startswith("PowerState/"):
             return code.split("/", 1)[1]
@@ -347,7 +278,7 @@ def _os_type(body: Mapping[str, Any]) -> str:
 
 
 def _machine(name: str, role: str, vm_id: str, body: Mapping[str, Any], targets: tuple[Target, ...],
-             follow_ops: Mapping[str, str]) -> Machine:
+             follow_ops: Mapping[str, Any]) -> Machine:
     power = _power(body)
     os_type = _os_type(body)
     skip = ""
@@ -357,7 +288,8 @@ def _machine(name: str, role: str, vm_id: str, body: Mapping[str, Any], targets:
         skip = "unknown-os"
     elif not targets:
         skip = "no-target"
-    return Machine(name, role, vm_id, os_type, targets, skip, follow_ops.get(name, "") if not skip else "")
+    follow = Operation.from_json(follow_ops.get(name)) if not skip else None
+    return Machine(name, role, vm_id, os_type, targets, skip, follow)
 
 
 def ps_vm_id(ctx: FixContext) -> str:
@@ -372,8 +304,19 @@ def ps_vm_id(ctx: FixContext) -> str:
     return f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.Compute/virtualMachines/{value}"
 
 
-def machines(ctx: FixContext, follow_ops: Mapping[str, str]) -> tuple[list[Machine], dict[str, str]]:
-    """The machines to probe, and the links nobody can probe with why (address unknown, no PS VM)."""
+def _is_the_process_server(body: Mapping[str, Any], name: str, ps_name: str) -> bool:
+    """The VM is the process server the vault names: by VM name or its computer name (Windows cuts
+    that to 15 characters). Without a name in [site] process_server there is nothing to compare."""
+    if not ps_name:
+        return True
+    wanted = ps_name.lower()
+    names = {name.lower(), str(_view(body).get("computerName") or "").lower()}
+    return any(n and (n == wanted or n[:15] == wanted[:15]) for n in names)
+
+
+def machines(ctx: FixContext, follow_ops: Mapping[str, Any]) -> tuple[list[Machine], dict[str, str]]:
+    """The machines to probe, each failback VM included (a VM not found says so), and the links nobody
+    can probe with why (no address known, no process server VM, no failed-over VM named)."""
     from checks.azure.resources import COMPUTE_API as READ_API
     from checks.azure.resources import get_resource
     from checks.network.reachability import Reachability
@@ -382,15 +325,15 @@ def machines(ctx: FixContext, follow_ops: Mapping[str, str]) -> tuple[list[Machi
     if reach.architecture == "modernized":
         raise FixError(said("fixes:net.probe-inside:modernized"))
     azure = ctx.source("azure.client")
-    address = {"cs": reach.cs, "ps": reach.ps, "mt": reach.mt}
     port = {"https": reach.https_port, "data": reach.data_port}
     missing: dict[str, str] = {}
 
     def targets(links: Iterable[tuple[str, str, str]]) -> tuple[Target, ...]:
         out = []
         for key, node, kind in links:
-            if address[node]:
-                out.append(Target(key, address[node], port[kind]))
+            address = reach.inside(node)
+            if address:
+                out.append(Target(key, address, port[kind]))
             else:
                 missing[key] = "no-address"
         return tuple(out)
@@ -406,8 +349,15 @@ def machines(ctx: FixContext, follow_ops: Mapping[str, str]) -> tuple[list[Machi
         if read.ok:
             found.append(_machine(name, "vm", read.id, read.body, vm_targets, follow_ops))
         else:
-            cause = {"forbidden": "denied", "not-found": "not-found"}.get(read.problem, "failed")
+            cause = {"forbidden": "read-denied", "not-found": "not-found"}.get(read.problem, "failed")
             found.append(Machine(name, "vm", read.id, "", vm_targets, cause))
+    named = ctx.settings.site.failback_vms
+    for name in named:
+        if name not in resources.vms:  # not in the vault, or not running in Azure (reprotected already)
+            found.append(Machine(name, "vm", "", "", vm_targets, "not-in-azure"))
+    if not named:
+        for key, _, _ in VM_LINKS:
+            missing[key] = "no-vms"
     ps_id = ps_vm_id(ctx)
     if not ps_id:
         for key, _, _ in PS_LINKS:
@@ -417,27 +367,30 @@ def machines(ctx: FixContext, follow_ops: Mapping[str, str]) -> tuple[list[Machi
         if read.problem == "not-found":
             raise FixError(said("fixes:net.probe-inside:ps-vm-unknown", vm=ps_id), config=True)
         name = ps_id.rsplit("/", 1)[1]
-        if read.ok:
-            found.append(_machine(name, "ps", ps_id, read.body, targets(PS_LINKS), follow_ops))
+        if not read.ok:
+            found.append(Machine(name, "ps", ps_id, "", targets(PS_LINKS),
+                                 "read-denied" if read.problem == "forbidden" else "failed"))
+        elif not _is_the_process_server(read.body, name, ctx.settings.site.process_server):
+            found.append(Machine(name, "ps", ps_id, _os_type(read.body), targets(PS_LINKS), "not-the-ps"))
         else:
-            found.append(Machine(name, "ps", ps_id, "", targets(PS_LINKS), "denied" if read.problem == "forbidden"
-                                 else "failed"))
+            found.append(_machine(name, "ps", ps_id, read.body, targets(PS_LINKS), follow_ops))
     return found, missing
+
+
+# --- the fix-it: plan (the script and the VMs), apply (run, follow, give the results) ------------------
 
 
 def plan(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     follow_ops = params.get("follow") or {}
-    if isinstance(follow_ops, str):
-        follow_ops = json.loads(follow_ops) if follow_ops else {}
-    found, missing = machines(ctx, follow_ops)
+    found, missing = machines(ctx, follow_ops if isinstance(follow_ops, Mapping) else {})
     changes: list[Said] = []
     for m in found:
-        where = ", ".join(f"{t.host}:{t.port}" for t in m.targets)
         if m.skip:
             changes.append(said(f"fixes:{FIX_ID}:skip-{m.skip}", vm=m.name))
         elif m.follow:
             changes.append(said(f"fixes:{FIX_ID}:follow", vm=m.name))
         else:
+            where = ", ".join(f"{t.host}:{t.port}" for t in m.targets)
             changes.append(said(f"fixes:{FIX_ID}:run-on", vm=m.name, os=m.os_type, command=m.command_id,
                                 targets=where, timeout=CONNECT_TIMEOUT_S))
     shown: set[str] = set()
@@ -449,36 +402,34 @@ def plan(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
         changes.extend(said("raw:code", text="    " + line) for line in m.script)  # code, in no language
     for link, cause in sorted(missing.items()):
         changes.append(said(f"fixes:{FIX_ID}:untestable-{cause}", link=link))
-    runnable = [m for m in found if not m.skip]
-    if not runnable:
-        changes = []  # nothing would be sent: the plan is empty, and says why through the re-checks
-    request = {"machines": [{"vm": m.name, "role": m.role, "vm_id": m.vm_id, "os_type": m.os_type or None,
+    # Even when no machine can run it, the plan is not empty: applying it records why each link is
+    # untested, so the port map and net.ports say so (nothing is sent then).
+    request = {"machines": [{"vm": m.name, "role": m.role, "vm_id": m.vm_id or None, "os_type": m.os_type or None,
                              "commandId": m.command_id, "script": m.script if not m.skip else [],
-                             "skip": m.skip or None, "follow": m.follow or None} for m in found],
+                             "skip": m.skip or None, "follow": m.follow.to_json() if m.follow else None}
+                            for m in found],
                "untestable": missing}
-    target = ", ".join(m.name for m in runnable) or "-"
+    runnable = [m.name for m in found if not m.skip]
+    target = ", ".join(runnable) or "-"
     return Plan(FIX_ID, target, changes, request, payload=(found, missing), target_name=target)
 
 
 def apply(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
     found, missing = plan.payload
-    azure = ctx.source("azure.client")
-    timeout_s = float(ctx.settings.network.probe_timeout_s)
-    outcomes = probe_all(azure, found, timeout_s, ctx.cancel, progress)
+    azure = ctx.source("azure.client") if any(not m.skip for m in found) else None
+    outcomes = probe_all(azure, found, float(ctx.settings.network.probe_timeout_s), ctx.cancel, progress)
     inside = Inside(outcomes, dict(missing), at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     ctx.put("network.inside", inside)
-    opened = sum(1 for o in outcomes for _, r in o.results if r == "open")
-    closed = sum(1 for o in outcomes for _, r in o.results if r == "closed")
+    results = [r for o in outcomes for _, r in o.results]
     untested = sum(1 for o in outcomes if o.state != "done")
-    return Applied(task=", ".join(o.operation.partition("\n")[0].partition("?")[0].rsplit("/", 1)[-1]
-                                  for o in outcomes if o.operation) or "-",
-                   detail=said(f"fixes:{FIX_ID}:done", vms=len(outcomes), open=opened, closed=closed,
-                               untested=untested),
+    return Applied(task=", ".join(o.operation.id for o in outcomes if o.operation) or "-",
+                   detail=said(f"fixes:{FIX_ID}:done", vms=len(outcomes) - untested, open=results.count("open"),
+                               closed=results.count("closed"), untested=untested),
                    evidence={"outcomes": [o.to_json() for o in outcomes], "untestable": dict(missing)})
 
 
-# `follow` (operations already started, by VM) is given by a resumed session, never typed: no Param.
+# `follow` (operations already started, by VM) comes from a resumed session, never typed: no Param.
 FIX = Fix(FIX_ID, Component.NETWORK, reads=("network.probes", "azure.client", "azure.resources"), plan=plan,
-          apply=apply, rechecks=("net.ports", "ps.reachable"))
+          apply=apply, rechecks=("net.ports", "ps.reachable"), stoppable=True)
 
 SOURCE = Source("network.inside", lambda ctx: Inside(), persistent=True)

@@ -37,6 +37,14 @@ class Reachability:
     # Why the vault could not tell the addresses: {"text", "reason_key", "reason_params"} (see reason_of).
     azure_problem: Mapping[str, Any] | None = None
     probes: dict[tuple[str, int], Probe] = field(default_factory=dict)
+    # The addresses as the vault has them registered: what the VMs in Azure use (network.cs_address and
+    # ps_address are for this host, behind a NAT or a tunnel). Empty when the vault does not say.
+    vault_cs: str = ""
+    vault_ps: str = ""
+
+    def inside(self, node: str) -> str:
+        """The address a machine in Azure reaches `node` ("cs", "ps", "mt") on: the vault's, else the configured."""
+        return {"cs": self.vault_cs or self.cs, "ps": self.vault_ps or self.ps, "mt": self.mt}[node]
 
     def get(self, host: str, port: int) -> Probe | None:
         return self.probes.get((host, port))
@@ -125,6 +133,8 @@ def fetch(ctx: Sources) -> Reachability:
         data_port=net.data_port,
         timeout_s=net.timeout_s,
         azure_problem=vault.get("problem"),
+        vault_cs=vault.get("cs", ""),
+        vault_ps=vault.get("ps", ""),
         probes=probe_all(targets, net.timeout_s, https_ports=frozenset({net.https_port})),
     )
 

@@ -32,8 +32,9 @@ PATH = re.compile(
 OPERATION = re.compile(
     r"^/subscriptions/(?P<sub>[^/]+)/providers/microsoft\.compute/locations/(?P<loc>[^/]+)/operations/(?P<op>[^/]+)/?$",
     re.I)
-_WINDOWS_TARGET = re.compile(r"@\('(?P<link>[a-z-]+)','(?P<host>[^']+)',(?P<port>\d+)\)")
-_LINUX_TARGET = re.compile(r"'(?P<link>[a-z-]+) (?P<host>\S+) (?P<port>\d+)'")
+# Both scripts list their targets as quoted "link host port" strings.
+_TARGET = re.compile(r"'(?P<link>[a-z-]+) (?P<host>[^' ]+) (?P<port>\d+)'")
+BUSY = "Run command extension execution is in progress. Please wait for completion before invoking a run command."
 
 AGENT_MESSAGE = ("VM '{vm}' has not reported status for VM agent or extensions. Verify that the OS is up and "
                  "healthy, the VM has a running VM agent, and that it can establish outbound connections to "
@@ -107,8 +108,7 @@ class RunCommands:
         script = "\n".join(str(line) for line in (body.get("script") or []))
         command = str(body.get("commandId") or "")
         os_type = "Windows" if command == "RunPowerShellScript" else "Linux"
-        pattern = _WINDOWS_TARGET if os_type == "Windows" else _LINUX_TARGET
-        targets = [(m["link"], m["host"], int(m["port"])) for m in pattern.finditer(script)]
+        targets = [(m["link"], m["host"], int(m["port"])) for m in _TARGET.finditer(script)]
         name = vm["name"]
         op = RunOp(str(uuid.uuid4()), name, role, os_type, targets, time.monotonic(), float(table.get("seconds", 1.0)),
                    never=name in table.get("never", ()), agent_error=name in table.get("agent_error", ()),
@@ -116,6 +116,12 @@ class RunCommands:
         with self.lock:
             self.ops[op.id] = op
         return op
+
+    def running_on(self, vm: str) -> bool:
+        """An earlier command still runs in this VM (the service then refuses another with 409)."""
+        with self.lock:
+            ops = [op for op in self.ops.values() if op.vm == vm]
+        return any(not self.done(op) for op in ops)
 
     def get(self, op_id: str) -> RunOp | None:
         with self.lock:

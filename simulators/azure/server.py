@@ -946,6 +946,8 @@ class AzureEmulator:
         power = [s["code"] for s in (vm.get("_instanceView") or {}).get("statuses", ()) if s["code"].startswith("PowerState/")]
         if power and power[0] != "PowerState/running":
             raise _arm_error(409, "OperationNotAllowed", runcommand.NOT_RUNNING)
+        if self._run_commands.running_on(vm["name"]):
+            raise _arm_error(409, "Conflict", runcommand.BUSY)
         try:
             request = json.loads(body or b"{}")
         except ValueError:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -115,23 +117,45 @@ def inside_vm_id(emu: AzureEmulator, name: str) -> str:
     return scenarios.vm_id(emu._ids, name).lower()
 
 
-def test_a_probe_that_never_finishes_times_out_and_cancel_stops_following() -> None:
+def _short(sources: Any, timeout_s: float) -> None:
+    from dataclasses import replace
+
+    sources.update_settings(network=replace(sources.settings.network, probe_timeout_s=timeout_s))
+
+
+def test_a_probe_that_never_finishes_times_out_and_the_next_is_refused_as_busy() -> None:
     with AzureEmulator("probe-never") as emu:
         _fast(emu)
         sources = _sources(emu)
-        from dataclasses import replace
-
-        sources.update_settings(network=replace(sources.settings.network, probe_timeout_s=1.0))
+        _short(sources, 1.0)
         fix = catalog.fix(inside.FIX_ID)
-        plan = fix.plan(sources, {})
-        applied = fix.apply(sources, plan, lambda said: None)
+        applied = fix.apply(sources, fix.plan(sources, {}), lambda said: None)
         states = {o["vm"]: o["state"] for o in applied.evidence["outcomes"]}
         assert states["db01"] == "timeout" and states["app01"] == "done"
-        # Cancel: the operator stops; following ends at once, whatever the timeout.
-        sources.update_settings(network=replace(sources.settings.network, probe_timeout_s=600.0))
-        threading.Timer(0.5, sources.cancel.set).start()
+        # The command still runs in db01: the service refuses another there (409 Conflict), and the
+        # probe says why rather than "failed".
         applied = fix.apply(sources, fix.plan(sources, {}), lambda said: None)
+        outcome = next(o for o in applied.evidence["outcomes"] if o["vm"] == "db01")
+        assert outcome["state"] == "busy" and outcome["raw"]["http_status"] == 409
+
+
+def test_cancel_stops_following_at_once_and_sends_nothing_more() -> None:
+    with AzureEmulator("probe-never") as emu:
+        _fast(emu)
+        sources = _sources(emu)
+        _short(sources, 600.0)
+        fix = catalog.fix(inside.FIX_ID)
+        plan = fix.plan(sources, {})
+        threading.Timer(0.5, sources.cancel.set).start()
+        started = time.monotonic()
+        applied = fix.apply(sources, plan, lambda said: None)
+        assert time.monotonic() - started < 10
         assert {o["vm"]: o["state"] for o in applied.evidence["outcomes"]}["db01"] == "cancelled"
+        posts = emu.requests.count(r"/runCommand", "POST")
+        # Cancelled before anything is sent: nothing is.
+        applied = fix.apply(sources, fix.plan(sources, {}), lambda said: None)
+        assert {o["state"] for o in applied.evidence["outcomes"]} == {"cancelled"}
+        assert emu.requests.count(r"/runCommand", "POST") == posts
 
 
 def test_an_unknown_process_server_vm_is_a_configuration_error() -> None:
@@ -239,35 +263,133 @@ def test_probe_with_an_unknown_process_server_vm_exits_2_with_one_sentence(tmp_p
     assert "Traceback" not in done.stderr and "ps-nowhere" in done.stderr
 
 
-def test_a_stopped_probe_run_is_followed_again_not_sent_twice(tmp_path: Path) -> None:
-    """The run is killed while the commands run; `probe --resume latest` follows the same operations."""
+def _progress_events(directory: Path, suffix: str) -> int:
+    count = 0
+    for path in directory.glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # a line being written
+            count += event.get("type") == "fix.progress" and str(event.get("key", "")).endswith(suffix)
+    return count
+
+
+def _wait(what, message: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not what():
+        assert time.monotonic() < deadline, message
+        time.sleep(0.1)
+
+
+def _probe_process(tmp_path: Path, emu: AzureEmulator, config: Path, *extra: str):
     import os
-    import signal
     import subprocess
     import sys
-    import time
 
     from tests.azure.test_cli import ROOT
 
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAILBACK_PREP_")}
+    env.update(PYTHONPATH=str(ROOT), FAILBACK_PREP_LANG="en", HOME=str(tmp_path),
+               XDG_STATE_HOME=str(tmp_path / "state"), FAILBACK_PREP_AZURE_CLIENT_SECRET=emu.client_secret,
+               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    return subprocess.Popen([sys.executable, "-m", "tui.cli", "probe", "--config", str(config), "--yes", *extra,
+                             "--transcript-dir", str(tmp_path / "transcripts")], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_killed_probe_run_is_followed_again_never_sent_twice_however_often_it_is_killed(tmp_path: Path) -> None:
+    """Killed while the commands run, then its `--resume latest` killed too: the third run still
+    follows the same three operations. Nothing is sent again."""
+    import signal
+
+    transcripts = tmp_path / "transcripts"
     with AzureEmulator("healthy-classic") as emu:
-        emu.state["run_command"].update(seconds=6.0, retry_after="0")
+        emu.state["run_command"].update(seconds=8.0, retry_after="0")
         config = _probe_config(tmp_path, emu)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("FAILBACK_PREP_")}
-        env.update(PYTHONPATH=str(ROOT), FAILBACK_PREP_LANG="en", HOME=str(tmp_path),
-                   XDG_STATE_HOME=str(tmp_path / "state"), FAILBACK_PREP_AZURE_CLIENT_SECRET=emu.client_secret,
-                   PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
-        proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "probe", "--config", str(config), "--yes",
-                                 "--transcript-dir", str(tmp_path / "transcripts")], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while emu.requests.count(r"/runCommand", "POST") < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        time.sleep(0.5)  # the last "sent" is written
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        first = _probe_process(tmp_path, emu, config)
+        _wait(lambda: _progress_events(transcripts, ":progress-sent") == 3, "three commands sent and recorded")
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=10)
+        second = _probe_process(tmp_path, emu, config, "--resume", "latest")
+        _wait(lambda: _progress_events(transcripts, ":progress-following") == 3, "the resumed run follows all three")
+        second.send_signal(signal.SIGKILL)
+        second.communicate(timeout=10)
         done = _cli(tmp_path, "probe", "--config", str(config), "--yes", "--resume", "latest",
                     secret=emu.client_secret)
         posts = emu.requests.count(r"/runCommand", "POST")
-    assert posts == 3, "the resumed run sent nothing new"
+    assert posts == 3, "no run after the first sent anything"
     assert done.returncode in (0, 1), done.stderr
     assert "Follow the probe already started on app01" in done.stdout
+    assert "app01: answered" in done.stderr
+
+
+def test_ctrl_c_stops_following_at_once(tmp_path: Path) -> None:
+    import signal
+
+    transcripts = tmp_path / "transcripts"
+    with AzureEmulator("healthy-classic") as emu:
+        emu.state["run_command"].update(seconds=600.0, retry_after="0")
+        config = _probe_config(tmp_path, emu)
+        run = _probe_process(tmp_path, emu, config)
+        _wait(lambda: _progress_events(transcripts, ":progress-sent") == 3, "three commands sent")
+        started = time.monotonic()
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=30)
+    assert time.monotonic() - started < 15, "Ctrl-C does not wait for the commands"
+    assert run.returncode == 130 and "Traceback" not in err
+
+
+def test_a_vm_tested_nothing_is_never_a_pass(tmp_path: Path) -> None:
+    """A failback VM the vault does not have in Azure, and a process server VM that is another VM: both
+    are said in the plan, and their links stay untested (never open on the word of the others)."""
+    with AzureEmulator("healthy-classic") as emu:
+        _fast(emu)
+        from simulators.azure import scenarios
+
+        app01 = scenarios.vm_id(emu._ids, "app01")
+        sources = _sources(emu, failback_vms=("app01", "ghost01"))
+        sources.update_settings(site=replace(sources.settings.site, process_server_vm=app01))
+        fix = catalog.fix(inside.FIX_ID)
+        plan = fix.plan(sources, {})
+        keys = {c.key.rsplit(":", 1)[1]: c.params.get("vm") for c in plan.changes if ":skip-" in c.key}
+        assert keys == {"skip-not-in-azure": "ghost01", "skip-not-the-ps": "app01"}
+        fix.apply(sources, plan, lambda said: None)
+        [ports] = Runner([c for c in catalog.all_checks() if c.id == "net.ports"], sources).run()
+    assert not ports.evidence["tested_inside"]
+    entry = next(e for e in ports.evidence["not_testable_here"] if e["key"] == "vm-cs")
+    assert entry["inside"]["open_from"] == ["app01"]
+    assert {"vm": "ghost01", "cause": "not-in-azure"} in entry["inside"]["untested"]
+
+
+def test_a_result_for_another_address_is_stale_not_open() -> None:
+    """The vault's address of the configuration server changed since the probe: its old answer proves
+    nothing about the new address."""
+    with AzureEmulator("healthy-classic") as emu:
+        _fast(emu)
+        sources = _sources(emu)
+        fix = catalog.fix(inside.FIX_ID)
+        fix.apply(sources, fix.plan(sources, {}), lambda said: None)
+        fabric = emu.state["fabrics"][0]["properties"]["customDetails"]
+        fabric["ipAddress"] = "10.0.0.99"
+        [ports] = Runner([c for c in catalog.all_checks() if c.id == "net.ports"], sources).run()
+    tested = {e["key"] for e in ports.evidence["tested_inside"]}
+    assert "vm-cs" not in tested and "ps-cs" not in tested and "vm-ps-data" in tested
+    entry = next(e for e in ports.evidence["not_testable_here"] if e["key"] == "vm-cs")
+    assert {"vm": "app01", "cause": "stale"} in entry["inside"]["untested"]
+
+
+def test_a_target_the_script_could_not_test_is_untested() -> None:
+    machine = MACHINE
+    got, results, _ = inside.read_output(machine, _windows(
+        "FBPROBE vm-cs 10.0.0.10 443 error\nFBPROBE vm-ps-data 10.1.0.4 9443 open\n"))
+    assert got == "done"
+    found = inside.Inside((inside.Outcome(machine, got, results),)).for_link("vm-cs", "10.0.0.10", 443)
+    assert found == {"open": [], "closed": [], "untested": [{"vm": "app01", "cause": "probe-error"}]}
+
+
+def test_one_target_makes_a_list_of_one_in_powershell() -> None:
+    """PowerShell flattens @(@(...)) of one element; the targets are plain strings, split in the loop."""
+    script = "\n".join(inside.script_for("Windows", [inside.Target("ps-cs", "10.0.0.10", 443)]))
+    assert "foreach ($t in @('ps-cs 10.0.0.10 443'))" in script and "@(@(" not in script
+    assert "$t.Split(' ')" in script and "BeginConnect" in script, "works on .NET before 4.5 too"
