@@ -74,6 +74,8 @@ def _timeline(events: Sequence[dict[str, Any]], texts: Texts) -> list[tuple[str,
                             changes="; ".join(e.get("changes") or []) or texts.ui("fix.nothing-to-do"))
         elif kind == "fix.applied":
             text = texts.ui("export.fix-applied", fix=e.get("fix"), target=e.get("target"), task=e.get("task") or "-")
+            if e.get("detail"):  # what came of it (a probe's results, a power cycle still to do)
+                text += " " + str(e["detail"])
         elif kind == "fix.failed":
             text = texts.ui("export.fix-failed", fix=e.get("fix"), reason=e.get("reason"))
         elif kind == "step.confirmed":
