@@ -42,6 +42,12 @@ ORDER = (
     "net.ports",
     "vm.failed-over",
     "vm.original-location",
+    # Modernized vaults: the replication appliance and its failback policy.
+    "app.registered",
+    "app.components-healthy",
+    "app.reprotect-agent",
+    "app.disk-budget",
+    "rp.failback-policy",
 )
 
 _AREAS = (vcenter, azure, network, manual)

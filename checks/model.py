@@ -40,6 +40,7 @@ class Component(enum.StrEnum):
     FAILBACK_POLICY = "failback-policy"
     NETWORK = "network"
     FAILBACK_VMS = "failback-vms"
+    APPLIANCE = "appliance"  # modernized: the on-premises replication appliance
 
 
 # --- settings (parsed from the TOML config by control.config) -------------------
@@ -84,6 +85,10 @@ class SiteSettings:
     # process_server_vm_group (default: the vault's resource group).
     process_server_vm: str = ""
     process_server_vm_group: str = ""
+    # Modernized: the replication appliance (optional when the vault has one), the datastore to fail
+    # back to (default: each VM's own, at the original location).
+    appliance: str = ""
+    target_datastore: str = ""
 
 
 @dataclass(frozen=True)

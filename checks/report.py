@@ -128,7 +128,8 @@ def build(
 # A skip that says the check does not apply to this site (or the operator answered it) costs nothing;
 # any other skip means the tool did not look: a missing [vcenter] or [azure] table, no master target
 # named, a modernized vault whose checklist the classic checks cannot stand in for.
-HARMLESS_SKIPS = frozenset({"not-needed", "not-original", "not-alternate", "skipped", "link-skipped"})
+# "modernized-only": an appliance check on a classic vault, which has no appliance to look at.
+HARMLESS_SKIPS = frozenset({"not-needed", "not-original", "not-alternate", "skipped", "link-skipped", "modernized-only"})
 # Warnings that say part of the answer is missing, not that the answer has a caveat: a VM not found,
 # a discovery still running, a retention volume Site Recovery does not list yet (reprotect cannot pick it).
 UNCONFIRMED_WARNINGS = frozenset({

@@ -232,6 +232,8 @@ def _site(r: _Reader) -> SiteSettings:
         retention_volume=r.text_value("retention_volume"),
         process_server_vm=_vm_ref(r, "process_server_vm"),
         process_server_vm_group=r.text_value("process_server_vm_group"),
+        appliance=r.text_value("appliance"),
+        target_datastore=r.text_value("target_datastore"),
     )
 
 

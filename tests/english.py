@@ -7,7 +7,8 @@ import re
 # Words a Chinese screen keeps in English: product and protocol names, file systems, key names, the
 # name of a fix-it's parameter (as `--param datastore=` takes it; its meaning is said above it), the
 # configuration's own keys and values (thumbprint, retain_ip = false, disk.EnableUUID = TRUE, vault),
-# protocol names (HTTPS, DNS) and the vSphere API's own class names (VirtualDisk).
+# protocol names (HTTPS, DNS), the vSphere API's own class names (VirtualDisk) and Site Recovery's provider
+# names (InMageRcmFailback).
 # Ids, names from the site, commands and API calls carry digits, dots, dashes or underscores and are
 # left out before the words are read.
 KEPT_IN_ENGLISH = set("""
@@ -15,7 +16,7 @@ KEPT_IN_ENGLISH = set("""
     EnableUUID UUID PVSCSI LSI Logic SAS SCSI BusLogic VMFS NFS FAT NTFS xfs RPO IP IPAM CA
     Storage AzureCloud UTC GB
     datastore thumbprint TRUE true false host port user vault cloud auth
-    HTTP HTTPS DNS PEM CLI TCP ARM ID VirtualDisk VirtualLsiLogicSASController
+    HTTP HTTPS DNS PEM CLI TCP ARM ID VirtualDisk VirtualLsiLogicSASController InMageRcm InMageRcmFailback DRA
     Esc Tab Enter Backspace Space Up Down PgUp PgDn Home End Ctrl Shift
 """.split())
 

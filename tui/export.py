@@ -14,8 +14,8 @@ from control.status import Shown
 
 
 # The component table's order, then the VMs: the order of the procedure.
-SECTIONS = ("vcenter", "azure", "configuration-server", "process-server", "master-target", "failback-policy",
-            "network", "failback-vms")
+SECTIONS = ("vcenter", "azure", "appliance", "configuration-server", "process-server", "master-target",
+            "failback-policy", "network", "failback-vms")
 
 
 def _latest(events: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -9,6 +9,7 @@ Sources:
 """
 
 from checks.azure import (
+    appliance,
     client,
     configuration_server,
     connect,
@@ -33,6 +34,7 @@ CHECKS: tuple[Check, ...] = (
     *master_target.CHECKS,
     policy.CHECK,
     failback_vms.CHECK,
+    *appliance.CHECKS,
 )
 FIXES: tuple[Fix, ...] = (refresh.FIX,)
 

@@ -33,7 +33,9 @@ PROVIDER_VERSION = "5.24.0902.1"
 _NS = uuid.UUID("6f1c2a57-3b9e-4d0a-8e55-2c4b7d9a1f30")
 
 SCENARIOS = ("healthy-classic", "broken-classic", "modernized", "scale", "denied", "demo",
-             "probe-cs-closed", "probe-denied", "probe-agent-error", "probe-never")
+             "probe-cs-closed", "probe-denied", "probe-agent-error", "probe-never", "modernized-appliance-down",
+             "modernized-component-critical", "modernized-reprotect-stale", "modernized-no-failback-policy",
+             "modernized-too-many-disks")
 # The demo's vault: healthy, but with what the checks find on real vaults and an operator should see
 # once: a failed-over VM whose Azure VM is deallocated, and a configuration server agent due for update.
 DEMO_SHAPES = ("vm-deallocated", "agent-update-required")
@@ -922,6 +924,19 @@ def _modernized(ids: Ids) -> dict:
             "sourceProtectionContainerFriendlyName": site, "sourceFabricFriendlyName": site,
             "targetFabricFriendlyName": "Microsoft Azure", "policyFriendlyName": "replication-policy",
         }, fabric=fabric, container=container),
+        # The way back: the Azure container mapped to the site's with the InMageRcmFailback policy. No
+        # recording shows one; the shape is the SDK's ProtectionContainerMapping with
+        # InMageRcmFailback... details, as Site Recovery creates it beside the replication mapping.
+        _res(ids, f"replicationFabrics/{az_fabric}/replicationProtectionContainers/{az_container}/"
+                  "replicationProtectionContainerMappings/failback-mapping", mapping_type, "failback-mapping", {
+            "targetProtectionContainerId": f"{ids.vault_id}/{container_rel}",
+            "targetProtectionContainerFriendlyName": site,
+            "providerSpecificDetails": {"instanceType": "InMageRcmFailback"},
+            "health": "Normal", "healthErrorDetails": [], "policyId": f"{ids.vault_id}/replicationPolicies/failback-policy",
+            "state": "Paired", "sourceProtectionContainerFriendlyName": "Microsoft Azure",
+            "sourceFabricFriendlyName": "Microsoft Azure", "targetFabricFriendlyName": site,
+            "policyFriendlyName": "failback-policy",
+        }, fabric=az_fabric, container=az_container),
     ]
     network = vnet_id(ids)
     items = []
@@ -1014,6 +1029,47 @@ def _modernized(ids: Ids) -> dict:
     }
 
 
+def _rcm_details(s: dict) -> dict:
+    return next(f for f in s["fabrics"] if f["properties"]["customDetails"]["instanceType"] == "InMageRcm")[
+        "properties"]["customDetails"]
+
+
+# A modernized vault broken one way each: what each appliance check must catch. No recording shows an
+# InMageRcm fabric; the faults use the SDK's fields and values (health "Critical", HealthError codes).
+MODERNIZED_BROKEN = {
+    "modernized-appliance-down": "the appliance's provider (DRA) disconnected an hour ago",
+    "modernized-component-critical": "the RCM proxy critical with a health error; the push installer silent",
+    "modernized-reprotect-stale": "the reprotect agent last discovered vCenter two days ago",
+    "modernized-no-failback-policy": "the failback policy exists but is associated with nothing",
+    "modernized-too-many-disks": "the VMs to fail back carry 64 disks between them",
+}
+
+
+def _modernized_broken(name: str, ids: Ids) -> dict:
+    s = _modernized(ids)
+    details = _rcm_details(s)
+    if name == "modernized-appliance-down":
+        s["providers"][0]["properties"].update(connectionStatus="NotConnected", lastHeartBeat=minutes_ago(65))
+    elif name == "modernized-component-critical":
+        proxy = details["rcmProxies"][0]
+        proxy.update(health="Critical", healthErrors=[_health_error(
+            "150019", "The RCM proxy cannot reach the Site Recovery service.",
+            "Check the appliance's outbound 443 to the Site Recovery URLs.", level="Critical", minutes=20)])
+        details["pushInstallers"][0]["lastHeartbeatUtc"] = minutes_ago(90)
+    elif name == "modernized-reprotect-stale":
+        details["reprotectAgents"][0]["lastDiscoveryInUtc"] = minutes_ago(2 * 24 * 60)
+    elif name == "modernized-no-failback-policy":
+        s["mappings"] = [m for m in s["mappings"] if m["name"] != "failback-mapping"]
+    elif name == "modernized-too-many-disks":
+        for item in s["items"]:
+            details_ = item["properties"]["providerSpecificDetails"]
+            details_["protectedDisks"] = [
+                {"diskId": f"6000C29{d:02d}{item['name'][-6:]}", "diskName": f"{item['properties']['friendlyName']}_disk{d}",
+                 "isOSDisk": "true" if d == 0 else "false", "capacityInBytes": 64424509440, "diskType": "Standard_LRS"}
+                for d in range(32)]
+    return s
+
+
 def _shapes() -> dict:
     from .shapes import SHAPES
 
@@ -1028,6 +1084,8 @@ def build(name: str, ids: Ids) -> dict:
         s = _broken(ids)
     elif name == "modernized":
         s = _modernized(ids)
+    elif name in MODERNIZED_BROKEN:
+        s = _modernized_broken(name, ids)
     elif name == "scale":
         s = _scale(ids)
     elif name == "denied":

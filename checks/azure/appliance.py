@@ -1,0 +1,281 @@
+"""Modernized vaults: the replication appliance that brings the VMs home, and its failback policy.
+
+The modernized architecture (providers InMageRcm, and InMageRcmFailback for the way back) has no
+configuration server, process server or master target: an on-premises replication appliance does
+their work. Its components are listed in the InMageRcm fabric's `customDetails`, one list per kind,
+each entry named by the appliance it runs on (`name`), with `health`, `lastHeartbeatUtc` and
+`healthErrors`. The reprotect agent also lists the datastores it reaches (`accessibleDatastores`),
+its vCenter (`vcenterId`) and when it last discovered (`lastDiscoveryInUtc`).
+
+No public recording shows an InMageRcm fabric; the shapes follow the SDK's model classes
+(InMageRcmFabricSpecificDetails and the component classes), as the emulator's "modernized" scenario
+says. Every verdict keeps the raw values it used in its evidence.
+
+Checks (component "appliance"; skipped with the reason on a classic vault):
+  app.registered          the appliance is in the vault and its DRA is connected, heartbeat fresh
+  app.components-healthy  each component of the appliance: present, healthy, heartbeat fresh, no errors
+  app.reprotect-agent     the reprotect agent is healthy and discovered recently
+  app.disk-budget         at most 60 disks per appliance across the VMs failing back
+  rp.failback-policy      an InMageRcmFailback policy, associated (paired) with the site
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from checks.azure.fields import age_minutes, child, mappings, same_name, text
+from checks.azure.site import vault_of
+from checks.azure.vault import Resource, Vault, fabric_kind, props
+from checks.model import Component, SourceUnavailable, Status
+from checks.spec import Check, CheckContext, Verdict, verdict
+
+# The components an appliance runs, as the fabric lists them: (list field, our name for the kind).
+KINDS = (
+    ("processServers", "process-server"),
+    ("rcmProxies", "rcm-proxy"),
+    ("pushInstallers", "push-installer"),
+    ("replicationAgents", "replication-agent"),
+    ("reprotectAgents", "reprotect-agent"),
+    ("marsAgents", "mars-agent"),
+    ("dras", "dra"),
+)
+HEARTBEAT_MAX_MIN = 15  # as for the classic servers: older than this, the component is not talking
+DISCOVERY_MAX_MIN = 24 * 60  # the reprotect agent rediscovers vCenter far more often than daily
+DISKS_PER_APPLIANCE = 60
+
+
+@dataclass(frozen=True)
+class Appliance:
+    name: str
+    fabric: Resource
+    components: Mapping[str, list[Mapping[str, Any]]]  # our kind -> the appliance's entries of that kind
+
+    @property
+    def fabric_name(self) -> str:
+        return text(props(self.fabric).get("friendlyName")) or text(self.fabric.get("name"))
+
+
+def _appliances(fabric: Resource) -> dict[str, dict[str, list[Mapping[str, Any]]]]:
+    details = child(props(fabric), "customDetails")
+    found: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
+    for field_name, kind in KINDS:
+        for entry in mappings(details.get(field_name)):
+            name = text(entry.get("name"))
+            if name:
+                found.setdefault(name.lower(), {}).setdefault(kind, []).append(entry)
+    return found
+
+
+def appliance_of(ctx: CheckContext) -> Appliance:
+    """The configured appliance ([site] appliance), or the vault's only one; SourceUnavailable naming
+    what is missing otherwise."""
+    vault: Vault = vault_of(ctx)
+    wanted = ctx.settings.site.appliance
+    known: dict[str, tuple[Resource, str, dict[str, list[Mapping[str, Any]]]]] = {}
+    for fabric in vault.fabrics:
+        if fabric_kind(fabric) != "InMageRcm":
+            continue
+        for key, components in _appliances(fabric).items():
+            display = next(text(e.get("name")) for entries in components.values() for e in entries)
+            known[key] = (fabric, display, components)
+    names = ", ".join(sorted(v[1] for v in known.values())) or "none"
+    if wanted:
+        hit = known.get(wanted.lower())
+        if hit is None:
+            raise SourceUnavailable(f"the appliance {wanted!r} is not in vault {vault.name} (it has: {names})",
+                                    key="reasons:appliance-not-in-vault", appliance=wanted, vault=vault.name,
+                                    known=names)
+        return Appliance(hit[1], hit[0], hit[2])
+    if len(known) != 1:
+        raise SourceUnavailable(f"vault {vault.name} has {len(known)} appliances ({names}); set [site] appliance",
+                                key="reasons:which-appliance", vault=vault.name, known=names, count=len(known))
+    fabric, display, components = next(iter(known.values()))
+    return Appliance(display, fabric, components)
+
+
+def modernized_only(decide: Callable[[CheckContext], Verdict]) -> Callable[[CheckContext], Verdict]:
+    """Skip a modernized-architecture check, with the reason, when the vault is classic."""
+
+    @functools.wraps(decide)
+    def guarded(ctx: CheckContext) -> Verdict:
+        vault = vault_of(ctx)
+        if vault.architecture != "modernized":
+            return verdict(Status.SKIP, "modernized-only", {"architecture": vault.architecture})
+        return decide(ctx)
+
+    return guarded
+
+
+def _component(kind: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """One component as the evidence keeps it: the raw values a verdict read."""
+    age = age_minutes(entry.get("lastHeartbeatUtc"))
+    return {"kind": kind, "id": entry.get("id"), "health": entry.get("health"),
+            "last_heartbeat": entry.get("lastHeartbeatUtc"), "heartbeat_age_min": None if age is None else round(age, 1),
+            "version": entry.get("version"),
+            "errors": [{"code": e.get("errorCode"), "message": e.get("errorMessage") or e.get("summaryMessage")}
+                       for e in mappings(entry.get("healthErrors"))]}
+
+
+def _problem(component: Mapping[str, Any]) -> tuple[Status, str] | None:
+    """What is wrong with one component, worst first: (status, part key), or None."""
+    health = text(component.get("health")).lower()
+    age = component.get("heartbeat_age_min")
+    if health == "critical":
+        return Status.FAIL, "critical"
+    if age is None:
+        return Status.FAIL, "no-heartbeat"
+    if age > HEARTBEAT_MAX_MIN:
+        return Status.FAIL, "stale"
+    if health == "warning" or component.get("errors"):
+        return Status.WARN, "warning"
+    if health not in ("normal", ""):
+        return Status.WARN, "unknown-health"
+    return None
+
+
+@modernized_only
+def registered(ctx: CheckContext) -> Verdict:
+    appliance = appliance_of(ctx)
+    vault: Vault = vault_of(ctx)
+    providers = [p for p in vault.providers
+                 if same_name(props(p).get("machineName") or props(p).get("friendlyName"), appliance.name)]
+    evidence: dict[str, Any] = {"appliance": appliance.name, "site": appliance.fabric_name,
+                                "providers": [{"name": props(p).get("friendlyName"),
+                                               "connection": props(p).get("connectionStatus"),
+                                               "last_heartbeat": props(p).get("lastHeartBeat"),
+                                               "version": props(p).get("providerVersion")} for p in providers]}
+    params = {"appliance": appliance.name, "site": appliance.fabric_name}
+    if not providers:
+        return verdict(Status.FAIL, "no-provider", evidence, **params)
+    provider = props(providers[0])
+    age = age_minutes(provider.get("lastHeartBeat"))
+    if text(provider.get("connectionStatus")).lower() != "connected":
+        return verdict(Status.FAIL, "disconnected", evidence, connection=text(provider.get("connectionStatus")) or "-",
+                       **params)
+    if age is None or age > HEARTBEAT_MAX_MIN:
+        return verdict(Status.FAIL, "stale", evidence, age="?" if age is None else round(age), **params)
+    return verdict(Status.PASS, "ok", evidence, age=round(age), **params)
+
+
+@modernized_only
+def components_healthy(ctx: CheckContext) -> Verdict:
+    appliance = appliance_of(ctx)
+    rows = [_component(kind, entry) for _, kind in KINDS for entry in appliance.components.get(kind, [])]
+    missing = [kind for _, kind in KINDS if kind not in appliance.components]
+    evidence = {"appliance": appliance.name, "components": rows, "missing": missing,
+                "heartbeat_max_min": HEARTBEAT_MAX_MIN}
+    parts: list[dict[str, Any]] = [{"key": "missing", "kind": kind} for kind in missing]
+    worst = Status.FAIL if missing else Status.PASS
+    for row in rows:
+        found = _problem(row)
+        if found is None:
+            continue
+        status, key = found
+        worst = Status.FAIL if Status.FAIL in (worst, status) else Status.WARN
+        codes = ", ".join(str(e["code"]) for e in row["errors"] if e.get("code")) or "-"
+        parts.append({"key": key, "kind": row["kind"], "health": row["health"] or "-", "codes": codes,
+                      "age": "?" if row["heartbeat_age_min"] is None else round(row["heartbeat_age_min"])})
+    if worst == Status.PASS:
+        return verdict(Status.PASS, "ok", evidence, appliance=appliance.name, count=len(rows))
+    return verdict(worst, "problems", evidence, appliance=appliance.name, parts=parts)
+
+
+@modernized_only
+def reprotect_agent(ctx: CheckContext) -> Verdict:
+    appliance = appliance_of(ctx)
+    agents = appliance.components.get("reprotect-agent", [])
+    params = {"appliance": appliance.name}
+    if not agents:
+        return verdict(Status.FAIL, "missing", {"appliance": appliance.name}, **params)
+    agent = agents[0]
+    row = _component("reprotect-agent", agent)
+    discovered = age_minutes(agent.get("lastDiscoveryInUtc"))
+    evidence = {**row, "appliance": appliance.name, "vcenter_id": agent.get("vcenterId"),
+                "accessible_datastores": list(agent.get("accessibleDatastores") or []),
+                "last_discovery": agent.get("lastDiscoveryInUtc"),
+                "discovery_age_min": None if discovered is None else round(discovered, 1),
+                "discovery_max_min": DISCOVERY_MAX_MIN}
+    found = _problem(row)
+    if found is not None and found[0] == Status.FAIL:
+        return verdict(Status.FAIL, "unhealthy", evidence, health=row["health"] or "-",
+                       age="?" if row["heartbeat_age_min"] is None else round(row["heartbeat_age_min"]), **params)
+    if discovered is None:
+        return verdict(Status.FAIL, "never-discovered", evidence, **params)
+    if discovered > DISCOVERY_MAX_MIN:
+        return verdict(Status.WARN, "old-discovery", evidence, hours=round(discovered / 60), **params)
+    if found is not None:
+        return verdict(Status.WARN, "warning", evidence, health=row["health"] or "-", **params)
+    return verdict(Status.PASS, "ok", evidence, minutes=round(discovered), datastores=len(evidence["accessible_datastores"]),
+                   **params)
+
+
+def _rcm_items(vault: Vault, vms: tuple[str, ...]) -> tuple[dict[str, Resource], list[str]]:
+    found: dict[str, Resource] = {}
+    for item in vault.items:
+        details = child(props(item), "providerSpecificDetails")
+        if text(details.get("instanceType")).lower() not in ("inmagercm", "inmagercmfailback"):
+            continue
+        name = text(props(item).get("friendlyName"))
+        if any(same_name(name, vm) for vm in vms):
+            found[name.lower()] = item
+    missing = [vm for vm in vms if vm.lower() not in found]
+    return found, missing
+
+
+@modernized_only
+def disk_budget(ctx: CheckContext) -> Verdict:
+    appliance = appliance_of(ctx)
+    vault: Vault = vault_of(ctx)
+    vms = ctx.settings.site.failback_vms
+    found, missing = _rcm_items(vault, vms)
+    per_vm = {text(props(item).get("friendlyName")): len(mappings(child(props(item), "providerSpecificDetails")
+                                                                 .get("protectedDisks")))
+              for item in found.values()}
+    total = sum(per_vm.values())
+    evidence = {"appliance": appliance.name, "disks_by_vm": per_vm, "total": total, "limit": DISKS_PER_APPLIANCE,
+                "vms_not_found": missing}
+    params = {"appliance": appliance.name, "total": total, "limit": DISKS_PER_APPLIANCE}
+    if not vms:
+        return verdict(Status.SKIP, "no-vms", evidence, **params)
+    if total > DISKS_PER_APPLIANCE:
+        return verdict(Status.FAIL, "over", evidence, **params)
+    if missing:
+        return verdict(Status.WARN, "some-missing", evidence, vms=", ".join(missing), **params)
+    return verdict(Status.PASS, "ok", evidence, count=len(per_vm), **params)
+
+
+@modernized_only
+def failback_policy(ctx: CheckContext) -> Verdict:
+    vault: Vault = vault_of(ctx)
+    policies = [p for p in vault.policies
+                if same_name(child(props(p), "providerSpecificDetails").get("instanceType"), "InMageRcmFailback")]
+    evidence: dict[str, Any] = {"policies": [{"name": props(p).get("friendlyName") or p.get("name"), "id": p.get("id"),
+                                              "details": dict(child(props(p), "providerSpecificDetails"))}
+                                             for p in policies]}
+    if not policies:
+        known = [text(props(p).get("friendlyName") or p.get("name")) for p in vault.policies]
+        return verdict(Status.FAIL, "missing", {**evidence, "known": known}, known=", ".join(known) or "-")
+    ids = {text(p.get("id")).lower() for p in policies}
+    mapped = [m for m in vault.mappings if text(props(m).get("policyId")).lower() in ids]
+    evidence["mappings"] = [{"name": m.get("name"), "state": props(m).get("state"), "health": props(m).get("health"),
+                             "provider": child(props(m), "providerSpecificDetails").get("instanceType")}
+                            for m in mapped]
+    name = text(props(policies[0]).get("friendlyName") or policies[0].get("name"))
+    if not mapped:
+        return verdict(Status.FAIL, "not-mapped", evidence, policy=name)
+    if not any(text(props(m).get("state")).lower() == "paired" for m in mapped):
+        states = ", ".join(f"{text(m.get('name'))}: {text(props(m).get('state')) or '?'}" for m in mapped)
+        return verdict(Status.FAIL, "not-paired", evidence, policy=name, states=states)
+    return verdict(Status.PASS, "ok", evidence, policy=name)
+
+
+CHECKS = (
+    Check("app.registered", Component.APPLIANCE, None, reads=("azure.vault",), decide=registered),
+    Check("app.components-healthy", Component.APPLIANCE, None, reads=("azure.vault",), decide=components_healthy),
+    Check("app.reprotect-agent", Component.APPLIANCE, None, reads=("azure.vault",), decide=reprotect_agent),
+    Check("app.disk-budget", Component.APPLIANCE, None, reads=("azure.vault",), decide=disk_budget),
+    Check("rp.failback-policy", Component.FAILBACK_POLICY, None, reads=("azure.vault",), decide=failback_policy),
+)
