@@ -48,6 +48,8 @@ ORDER = (
     "app.reprotect-agent",
     "app.disk-budget",
     "rp.failback-policy",
+    "app.log-storage",
+    "net.azure-outbound",
 )
 
 _AREAS = (vcenter, azure, network, manual)

@@ -21,8 +21,40 @@ def _answered(step_id: str) -> Callable[[CheckContext], Verdict]:
     return decide
 
 
+def _architecture(ctx: CheckContext) -> str:
+    """classic, modernized, or unknown: as configured, else as the vault says (unknown if unread)."""
+    architecture = ctx.settings.site.architecture
+    if architecture != "auto":
+        return architecture
+    from checks.model import SourceUnavailable
+
+    try:
+        return str(ctx.source("azure.vault").architecture)
+    except SourceUnavailable:
+        return "unknown"
+
+
+def _for(only: str, step_id: str, component: Component, step: int | None) -> Check:
+    """A step one architecture's failback has: on a vault of the other it is not needed and says so
+    (the key the other architecture's checks use); when the architecture is unknown it is asked for."""
+    answered = _answered(step_id)
+    other, key = ("modernized", "classic-only") if only == "classic" else ("classic", "modernized-only")
+
+    def decide(ctx: CheckContext) -> Verdict:
+        architecture = _architecture(ctx)
+        if architecture == other:
+            return verdict(Status.SKIP, key, {"architecture": architecture})
+        return answered(ctx)
+
+    return Check(step_id, component, step, reads=("azure.vault",), decide=decide, manual=True)
+
+
 def _manual(step_id: str, component: Component, step: int | None) -> Check:
-    return Check(step_id, component, step, reads=(), decide=_answered(step_id), manual=True)
+    return _for("classic", step_id, component, step)
+
+
+def _modernized(step_id: str, component: Component) -> Check:
+    return _for("modernized", step_id, component, None)
 
 
 CHECKS: tuple[Check, ...] = (
@@ -31,6 +63,9 @@ CHECKS: tuple[Check, ...] = (
     _manual("net.link-type", Component.NETWORK, None),
     _manual("mt.retention-formatted", Component.MASTER_TARGET, 4),
     _manual("mt.discovery-done", Component.MASTER_TARGET, 9),
+    # Modernized: the failed-over VMs reach Site Recovery (no VPN needed), and reprotect's log storage.
+    _modernized("net.azure-outbound", Component.NETWORK),
+    _modernized("app.log-storage", Component.APPLIANCE),
 )
 
 MANUAL_IDS = frozenset(c.id for c in CHECKS)

@@ -23,7 +23,8 @@ from control.session import Place, Session
 from control.status import Shown
 
 if TYPE_CHECKING:
-    from checks.spec import Result
+    from checks.model import Component
+    from checks.spec import Check, Result
     from control.engine import Engine
 
 EngineFactory = Callable[[Settings, Lookup], "Engine"]
@@ -111,6 +112,17 @@ class Controller:
 
     def status(self, check_id: str) -> Shown:
         return self.runs.status(check_id)
+
+    def of_component(self, component: Component) -> list[Check]:
+        """A component's checks as the wizard shows them: without those that found they are not for this
+        vault (a modernized vault's appliance checks on a classic vault, which say so when they run)."""
+        if self.engine is None:
+            return []
+        return [c for c in self.engine.of_component(component) if not self.not_for_this_vault(c.id)]
+
+    def not_for_this_vault(self, check_id: str) -> bool:
+        result = self.result(check_id)
+        return result is not None and result.key == "modernized-only"
 
     def settled(self, check_id: str) -> Shown:
         """The status of the last answer, running or not: what orders rows, so they stay put while they run."""

@@ -33,4 +33,4 @@ class ComponentScreen(ChecksScreen):
 
     def checks(self) -> list[Check]:
         engine = self.control.engine
-        return engine.of_component(self.component) if engine else []
+        return self.control.of_component(self.component) if engine else []

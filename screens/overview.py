@@ -119,7 +119,7 @@ class OverviewScreen(WizardScreen):
             if engine is None:
                 table.update_cell(str(component), "status", Text(self.t("loading"), style="dim"))
                 continue
-            statuses = [self.control.status(c.id) for c in engine.of_component(component)]
+            statuses = [self.control.status(c.id) for c in self.control.of_component(component)]
             table.update_cell(str(component), "status", mark(self.control.texts, worst(statuses)))
             table.update_cell(str(component), "counts", self.counts(statuses), update_width=True)
 
@@ -156,7 +156,7 @@ class OverviewScreen(WizardScreen):
         if engine is None:
             return
         stops: list[tuple[str, int, Shown]] = [
-            ("component", i, worst([self.control.status(c.id) for c in engine.of_component(component)]))
+            ("component", i, worst([self.control.status(c.id) for c in self.control.of_component(component)]))
             for i, component in enumerate(COMPONENTS)]
         stops += [("place", i, self.place_status(place) or Shown.PASS) for i, (place, _) in enumerate(PLACES)]
         here = table.cursor_row if not places.has_focus else len(COMPONENTS) + (places.highlighted or 0)

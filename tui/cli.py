@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", parents=[common], help="the wizard against a built-in simulated site")
     demo.add_argument("--scenario", default="windows", choices=("windows", "linux"),
                       help="which master target the demo site uses")
+    demo.add_argument("--site", default="classic", choices=("classic", "modernized"),
+                      help="the vault the demo's Azure side is: classic, or modernized (a replication appliance)")
     demo.add_argument("--print-env", action="store_true",
                       help="run only the simulated site and print the lines that run `check` against it")
 
@@ -167,8 +169,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.print_env:
             from tui.demo import serve
 
-            return serve(args.scenario, _texts(args))
-        return launch.run_demo(_texts(args).lang, args.transcript_dir, args.scenario,
+            return serve(args.scenario, _texts(args), args.site)
+        return launch.run_demo(_texts(args).lang, args.transcript_dir, args.scenario, site=args.site,
                             no_mouse=args.no_mouse, basic=args.basic, recheck=args.recheck)
     return launch.run_wizard(
         config=args.config, lang=_texts(args).lang, resume=args.resume,

@@ -29,15 +29,22 @@ SCENARIOS = {
     "linux": ("mt-lnx01", ("web01", "web02")),
 }
 AZURE_SCENARIO = "demo"
+# Which vault the demo's Azure side is: classic (the configuration server, process server and master
+# target of SITE.md) or modernized (a replication appliance, providers InMageRcm / InMageRcmFailback).
+SITES = {"classic": AZURE_SCENARIO, "modernized": "modernized"}
 
 
 class SimulatedSite:
     """Starts everything on enter, stops everything on exit (errors included)."""
 
-    def __init__(self, scenario: str = "windows", say: Callable[..., None] = lambda key, **p: None) -> None:
+    def __init__(self, scenario: str = "windows", say: Callable[..., None] = lambda key, **p: None,
+                 site: str = "classic") -> None:
         if scenario not in SCENARIOS:
             raise ValueError(f"unknown demo scenario {scenario!r}; use one of {', '.join(SCENARIOS)}")
+        if site not in SITES:
+            raise ValueError(f"unknown demo site {site!r}; use one of {', '.join(SITES)}")
         self.scenario = scenario
+        self.site = site
         self.say = say
         self.secrets: dict[str, str] = {}
         self.config_path = Path()
@@ -66,7 +73,7 @@ class SimulatedSite:
         self.say("starting-vcenter")
         vc = self._stack.enter_context(VCenterSimulator(scenario="failback-site"))
         self.say("starting-azure")
-        az = self._stack.enter_context(AzureEmulator(scenario=AZURE_SCENARIO))
+        az = self._stack.enter_context(AzureEmulator(scenario=SITES[self.site]))
         context = server_context(make_tls(self._dir))
         https, data = TLSPort(context), TLSPort(context)
         self._stack.callback(https.close)
@@ -75,16 +82,20 @@ class SimulatedSite:
         self.data_port = data.port
         self.azure = az  # the vault emulator (tests set how long its Run Commands take)
         self.secrets = {"vcenter": vc.password, "azure": az.client_secret}
+        if self.site == "classic":
+            site = site_settings(master_target=master_target, failback_vms=vms,
+                                 process_server_vm=str(az.state.get("ps_vm_id", "")))
+        else:  # no configuration server, process server or master target: the vault's one appliance
+            site = site_settings(master_target="", failback_vms=vms, configuration_server="",
+                                 configuration_server_vm="", process_server="")
         self.config_path = write_config(
             Path(self._dir) / "failback-prep-demo.toml",
-            simulated_settings(vc, az, site=site_settings(master_target=master_target, failback_vms=vms,
-                                                          process_server_vm=str(az.state.get("ps_vm_id", ""))),
-                               https_port=https.port, data_port=data.port, timeout_s=1.0),
+            simulated_settings(vc, az, site=site, https_port=https.port, data_port=data.port, timeout_s=1.0),
         )
         self.say("ready", vcenter=vc.url, azure=az.base_url)
 
 
-def serve(scenario: str, texts: Any) -> int:
+def serve(scenario: str, texts: Any, site_kind: str = "classic") -> int:
     """`demo --print-env`: the simulated site alone, with the lines that run `check` against it.
 
     The secrets go into files of mode 0600 beside the configuration; the lines read them from there,
@@ -94,7 +105,7 @@ def serve(scenario: str, texts: Any) -> int:
     def say(key: str, **params: Any) -> None:
         print(texts.ui("wizard.demo." + key, **params), file=sys.stderr, flush=True)
 
-    with SimulatedSite(scenario, say=say) as site:
+    with SimulatedSite(scenario, say=say, site=site_kind) as site:
         variables = {"vcenter": "FAILBACK_PREP_VCENTER_PASSWORD", "azure": "FAILBACK_PREP_AZURE_CLIENT_SECRET"}
         lines = [f"# {texts.ui('wizard.demo.env-head')}"]
         for kind, variable in variables.items():

@@ -77,7 +77,7 @@ def run_wizard(
         start = _first_event(entry)
         if start.get("command") == "demo":
             return run_demo(lang, str(directory), str(start.get("scenario", "windows")), no_mouse=no_mouse,
-                            basic=basic, resume=entry, recheck=recheck)
+                            basic=basic, resume=entry, recheck=recheck, site=str(start.get("site", "classic")))
         config = config or start.get("config") or None
     settings = config_module.load(config_module.find_config(config))
     if settings.keys:
@@ -125,6 +125,7 @@ def run_demo(
     basic: bool = False,
     resume: Any = None,
     recheck: float | None = None,
+    site: str = "classic",
 ) -> int:
     import sys
 
@@ -139,10 +140,10 @@ def run_demo(
     def say(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    with SimulatedSite(scenario, say=lambda key, **p: say(texts.ui("wizard.demo." + key, **p))) as site:
-        settings = config_module.load(site.config_path)
-        lookup = credentials.Lookup(settings, extra=site.secrets)
-        code = launch(settings, lookup, texts, directory, resume, "demo", {"scenario": scenario},
-                      no_mouse=no_mouse, basic=basic, recheck=recheck, secrets=site.secrets.values())
+    with SimulatedSite(scenario, say=lambda key, **p: say(texts.ui("wizard.demo." + key, **p)), site=site) as running:
+        settings = config_module.load(running.config_path)
+        lookup = credentials.Lookup(settings, extra=running.secrets)
+        code = launch(settings, lookup, texts, directory, resume, "demo", {"scenario": scenario, "site": site},
+                      no_mouse=no_mouse, basic=basic, recheck=recheck, secrets=running.secrets.values())
     say(texts.ui("wizard.demo.try-headless"))
     return code

@@ -6,6 +6,7 @@ Sources:
   azure.master-target  the configured master target as Site Recovery lists it (a dict)
   azure.resources      the failed-over VMs and their virtual networks, read from Resource Manager
   azure.failback-os    each failback VM's OS as its protected item records it
+  azure.recovery-points  the recovery points of each failback VM replicating with InMageRcm (modernized)
 """
 
 from checks.azure import (
@@ -17,6 +18,7 @@ from checks.azure import (
     master_target,
     policy,
     process_server,
+    recovery_points,
     refresh,
     resources,
     site,
@@ -26,7 +28,8 @@ from checks.sources import Source
 from checks.spec import Check, Fix, Result
 
 SOURCES: tuple[Source, ...] = (
-    client.SOURCE, vault.SOURCE, master_target.SOURCE, resources.SOURCE, site.FAILBACK_OS)
+    client.SOURCE, vault.SOURCE, master_target.SOURCE, resources.SOURCE, site.FAILBACK_OS,
+    recovery_points.SOURCE)
 CHECKS: tuple[Check, ...] = (
     connect.CHECK,
     *configuration_server.CHECKS,

@@ -18,6 +18,7 @@ from checks.azure.fields import (
     health_errors,
     health_level,
     mappings,
+    number,
     shown_age,
     strings,
     text,
@@ -59,6 +60,37 @@ def _errors(p: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _flag(value: Any) -> bool | None:
+    """A true/false field as Site Recovery sends it (a bool, or "true"/"false"); None when absent."""
+    if isinstance(value, bool):
+        return value
+    word = text(value).lower()
+    return True if word == "true" else False if word == "false" else None
+
+
+def _disk_sizes(item: Resource, arm: ArmRead | None) -> dict[str, Any] | None:
+    """Modernized: the disks' sizes at the source (GB, from the item) against the Azure VM's managed disks
+    (GB, from Resource Manager). A disk grown in Azure makes failback create a new VM on-premises."""
+    source = [round(float(d.get("capacityInBytes") or 0) / 2**30) for d in
+              mappings(child(props(item), "providerSpecificDetails").get("protectedDisks"))]
+    if arm is None or not arm.ok or not source:
+        return None
+    storage = child(child(arm.body, "properties"), "storageProfile")
+    disks = [child(storage, "osDisk"), *mappings(storage.get("dataDisks"))]
+    stated = [number(d.get("diskSizeGB")) for d in disks if d]
+    if any(size is None for size in stated):
+        return {"source_gb": sorted(source), "azure_gb": None}  # a size not stated: nothing to compare
+    azure = sorted(round(size) for size in stated if size is not None)
+    remaining = sorted(source)
+    grown = []
+    for size in azure:
+        if size in remaining:
+            remaining.remove(size)
+        else:
+            grown.append(size)
+    return {"source_gb": sorted(source), "azure_gb": azure, "changed_gb": grown}
+
+
 def _state(item: Resource, arm: ArmRead | None) -> dict[str, Any]:
     p = props(item)
     details = child(p, "providerSpecificDetails")
@@ -89,6 +121,9 @@ def _state(item: Resource, arm: ArmRead | None) -> dict[str, Any]:
             row["azure_vm"]["provisioning_state"] = text(child(arm.body, "properties").get("provisioningState")) or None
 
     kind = provider(item)
+    if kind == "inmagercm":
+        row["agent_registered_after_failover"] = _flag(details.get("isAgentRegistrationSuccessfulAfterFailover"))
+        row["disk_sizes"] = _disk_sizes(item, arm)
     if kind in REVERSE:
         # Replicating back: "Recovery" is on-premises once the failback's failover ran.
         if location != "recovery":
@@ -151,6 +186,21 @@ def _blockers(vm: str, s: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
             fails.append({"key": "vm-not-running", "vm": vm, "power": power})
         elif s["agent_heartbeat_age_min"] is not None and s["agent_heartbeat_age_min"] > AGENT_SILENT_MIN:
             warns.append({"key": "agent-silent", "vm": vm, "age": shown_age(s["agent_heartbeat_age_min"])})
+    if s["provider"].lower() == "inmagercm":
+        # Modernized: the agent in the Azure VM registered after failover, a point to fail back to, and
+        # the disks as they were (a disk grown in Azure makes failback create a new VM).
+        if s.get("agent_registered_after_failover") is False:
+            fails.append({"key": "agent-not-registered", "vm": vm})
+        points = s.get("recovery_points")
+        if isinstance(points, Mapping):
+            if points.get("problem"):
+                unknown.append({"key": "points-unread", "vm": vm, "problem": points["problem"]})
+            elif not points.get("count"):
+                fails.append({"key": "no-recovery-point", "vm": vm})
+        sizes = s.get("disk_sizes") or {}
+        if sizes.get("changed_gb"):
+            warns.append({"key": "disk-resized", "vm": vm, "sizes": ", ".join(f"{g} GB" for g in sizes["changed_gb"]),
+                          "source": ", ".join(f"{g} GB" for g in sizes["source_gb"])})
     return fails, warns + _health(vm, s), unknown
 
 
@@ -166,6 +216,14 @@ def failed_over(ctx: CheckContext) -> Verdict:
     except SourceUnavailable as exc:
         resources, arm_problem = None, str(exc)
     states = {vm: _state(item, resources.vms.get(vm) if resources else None) for vm, item in found.items()}
+    if any(provider(item) == "inmagercm" for item in found.values()):
+        try:
+            points = ctx.source("azure.recovery-points")
+        except SourceUnavailable as exc:
+            points = {vm: _Unread(str(exc)) for vm in found}
+        for vm, found_points in points.items():
+            if vm in states and states[vm]["provider"].lower() == "inmagercm":
+                states[vm]["recovery_points"] = found_points.evidence()
     fails: list[dict[str, Any]] = [{"key": "missing", "vms": missing}] if missing else []
     warns: list[dict[str, Any]] = []
     unknown: list[dict[str, Any]] = []
@@ -186,6 +244,14 @@ def failed_over(ctx: CheckContext) -> Verdict:
     if warns:
         return verdict(Status.WARN, "caveats", evidence, parts=warns, count=len(states))
     return verdict(Status.PASS, "ok", evidence, count=len(states), vms=list(states))
+
+
+class _Unread:
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+    def evidence(self) -> dict[str, Any]:
+        return {"problem": self.problem}
 
 
 CHECK = Check("vm.failed-over", Component.FAILBACK_VMS, None, reads=("azure.vault", "azure.resources"),

@@ -35,7 +35,7 @@ _NS = uuid.UUID("6f1c2a57-3b9e-4d0a-8e55-2c4b7d9a1f30")
 SCENARIOS = ("healthy-classic", "broken-classic", "modernized", "scale", "denied", "demo",
              "probe-cs-closed", "probe-denied", "probe-agent-error", "probe-never", "modernized-appliance-down",
              "modernized-component-critical", "modernized-reprotect-stale", "modernized-no-failback-policy",
-             "modernized-too-many-disks")
+             "modernized-too-many-disks", "modernized-vm-not-ready")
 # The demo's vault: healthy, but with what the checks find on real vaults and an operator should see
 # once: a failed-over VM whose Azure VM is deallocated, and a configuration server agent due for update.
 DEMO_SHAPES = ("vm-deallocated", "agent-update-required")
@@ -620,14 +620,19 @@ def instance_view(name: str, power: str, os_name: str) -> dict:
             "vmAgent": {"vmAgentVersion": "2.7.41491.1102", "statuses": []}, "statuses": statuses}
 
 
-def azure_vm(ids: Ids, name: str, os_type: str, os_name: str, power: str = "running") -> dict:
+def azure_vm(ids: Ids, name: str, os_type: str, os_name: str, power: str = "running", disks: int = 1) -> dict:
+    """A failed-over VM as Compute serves it: its managed disks sized as the source's (60 GB each)."""
     vid = vm_id(ids, name)
     return {
         "name": name, "id": vid, "type": "Microsoft.Compute/virtualMachines", "location": "eastus",
         "properties": {
             "vmId": uid("azure-vmid", name),
             "hardwareProfile": {"vmSize": "Standard_D2s_v3"},
-            "storageProfile": {"osDisk": {"osType": os_type, "name": f"{name}-osdisk", "createOption": "Attach"}},
+            "storageProfile": {
+                "osDisk": {"osType": os_type, "name": f"{name}-osdisk", "createOption": "Attach", "diskSizeGB": 60},
+                "dataDisks": [{"lun": d - 1, "name": f"{name}-data{d}", "createOption": "Attach", "diskSizeGB": 60}
+                              for d in range(1, disks)],
+            },
             "networkProfile": {"networkInterfaces": [
                 {"id": ids.arm(RECOVERY_RG, f"Microsoft.Network/networkInterfaces/{name}-nic")}]},
             "provisioningState": "Succeeded",
@@ -670,8 +675,8 @@ def ps_vm_id(ids: Ids) -> str:
 def arm_resources(ids: Ids) -> dict:
     """The site's Azure VMs (running), the process server's VM, and their network, by lower-case id."""
     out = {}
-    for name, os_type, os_version, *_ in VMS:
-        vm = azure_vm(ids, name, os_type, os_version)
+    for name, os_type, os_version, _az_ip, _src_ip, disks, _group in VMS:
+        vm = azure_vm(ids, name, os_type, os_version, disks=disks)
         out[vm["id"].lower()] = vm
     ps = azure_vm(ids, PS_NAME, "Windows", WINDOWS_2016)
     ps["id"] = ps_vm_id(ids)
@@ -1042,6 +1047,8 @@ MODERNIZED_BROKEN = {
     "modernized-reprotect-stale": "the reprotect agent last discovered vCenter two days ago",
     "modernized-no-failback-policy": "the failback policy exists but is associated with nothing",
     "modernized-too-many-disks": "the VMs to fail back carry 64 disks between them",
+    "modernized-vm-not-ready": "db01: its agent did not register after failover, it has no recovery point, "
+                               "and its data disk was resized in Azure",
 }
 
 
@@ -1060,6 +1067,12 @@ def _modernized_broken(name: str, ids: Ids) -> dict:
         details["reprotectAgents"][0]["lastDiscoveryInUtc"] = minutes_ago(2 * 24 * 60)
     elif name == "modernized-no-failback-policy":
         s["mappings"] = [m for m in s["mappings"] if m["name"] != "failback-mapping"]
+    elif name == "modernized-vm-not-ready":
+        item = next(i for i in s["items"] if i["properties"]["friendlyName"] == "db01")
+        item["properties"]["providerSpecificDetails"]["isAgentRegistrationSuccessfulAfterFailover"] = False
+        item["_recoveryPoints"] = []
+        vm = s["resources"][vm_id(ids, "db01").lower()]
+        vm["properties"]["storageProfile"]["dataDisks"][0]["diskSizeGB"] = 128
     elif name == "modernized-too-many-disks":
         for item in s["items"]:
             details_ = item["properties"]["providerSpecificDetails"]

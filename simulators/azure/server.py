@@ -752,6 +752,7 @@ class AzureEmulator:
                 ("GET", r"/replicationProtectedItems", self._r_items),
                 ("GET", C + r"/replicationProtectedItems", self._r_items),
                 ("GET", C + r"/replicationProtectedItems/(?P<i>[^/]+)", self._r_item),
+                ("GET", C + r"/replicationProtectedItems/(?P<i>[^/]+)/recoveryPoints", self._r_recovery_points),
                 ("POST", C + r"/replicationProtectedItems/(?P<i>[^/]+)/reProtect", self._r_reprotect),
                 ("GET", r"/replicationvCenters", self._r_vcenters),
                 ("GET", F + r"/replicationvCenters", self._r_vcenters),
@@ -845,6 +846,31 @@ class AzureEmulator:
         self._fabric(f)
         return _Reply(200, render(self._one(self.state["items"], i, "ReplicationProtectedItem",
                                             fabric=f, container=c)))
+
+    def _r_recovery_points(self, path, query, body, f, c, i):
+        """An item's recovery points: the scenario's (`_recoveryPoints` on the item), else none for a
+        classic item and, for an InMageRcm one, a crash-consistent point every few minutes and an
+        app-consistent one an hour ago. No recording shows this list; the shape is the SDK's RecoveryPoint."""
+        self._fabric(f)
+        item = self._one(self.state["items"], i, "ReplicationProtectedItem", fabric=f, container=c)
+        points = item.get("_recoveryPoints")
+        if points is None:
+            kind = str((item["properties"].get("providerSpecificDetails") or {}).get("instanceType", ""))
+            points = [] if kind != "InMageRcm" else [
+                {"minutes": 5, "type": "CrashConsistent"}, {"minutes": 10, "type": "CrashConsistent"},
+                {"minutes": 60, "type": "ApplicationConsistent"}]
+        out = []
+        for n, point in enumerate(points):
+            name = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{item['id']}/{n}"))
+            out.append({
+                "id": f"{item['id']}/recoveryPoints/{name}", "name": name,
+                "type": "Microsoft.RecoveryServices/vaults/replicationFabrics/replicationProtectionContainers/"
+                        "replicationProtectedItems/recoveryPoints",
+                "properties": {"recoveryPointTime": render(_sc.minutes_ago(point["minutes"], "ticks")),
+                               "recoveryPointType": point["type"],
+                               "providerSpecificDetails": {"instanceType": "InMageRcm"}},
+            })
+        return self._page(out, "recovery-points", path, query)
 
     def _r_vcenters(self, path, query, body, f=None):
         if f is not None:

@@ -63,3 +63,107 @@ def test_a_classic_vault_skips_the_appliance_checks_with_the_reason() -> None:
     results = _results("healthy-classic")
     for check in APPLIANCE_IDS:
         assert results[check].status == Status.SKIP and results[check].key == "modernized-only"
+
+
+# --- the failed-over VMs of a modernized vault ------------------------------------------------------
+
+
+def _vm_result(scenario: str, setup=None):
+    with AzureEmulator(scenario) as emu:
+        if setup:
+            setup(emu)
+        return run(emu, site_settings(), ids=("vm.failed-over",))["vm.failed-over"]
+
+
+def test_a_modernized_vm_ready_for_reprotect_shows_what_was_read() -> None:
+    result = _vm_result("modernized")
+    assert result.status == Status.PASS, Texts("en").summary(result)
+    db01 = result.evidence["vms"]["db01"]
+    assert db01["agent_registered_after_failover"] is True
+    assert db01["recovery_points"] == {"count": 3, "latest": db01["recovery_points"]["latest"],
+                                       "types": {"CrashConsistent": 2, "ApplicationConsistent": 1}}
+    assert db01["disk_sizes"] == {"source_gb": [60, 60], "azure_gb": [60, 60], "changed_gb": []}
+
+
+def test_a_modernized_vm_without_its_agent_or_a_recovery_point_or_with_a_grown_disk_is_named() -> None:
+    result = _vm_result("modernized-vm-not-ready")
+    assert result.status == Status.FAIL
+    keys = {(p["key"], p["vm"]) for p in result.params["parts"]}
+    assert {("agent-not-registered", "db01"), ("no-recovery-point", "db01"), ("disk-resized", "db01")} <= keys
+    assert not any(vm == "app01" for _, vm in keys), "app01 is ready"
+    words = Texts("en").summary(result)
+    assert "128 GB" in words and "creates a new VM" in words
+
+
+def test_recovery_points_that_cannot_be_read_are_not_determined_never_none() -> None:
+    result = _vm_result("modernized", lambda emu: emu.add_fault(r"/recoveryPoints", status=500, times=None))
+    assert result.status == Status.ERROR, Texts("en").summary(result)
+    assert {p["key"] for p in result.params["parts"]} == {"points-unread"}
+
+
+def test_the_modernized_manual_steps_are_asked_only_of_a_modernized_vault() -> None:
+    from dataclasses import replace
+
+    from checks.model import Answer
+    from tests.azure.conftest import make_sources, run_checks, settings_for
+
+    ids = ("net.azure-outbound", "app.log-storage")
+    with AzureEmulator("modernized") as emu:
+        results = run(emu, site_settings(), ids=ids)
+        assert {i: results[i].status for i in ids} == {i: Status.MANUAL for i in ids}
+        settings = settings_for(emu, site_settings())
+        settings = replace(settings, answers={"app.log-storage": Answer("confirmed", "stlogsfailback01")})
+        sources = make_sources(settings, emu.client_secret)
+        try:
+            answered = run_checks(sources, ids)
+        finally:
+            sources.close()
+        assert answered["app.log-storage"].status == Status.PASS
+        assert "stlogsfailback01" in Texts("en").summary(answered["app.log-storage"])
+    with AzureEmulator("healthy-classic") as emu:
+        results = run(emu, site_settings(), ids=ids)
+    assert {i: (results[i].status, results[i].key) for i in ids} == {i: (Status.SKIP, "modernized-only") for i in ids}
+
+
+def test_the_classic_manual_steps_are_not_asked_of_a_modernized_vault() -> None:
+    ids = ("cs.same-ip", "ps.bandwidth", "net.link-type", "mt.retention-formatted", "mt.discovery-done")
+    with AzureEmulator("modernized") as emu:
+        results = run(emu, site_settings(), ids=ids)
+    assert {i: (results[i].status, results[i].key) for i in ids} == {i: (Status.SKIP, "classic-only") for i in ids}
+    with AzureEmulator("healthy-classic") as emu:
+        results = run(emu, site_settings(), ids=ids)
+    assert {results[i].status for i in ids} == {Status.MANUAL}
+
+
+def test_the_demo_starts_a_modernized_site_and_check_reports_its_architecture(tmp_path) -> None:
+    """`failback-prep demo --site modernized`: the same simulated vCenter, a modernized vault; `check`
+    against it gives the appliance's checks and `architecture: modernized` in the JSON report."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from simulators.vcenter import SimulatorUnavailable
+    from tests.conftest import ROOT
+    from tui.demo import SimulatedSite
+
+    try:
+        site = SimulatedSite("windows", site="modernized").__enter__()
+    except SimulatorUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("FAILBACK_PREP_")}
+        env.update(PYTHONPATH=str(ROOT), FAILBACK_PREP_LANG="en", HOME=str(tmp_path),
+                   XDG_STATE_HOME=str(tmp_path / "state"), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+                   FAILBACK_PREP_AZURE_CLIENT_SECRET=site.secrets["azure"],
+                   FAILBACK_PREP_VCENTER_PASSWORD=site.secrets["vcenter"])
+        done = subprocess.run([sys.executable, "-m", "tui.cli", "check", "--config", str(site.config_path),
+                               "--format", "json", "--transcript-dir", str(tmp_path / "t")], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    finally:
+        site.__exit__(None, None, None)
+    report = json.loads(done.stdout)
+    status = {c["id"]: c["status"] for c in report["checks"]}
+    assert report["architecture"] == "modernized"
+    assert {status[i] for i in APPLIANCE_IDS} == {"pass"}
+    assert status["mt.registered"] == "skip" and status["net.azure-outbound"] == "manual"
