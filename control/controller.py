@@ -22,8 +22,9 @@ from control.runs import Executor, Runs
 from control.session import Place, Session
 from control.status import Shown
 
+from checks.model import Component
+
 if TYPE_CHECKING:
-    from checks.model import Component
     from checks.spec import Check, Result
     from control.engine import Engine
 
@@ -122,7 +123,40 @@ class Controller:
 
     def not_for_this_vault(self, check_id: str) -> bool:
         result = self.result(check_id)
-        return result is not None and result.key == "modernized-only"
+        return result is not None and result.key in ("modernized-only", "classic-only")
+
+    @property
+    def architecture(self) -> str:
+        """classic, modernized or unknown: as the vault said (az.connect), else as configured."""
+        connect = self.result("az.connect")
+        found = connect.evidence.get("architecture") if connect is not None else None
+        if found in ("classic", "modernized"):
+            return str(found)
+        configured = self.settings.site.architecture
+        return configured if configured in ("classic", "modernized") else "unknown"
+
+    def component_key(self, component: Component) -> str:
+        """The texts' key for a component on this vault ([components]): the network of a modernized
+        failback is the VMs' outbound 443 to Site Recovery, not a VPN or ExpressRoute."""
+        if component == Component.NETWORK and self.architecture == "modernized":
+            return "network-modernized"
+        return str(component)
+
+    def shown_results(self) -> list[Result]:
+        """The results the wizard talks about on this vault: not those that are not for it, and on a
+        modernized vault none of the classic components' (they have nothing to look at there)."""
+        classic = {Component.CONFIGURATION_SERVER, Component.PROCESS_SERVER, Component.MASTER_TARGET}
+        engine = self.engine
+        if engine is None:
+            return []
+        return [r for c in engine.checks if (r := self.result(c.id)) is not None and not self.not_for_this_vault(c.id)
+                and not (self.architecture == "modernized" and c.component in classic)]
+
+    def components(self) -> tuple[Component, ...]:
+        """The component table's rows for this vault: the classic five, or the appliance's three."""
+        from control.engine import COMPONENTS, MODERNIZED_COMPONENTS
+
+        return MODERNIZED_COMPONENTS if self.architecture == "modernized" else COMPONENTS
 
     def settled(self, check_id: str) -> Shown:
         """The status of the last answer, running or not: what orders rows, so they stay put while they run."""

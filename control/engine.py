@@ -16,6 +16,10 @@ from checks.sources import Sources
 from checks.spec import Check, Fix
 
 
+# A modernized vault's rows: the appliance does the configuration, process and master target servers'
+# work; the failed-over VMs reach Site Recovery over the internet (no VPN or ExpressRoute needed).
+MODERNIZED_COMPONENTS = (Component.APPLIANCE, Component.FAILBACK_POLICY, Component.NETWORK)
+
 # The five rows of the component table, in the article's order.
 COMPONENTS = (
     Component.CONFIGURATION_SERVER,

@@ -26,10 +26,11 @@ class ComponentScreen(ChecksScreen):
         return {"component": str(self.component)}
 
     def subtitle(self) -> str:
-        return self.control.texts.get("components", str(self.component))
+        return self.control.texts.get("components", self.control.component_key(self.component))
 
     def intro(self) -> ComposeResult:
-        yield Static(self.control.texts.get("components", f"{self.component}.about"), classes="intro")
+        yield Static(self.control.texts.get("components", f"{self.control.component_key(self.component)}.about"),
+                     classes="intro")
 
     def checks(self) -> list[Check]:
         engine = self.control.engine

@@ -12,8 +12,7 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 
 from checks.model import Component
-from screens.base import NEXT_PROBLEM, WizardScreen, show_causes
-from control.engine import COMPONENTS
+from screens.base import NEXT_PROBLEM, KeyBar, WizardScreen, show_causes
 from control.status import PROBLEMS as SHOWN_PROBLEMS
 from control.status import ROW_ORDER, Shown, worst
 from screens.marks import STYLES, mark
@@ -27,6 +26,10 @@ PLACES = (
     ("readiness", "g"),
     ("connect", "o"),
 )
+
+
+# Places a modernized vault has no use for: no process server or master target to prepare, no port table.
+CLASSIC_PLACES = ("process-server", "master-target", "port-map")
 
 
 class OverviewScreen(WizardScreen):
@@ -46,9 +49,29 @@ class OverviewScreen(WizardScreen):
         Binding("5", "component(4)", show=False, id="component-5"),
     ]
 
+    shown_components: tuple[Component, ...] = ()  # the rows on screen (the classic five, or the appliance's)
+    places_disabled = False  # the classic procedures and the port map, not offered on a modernized vault
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """On a modernized vault the classic procedures and the port map are not offered: their keys
+        neither act nor show (Textual leaves a binding out when this says False)."""
+        if action == "go" and parameters and parameters[0] in CLASSIC_PLACES and self.places_disabled:
+            return False
+        return True
+
+    def intro_text(self) -> str:
+        """What the table is, for this vault: a modernized one fails back through its appliance; a
+        classic one is retired, yet its failed-over VMs must still come home through it."""
+        architecture = self.control.architecture
+        if architecture == "modernized":
+            return self.t("overview.intro-modernized")
+        if architecture == "classic":
+            return self.t("overview.intro-classic")
+        return self.t("overview.intro")
+
     def compose(self) -> ComposeResult:
         yield from self.header()
-        yield Static(self.t("overview.intro"), classes="intro")
+        yield Static(self.intro_text(), classes="intro", id="intro")
         yield Static(id="causes")
         yield DataTable(id="components", cursor_type="row", classes="panel")
         yield Static(self.legend(), id="legend")
@@ -63,10 +86,30 @@ class OverviewScreen(WizardScreen):
         table.add_column(self.t("col.component"), key="name", width=30)
         table.add_column(self.t("col.status"), key="status", width=12)
         table.add_column(self.t("col.counts"), key="counts")
-        for index, component in enumerate(COMPONENTS, 1):
-            table.add_row(f"{index} {self.control.texts.get('components', str(component))}", "", "",
-                          key=str(component))
+        self.show_components()
         table.focus()
+
+    def show_components(self) -> None:
+        """The rows for this vault; rebuilt when the vault turns out to be the other architecture."""
+        components = self.control.components()
+        if components == self.shown_components:
+            return
+        self.shown_components = components
+        table = self.query_one("#components", DataTable)
+        table.clear()
+        for index, component in enumerate(components, 1):
+            table.add_row(f"{index} {self.control.texts.get('components', self.control.component_key(component))}",
+                          "", "", key=str(component))
+        self.query_one("#intro", Static).update(self.intro_text())
+        # A modernized vault has no process server or master target to prepare, and no port table.
+        modernized = self.control.architecture == "modernized"
+        if modernized != self.places_disabled:
+            self.places_disabled = modernized
+            places = self.query_one("#places", OptionList)
+            for place in CLASSIC_PLACES:
+                (places.disable_option if modernized else places.enable_option)(place)
+            self.refresh_bindings()  # the keys for them go, or come back
+            self.query_one(KeyBar).refresh_keys()
 
     def check_ids(self) -> tuple[str, ...]:
         engine = self.control.engine
@@ -90,6 +133,8 @@ class OverviewScreen(WizardScreen):
         return [i for i in found if i in engine.by_id]
 
     def place_status(self, place: str) -> Shown | None:
+        if place in CLASSIC_PLACES and self.control.architecture == "modernized":
+            return None  # not offered on this vault (disabled), so never a problem to go to
         ids = self.place_checks(place)
         statuses = [self.control.status(i) for i in ids]
         ports = self.control.result("net.ports")
@@ -112,10 +157,11 @@ class OverviewScreen(WizardScreen):
     def refresh_results(self) -> None:
         table = self.query_one("#components", DataTable)
         engine = self.control.engine
+        self.show_components()
         self.show_causes()
         if engine is not None:
             self.refresh_places()
-        for component in COMPONENTS:
+        for component in self.shown_components:
             if engine is None:
                 table.update_cell(str(component), "status", Text(self.t("loading"), style="dim"))
                 continue
@@ -127,7 +173,7 @@ class OverviewScreen(WizardScreen):
         """A reason that holds up several checks (no password, vCenter down), said once at the top."""
         from checks.report import causes
 
-        found = causes(list(self.control.results.values()), self.control.texts)
+        found = causes(self.control.shown_results(), self.control.texts)
         show_causes(self.query_one("#causes", Static), found, self.t, plain=self.plain)
 
     def legend(self) -> Text:
@@ -157,9 +203,9 @@ class OverviewScreen(WizardScreen):
             return
         stops: list[tuple[str, int, Shown]] = [
             ("component", i, worst([self.control.status(c.id) for c in self.control.of_component(component)]))
-            for i, component in enumerate(COMPONENTS)]
+            for i, component in enumerate(self.shown_components)]
         stops += [("place", i, self.place_status(place) or Shown.PASS) for i, (place, _) in enumerate(PLACES)]
-        here = table.cursor_row if not places.has_focus else len(COMPONENTS) + (places.highlighted or 0)
+        here = table.cursor_row if not places.has_focus else len(self.shown_components) + (places.highlighted or 0)
         for step in range(1, len(stops) + 1):
             kind, index, status = stops[(here + step) % len(stops)]
             if status.problem:
@@ -194,4 +240,5 @@ class OverviewScreen(WizardScreen):
     def action_component(self, index: int) -> None:
         from screens.component import ComponentScreen
 
-        self.app.push_screen(ComponentScreen(self.control, COMPONENTS[index]))
+        if index < len(self.shown_components):
+            self.app.push_screen(ComponentScreen(self.control, self.shown_components[index]))

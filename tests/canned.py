@@ -59,6 +59,20 @@ def _summary_key(check_id: str, status: Status) -> tuple[str, dict[str, Any]]:
     return key, params
 
 
+MODERNIZED_ONLY = ("net.azure-outbound", "app.log-storage", "app.registered", "app.components-healthy",
+                   "app.reprotect-agent", "app.disk-budget", "rp.failback-policy")
+CLASSIC_ONLY = ("cs.connected", "cs.vm-known", "cs.same-ip", "ps.in-azure", "ps.reachable", "ps.bandwidth",
+                "mt.registered", "mt.group-os", "mt.agent-version", "mt.retention-formatted", "mt.discovery-done",
+                "mt.host-discovered", "policy.failback", "net.s2s", "net.link-type", "net.ports")
+
+
+def modernized(canned: Canned) -> Canned:
+    """The canned site with a modernized vault: the classic checks say they are not for it."""
+    canned.evidence["az.connect"] = {"architecture": "modernized"}
+    canned.not_here = {check_id: "classic-only" for check_id in CLASSIC_ONLY}
+    return canned
+
+
 class Canned:
     """The table the canned checks read; tests change it, or hold a check up with `hold`."""
 
@@ -68,9 +82,8 @@ class Canned:
         self.hold: dict[str, threading.Event] = {}
         self.unavailable: dict[str, str] = {}  # check id -> the reason it cannot decide
         self.reads = 0
-        # Steps only a modernized vault asks for: skipped on this classic site, as the real checks do.
-        self.classic_skips = {"net.azure-outbound", "app.log-storage", "app.registered", "app.components-healthy",
-                              "app.reprotect-agent", "app.disk-budget", "rp.failback-policy"}
+        # The checks that are not for this (classic) site's vault, and the key they say it with.
+        self.not_here: dict[str, str] = {check_id: "modernized-only" for check_id in MODERNIZED_ONLY}
 
 
 def canned_check(check: Check, canned: Canned) -> Check:
@@ -79,8 +92,8 @@ def canned_check(check: Check, canned: Canned) -> Check:
         gate = table.hold.get(check.id)
         if gate is not None:
             gate.wait(30)
-        if check.id in table.classic_skips:
-            return verdict(Status.SKIP, "modernized-only")  # the canned site is classic, as a real one would say
+        if check.id in table.not_here:
+            return verdict(Status.SKIP, table.not_here[check.id])  # not for this site's vault, as the real check says
         if check.manual:
             answer = ctx.settings.answers.get(check.id)
             if answer is not None:

@@ -63,3 +63,28 @@ async def test_screens_at_80x24(transcripts: Path, lang: str) -> None:
             compare(f"{lang}-{name}", app.export_screenshot())
             while len(app.screen_stack) > 2:
                 await pilot.press("escape")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+async def test_a_modernized_vault_gets_the_appliance_screens_at_80x24(transcripts: Path, lang: str) -> None:
+    """The vault says modernized (az.connect): the component table becomes the appliance's, the classic
+    procedures and the port map are not offered, and the appliance's screen lists its checks."""
+    from tests.canned import Canned, modernized
+
+    canned = modernized(Canned())
+    classic = ("cs.", "ps.", "mt.", "policy.failback", "net.s2s", "net.ports", "net.link-type")
+    app = canned_app(transcripts, canned, lang=lang, session_id="5a98374b")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await to_overview(pilot)
+        assert app.control.architecture == "modernized"
+        await pilot.pause(0.2)
+        compare(f"{lang}-modernized-overview", app.export_screenshot())
+        rows = [str(k.value) for k in app.screen.query_one("#components").rows]
+        assert rows == ["appliance", "failback-policy", "network"]
+        await pilot.press("1")
+        await pilot.pause(0.2)
+        await pilot.wait_for_scheduled_animations()
+        compare(f"{lang}-modernized-appliance", app.export_screenshot())
+        shown = {c.id for c in app.screen.checks()}
+        assert {"app.registered", "app.components-healthy", "app.log-storage"} <= shown
+        assert not any(c.startswith(classic) for c in shown)
