@@ -28,7 +28,7 @@ from typing import Any
 
 from checks.azure.fields import age_minutes, child, mappings, same_name, text
 from checks.azure.site import vault_of
-from checks.azure.vault import Resource, Vault, fabric_kind, props
+from checks.azure.vault import Resource, Vault, fabric_kind, props, segment
 from checks.model import Component, SourceUnavailable, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 
@@ -131,7 +131,7 @@ def _problem(component: Mapping[str, Any]) -> tuple[Status, str] | None:
         return Status.FAIL, "stale"
     if health == "warning" or component.get("errors"):
         return Status.WARN, "warning"
-    if health not in ("normal", ""):
+    if health != "normal":  # not stated, "None", or a word we do not know: not proven healthy
         return Status.WARN, "unknown-health"
     return None
 
@@ -202,6 +202,13 @@ def reprotect_agent(ctx: CheckContext) -> Verdict:
     if found is not None and found[0] == Status.FAIL:
         return verdict(Status.FAIL, "unhealthy", evidence, health=row["health"] or "-",
                        age="?" if row["heartbeat_age_min"] is None else round(row["heartbeat_age_min"]), **params)
+    reachable = [str(d) for d in evidence["accessible_datastores"]]
+    target = ctx.settings.site.target_datastore
+    if not reachable:
+        return verdict(Status.FAIL, "no-datastores", evidence, **params)
+    if target and not any(same_name(target, d) for d in reachable):
+        return verdict(Status.FAIL, "target-unreachable", evidence, datastore=target, known=", ".join(reachable),
+                       **params)
     if discovered is None:
         return verdict(Status.FAIL, "never-discovered", evidence, **params)
     if discovered > DISCOVERY_MAX_MIN:
@@ -225,18 +232,41 @@ def _rcm_items(vault: Vault, vms: tuple[str, ...]) -> tuple[dict[str, Resource],
     return found, missing
 
 
+def _disks(item: Resource) -> int:
+    return len(mappings(child(props(item), "providerSpecificDetails").get("protectedDisks")))
+
+
+def _failing_back_through(vault: Vault, appliance: Appliance) -> dict[str, Resource]:
+    """Items already replicating back (InMageRcmFailback) through this appliance's reprotect agent:
+    their disks are attached to the appliance too."""
+    agents = {text(a.get("id")).lower() for a in appliance.components.get("reprotect-agent", []) if a.get("id")}
+    out: dict[str, Resource] = {}
+    for item in vault.items:
+        details = child(props(item), "providerSpecificDetails")
+        if text(details.get("instanceType")).lower() != "inmagercmfailback":
+            continue
+        agent = text(details.get("reprotectAgentId")).lower()
+        by_name = same_name(details.get("reprotectAgentName"), appliance.name)
+        if (agent and agent in agents) or by_name:
+            out[text(props(item).get("friendlyName")).lower()] = item
+    return out
+
+
 @modernized_only
 def disk_budget(ctx: CheckContext) -> Verdict:
     appliance = appliance_of(ctx)
     vault: Vault = vault_of(ctx)
     vms = ctx.settings.site.failback_vms
     found, missing = _rcm_items(vault, vms)
-    per_vm = {text(props(item).get("friendlyName")): len(mappings(child(props(item), "providerSpecificDetails")
-                                                                 .get("protectedDisks")))
-              for item in found.values()}
+    busy = _failing_back_through(vault, appliance)
+    # Each VM once: the named ones (to reprotect, or already failing back) and the others already here.
+    counted = {**{name: item for name, item in busy.items()}, **found}
+    per_vm = {text(props(item).get("friendlyName")): _disks(item) for item in counted.values()}
     total = sum(per_vm.values())
     evidence = {"appliance": appliance.name, "disks_by_vm": per_vm, "total": total, "limit": DISKS_PER_APPLIANCE,
-                "vms_not_found": missing}
+                "vms_not_found": missing,
+                "already_failing_back": sorted(text(props(i).get("friendlyName")) for n, i in busy.items()
+                                               if n not in found)}
     params = {"appliance": appliance.name, "total": total, "limit": DISKS_PER_APPLIANCE}
     if not vms:
         return verdict(Status.SKIP, "no-vms", evidence, **params)
@@ -259,7 +289,10 @@ def failback_policy(ctx: CheckContext) -> Verdict:
         known = [text(props(p).get("friendlyName") or p.get("name")) for p in vault.policies]
         return verdict(Status.FAIL, "missing", {**evidence, "known": known}, known=", ".join(known) or "-")
     ids = {text(p.get("id")).lower() for p in policies}
-    mapped = [m for m in vault.mappings if text(props(m).get("policyId")).lower() in ids]
+    sites = {text(f.get("name")).lower() for f in vault.fabrics if fabric_kind(f) == "InMageRcm"}
+    # The way back: mapped from Azure to a container of the appliance's site, with the failback provider.
+    mapped = [m for m in vault.mappings if text(props(m).get("policyId")).lower() in ids
+              and segment(text(props(m).get("targetProtectionContainerId")), "replicationFabrics").lower() in sites]
     evidence["mappings"] = [{"name": m.get("name"), "state": props(m).get("state"), "health": props(m).get("health"),
                              "provider": child(props(m), "providerSpecificDetails").get("instanceType")}
                             for m in mapped]

@@ -9,6 +9,7 @@ it is read from Resource Manager (source azure.resources).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,7 +72,7 @@ def _flag(value: Any) -> bool | None:
 def _disk_sizes(item: Resource, arm: ArmRead | None) -> dict[str, Any] | None:
     """Modernized: the disks' sizes at the source (GB, from the item) against the Azure VM's managed disks
     (GB, from Resource Manager). A disk grown in Azure makes failback create a new VM on-premises."""
-    source = [round(float(d.get("capacityInBytes") or 0) / 2**30) for d in
+    source = [math.ceil(float(d.get("capacityInBytes") or 0) / 2**30) for d in
               mappings(child(props(item), "providerSpecificDetails").get("protectedDisks"))]
     if arm is None or not arm.ok or not source:
         return None
@@ -151,7 +152,13 @@ def _blockers(vm: str, s: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
     where = s["where"]
     state = s["protection_state_description"] or s["protection_state"] or "?"
     if where == "reprotected":
-        return fails, [{"key": "already-reprotected", "vm": vm, "state": state}, *_health(vm, s)], unknown
+        warns = [{"key": "already-reprotected", "vm": vm, "state": state}, *_health(vm, s)]
+        points = s.get("recovery_points")
+        if isinstance(points, Mapping) and points.get("problem"):
+            unknown.append({"key": "points-unread", "vm": vm, "problem": points["problem"]})
+        elif isinstance(points, Mapping) and not points.get("count"):
+            warns.append({"key": "no-recovery-point", "vm": vm})  # replicating back, no point to fail back to yet
+        return fails, warns, unknown
     if where == "failed-back-uncommitted":
         return fails, [{"key": "failback-not-committed", "vm": vm, "state": state}, *_health(vm, s)], unknown
     if where == "on-premises":
@@ -189,14 +196,11 @@ def _blockers(vm: str, s: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
     if s["provider"].lower() == "inmagercm":
         # Modernized: the agent in the Azure VM registered after failover, a point to fail back to, and
         # the disks as they were (a disk grown in Azure makes failback create a new VM).
-        if s.get("agent_registered_after_failover") is False:
+        registered = s.get("agent_registered_after_failover")
+        if registered is False:
             fails.append({"key": "agent-not-registered", "vm": vm})
-        points = s.get("recovery_points")
-        if isinstance(points, Mapping):
-            if points.get("problem"):
-                unknown.append({"key": "points-unread", "vm": vm, "problem": points["problem"]})
-            elif not points.get("count"):
-                fails.append({"key": "no-recovery-point", "vm": vm})
+        elif registered is None and s["committed"]:
+            unknown.append({"key": "agent-registration-unknown", "vm": vm})
         sizes = s.get("disk_sizes") or {}
         if sizes.get("changed_gb"):
             warns.append({"key": "disk-resized", "vm": vm, "sizes": ", ".join(f"{g} GB" for g in sizes["changed_gb"]),
@@ -216,13 +220,13 @@ def failed_over(ctx: CheckContext) -> Verdict:
     except SourceUnavailable as exc:
         resources, arm_problem = None, str(exc)
     states = {vm: _state(item, resources.vms.get(vm) if resources else None) for vm, item in found.items()}
-    if any(provider(item) == "inmagercm" for item in found.values()):
+    if any(provider(item) in ("inmagercm", "inmagercmfailback") for item in found.values()):
         try:
             points = ctx.source("azure.recovery-points")
         except SourceUnavailable as exc:
             points = {vm: _Unread(str(exc)) for vm in found}
         for vm, found_points in points.items():
-            if vm in states and states[vm]["provider"].lower() == "inmagercm":
+            if vm in states and states[vm]["provider"].lower() in ("inmagercm", "inmagercmfailback"):
                 states[vm]["recovery_points"] = found_points.evidence()
     fails: list[dict[str, Any]] = [{"key": "missing", "vms": missing}] if missing else []
     warns: list[dict[str, Any]] = []

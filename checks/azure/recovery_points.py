@@ -1,6 +1,9 @@
-"""The recovery points of each failback VM that replicates with the modernized provider (InMageRcm).
+"""The recovery points of each failback VM of a modernized vault (InMageRcm, InMageRcmFailback).
 
-Failback from a modernized vault fails over to a recovery point; an item with none cannot fail back.
+Failback from a modernized vault is a planned failover of the reprotected (InMageRcmFailback) item to
+one of its recovery points: until replication back has made one, it cannot fail back. A committed
+failover in Azure keeps few points or none (committing deletes the others), so there they are only
+kept as evidence.
 One list per item (`recovery_points.list_by_replication_protected_items`), read in parallel, once per
 run (source "azure.recovery-points"): {VM: Points}. A refused or failed read is kept with why, never
 turned into "no recovery point".
@@ -58,7 +61,7 @@ def _read(azure: AzureClient, item: Resource) -> Points:
 def _fetch(ctx: Sources) -> dict[str, Points]:
     azure: AzureClient = ctx.source("azure.client")
     found, _missing = failback_items(vm_site(ctx), ctx.settings.site.failback_vms)
-    rcm = {vm: item for vm, item in found.items() if provider(item) == "inmagercm"}
+    rcm = {vm: item for vm, item in found.items() if provider(item) in ("inmagercm", "inmagercmfailback")}
     if not rcm:
         return {}
     with ThreadPoolExecutor(max_workers=min(8, len(rcm)), thread_name_prefix="azure-points") as pool:

@@ -1047,8 +1047,8 @@ MODERNIZED_BROKEN = {
     "modernized-reprotect-stale": "the reprotect agent last discovered vCenter two days ago",
     "modernized-no-failback-policy": "the failback policy exists but is associated with nothing",
     "modernized-too-many-disks": "the VMs to fail back carry 64 disks between them",
-    "modernized-vm-not-ready": "db01: its agent did not register after failover, it has no recovery point, "
-                               "and its data disk was resized in Azure",
+    "modernized-vm-not-ready": "db01: its agent did not register after failover, and its data disk was "
+                               "resized in Azure",
 }
 
 
@@ -1070,7 +1070,6 @@ def _modernized_broken(name: str, ids: Ids) -> dict:
     elif name == "modernized-vm-not-ready":
         item = next(i for i in s["items"] if i["properties"]["friendlyName"] == "db01")
         item["properties"]["providerSpecificDetails"]["isAgentRegistrationSuccessfulAfterFailover"] = False
-        item["_recoveryPoints"] = []
         vm = s["resources"][vm_id(ids, "db01").lower()]
         vm["properties"]["storageProfile"]["dataDisks"][0]["diskSizeGB"] = 128
     elif name == "modernized-too-many-disks":

@@ -85,20 +85,60 @@ def test_a_modernized_vm_ready_for_reprotect_shows_what_was_read() -> None:
     assert db01["disk_sizes"] == {"source_gb": [60, 60], "azure_gb": [60, 60], "changed_gb": []}
 
 
-def test_a_modernized_vm_without_its_agent_or_a_recovery_point_or_with_a_grown_disk_is_named() -> None:
+def test_a_modernized_vm_without_its_agent_or_with_a_grown_disk_is_named() -> None:
     result = _vm_result("modernized-vm-not-ready")
     assert result.status == Status.FAIL
     keys = {(p["key"], p["vm"]) for p in result.params["parts"]}
-    assert {("agent-not-registered", "db01"), ("no-recovery-point", "db01"), ("disk-resized", "db01")} <= keys
+    assert {("agent-not-registered", "db01"), ("disk-resized", "db01")} <= keys
     assert not any(vm == "app01" for _, vm in keys), "app01 is ready"
     words = Texts("en").summary(result)
     assert "128 GB" in words and "creates a new VM" in words
 
 
+def test_a_committed_vm_without_recovery_points_is_not_a_failure() -> None:
+    """Committing a failover deletes the other recovery points: a committed VM in Azure with none is normal."""
+    def none(emu: AzureEmulator) -> None:
+        for item in emu.state["items"]:
+            item["_recoveryPoints"] = []
+
+    result = _vm_result("modernized", none)
+    assert result.status == Status.PASS, Texts("en").summary(result)
+    assert result.evidence["vms"]["db01"]["recovery_points"]["count"] == 0
+
+
+def test_a_vm_whose_registration_after_failover_is_not_stated_is_not_determined() -> None:
+    def unstated(emu: AzureEmulator) -> None:
+        for item in emu.state["items"]:
+            item["properties"]["providerSpecificDetails"].pop("isAgentRegistrationSuccessfulAfterFailover")
+
+    result = _vm_result("modernized", unstated)
+    assert result.status == Status.ERROR
+    assert {p["key"] for p in result.params["parts"]} == {"agent-registration-unknown"}
+
+
+def test_a_vm_replicating_back_without_a_recovery_point_warns() -> None:
+    def reprotected(emu: AzureEmulator) -> None:
+        item = next(i for i in emu.state["items"] if i["properties"]["friendlyName"] == "db01")
+        item["properties"]["providerSpecificDetails"]["instanceType"] = "InMageRcmFailback"
+        # Replicating back: Azure is now the primary side.
+        item["properties"].update(protectionState="Protected", protectionStateDescription="Protected",
+                                  activeLocation="Primary")
+        item["_recoveryPoints"] = []
+
+    result = _vm_result("modernized", reprotected)
+    assert ("no-recovery-point", "db01") in {(p["key"], p["vm"]) for p in result.params["parts"]}
+
+
 def test_recovery_points_that_cannot_be_read_are_not_determined_never_none() -> None:
-    result = _vm_result("modernized", lambda emu: emu.add_fault(r"/recoveryPoints", status=500, times=None))
-    assert result.status == Status.ERROR, Texts("en").summary(result)
-    assert {p["key"] for p in result.params["parts"]} == {"points-unread"}
+    def unreadable(emu: AzureEmulator) -> None:
+        item = next(i for i in emu.state["items"] if i["properties"]["friendlyName"] == "db01")
+        item["properties"]["providerSpecificDetails"]["instanceType"] = "InMageRcmFailback"
+        item["properties"].update(protectionState="Protected", activeLocation="Primary")
+        emu.add_fault(r"/recoveryPoints", status=500, times=None)
+
+    result = _vm_result("modernized", unreadable)
+    assert ("points-unread", "db01") in {(p["key"], p["vm"]) for p in result.params["parts"]}
+    assert ("no-recovery-point", "db01") not in {(p["key"], p["vm"]) for p in result.params["parts"]}
 
 
 def test_the_modernized_manual_steps_are_asked_only_of_a_modernized_vault() -> None:
@@ -167,3 +207,56 @@ def test_the_demo_starts_a_modernized_site_and_check_reports_its_architecture(tm
     assert report["architecture"] == "modernized"
     assert {status[i] for i in APPLIANCE_IDS} == {"pass"}
     assert status["mt.registered"] == "skip" and status["net.azure-outbound"] == "manual"
+
+
+def _appliance_results(setup, **site):
+    with AzureEmulator("modernized") as emu:
+        setup(emu)
+        return run(emu, site_settings(**site), ids=APPLIANCE_IDS)
+
+
+def _rcm(emu: AzureEmulator) -> dict:
+    return next(f for f in emu.state["fabrics"] if f["properties"]["customDetails"]["instanceType"] == "InMageRcm")[
+        "properties"]["customDetails"]
+
+
+def test_a_reprotect_agent_that_reaches_no_datastore_or_not_the_target_fails() -> None:
+    results = _appliance_results(lambda emu: _rcm(emu)["reprotectAgents"][0].update(accessibleDatastores=[]))
+    assert results["app.reprotect-agent"].status == Status.FAIL
+    assert results["app.reprotect-agent"].key == "no-datastores"
+    results = _appliance_results(lambda emu: None, target_datastore="NotReachableDS")
+    assert results["app.reprotect-agent"].key == "target-unreachable"
+    assert "LocalDS_0" in Texts("en").summary(results["app.reprotect-agent"])
+
+
+def test_a_component_that_does_not_state_its_health_is_not_proven_healthy() -> None:
+    results = _appliance_results(lambda emu: _rcm(emu)["marsAgents"][0].pop("health"))
+    result = results["app.components-healthy"]
+    assert result.status == Status.WARN
+    assert any(p["key"] == "unknown-health" and p["kind"] == "mars-agent" for p in result.params["parts"])
+
+
+def test_the_disk_budget_counts_the_vms_already_failing_back_through_the_appliance() -> None:
+    def busy(emu: AzureEmulator) -> None:
+        import copy
+
+        agent = _rcm(emu)["reprotectAgents"][0]["id"]
+        other = copy.deepcopy(next(i for i in emu.state["items"] if i["properties"]["friendlyName"] == "web01"))
+        details = other["properties"]["providerSpecificDetails"]
+        details.update(instanceType="InMageRcmFailback", reprotectAgentId=agent,
+                       protectedDisks=[{"diskId": f"d{n}", "capacityInBytes": 64424509440} for n in range(59)])
+        emu.state["items"] = [i for i in emu.state["items"] if i["properties"]["friendlyName"] != "web01"] + [other]
+
+    result = _appliance_results(busy)["app.disk-budget"]
+    assert result.status == Status.FAIL, Texts("en").summary(result)
+    assert result.evidence["total"] == 62 and result.evidence["already_failing_back"] == ["web01"]
+
+
+def test_a_failback_mapping_to_another_site_is_not_this_sites() -> None:
+    def elsewhere(emu: AzureEmulator) -> None:
+        for m in emu.state["mappings"]:
+            if m["name"] == "failback-mapping":
+                m["properties"]["targetProtectionContainerId"] = (
+                    m["properties"]["targetProtectionContainerId"].replace("/replicationFabrics/", "/replicationFabrics/x"))
+
+    assert _appliance_results(elsewhere)["rp.failback-policy"].key == "not-mapped"
