@@ -99,7 +99,10 @@ def _state(item: Resource, arm: ArmRead | None) -> dict[str, Any]:
     state = text(p.get("protectionState"))
     location = text(p.get("activeLocation")).lower()
     committed = "failovercommitted" in state.lower()
-    agent_age = age_minutes(details.get("lastHeartbeat"))
+    # Classic items carry the Mobility service's heartbeat as lastHeartbeat; modernized ones under
+    # mobilityAgentDetails.lastHeartbeatUtc.
+    heartbeat = details.get("lastHeartbeat") or child(details, "mobilityAgentDetails").get("lastHeartbeatUtc")
+    agent_age = age_minutes(heartbeat)
     row: dict[str, Any] = {
         "provider": text(details.get("instanceType")),
         "protection_state": state,
@@ -111,7 +114,7 @@ def _state(item: Resource, arm: ArmRead | None) -> dict[str, Any]:
         "failover_health": text(p.get("failoverHealth")) or None,
         "health_errors": _errors(p),
         "current_scenario": text(child(p, "currentScenario").get("scenarioName")),
-        "agent_last_heartbeat": details.get("lastHeartbeat"),
+        "agent_last_heartbeat": heartbeat,
         "agent_heartbeat_age_min": None if agent_age is None else round(agent_age, 1),
         "committed": committed,
     }
@@ -192,7 +195,9 @@ def _blockers(vm: str, s: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
         elif power != RUNNING:
             fails.append({"key": "vm-not-running", "vm": vm, "power": power})
         elif s["agent_heartbeat_age_min"] is not None and s["agent_heartbeat_age_min"] > AGENT_SILENT_MIN:
-            warns.append({"key": "agent-silent", "vm": vm, "age": shown_age(s["agent_heartbeat_age_min"])})
+            # Classic: the Mobility service reports to the configuration server; modernized: to Site Recovery.
+            key = "agent-silent-modernized" if s["provider"].lower() == "inmagercm" else "agent-silent"
+            warns.append({"key": key, "vm": vm, "age": shown_age(s["agent_heartbeat_age_min"])})
     if s["provider"].lower() == "inmagercm":
         # Modernized: the agent in the Azure VM registered after failover, a point to fail back to, and
         # the disks as they were (a disk grown in Azure makes failback create a new VM).

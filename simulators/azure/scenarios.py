@@ -1000,6 +1000,11 @@ def _modernized(ids: Ids) -> dict:
                     for d in range(disks)
                 ],
                 "isAgentRegistrationSuccessfulAfterFailover": True,
+                # The agent in the Azure VM reports here (the SDK's InMageRcmMobilityAgentDetails).
+                "mobilityAgentDetails": {"version": "9.62.7172.1", "latestVersion": "9.62.7172.1",
+                                         "agentVersionExpiryDate": None, "driverVersion": "9.62.7172.1",
+                                         "isUpgradeable": "false", "lastHeartbeatUtc": minutes_ago(2),
+                                         "reasonsBlockingUpgrade": []},
                 "vmNics": [{
                     "nicId": uid("nic", name), "isPrimaryNic": "true", "isSelectedForFailover": "true",
                     "sourceIPAddress": src_ip, "sourceIPAddressType": "Static",

@@ -260,3 +260,20 @@ def test_a_failback_mapping_to_another_site_is_not_this_sites() -> None:
                     m["properties"]["targetProtectionContainerId"].replace("/replicationFabrics/", "/replicationFabrics/x"))
 
     assert _appliance_results(elsewhere)["rp.failback-policy"].key == "not-mapped"
+
+
+def test_a_silent_agent_in_a_modernized_vm_is_named_with_where_it_reports() -> None:
+    """Modernized items carry the agent's heartbeat under mobilityAgentDetails; silent for long, it warns
+    about Site Recovery on 443, not the configuration server a modernized site does not have."""
+    from simulators.azure.scenarios import minutes_ago
+
+    def silent(emu: AzureEmulator) -> None:
+        item = next(i for i in emu.state["items"] if i["properties"]["friendlyName"] == "app01")
+        item["properties"]["providerSpecificDetails"]["mobilityAgentDetails"]["lastHeartbeatUtc"] = minutes_ago(90)
+
+    result = _vm_result("modernized", silent)
+    assert result.status == Status.WARN
+    assert {(p["key"], p["vm"]) for p in result.params["parts"]} == {("agent-silent-modernized", "app01")}
+    words = Texts("en").summary(result)
+    assert "Site Recovery on 443" in words and "configuration server" not in words
+    assert result.evidence["vms"]["db01"]["agent_heartbeat_age_min"] is not None
