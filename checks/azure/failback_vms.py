@@ -24,7 +24,7 @@ from checks.azure.fields import (
     strings,
     text,
 )
-from checks.azure.resources import FORWARD, REVERSE, ArmRead, Resources, provider
+from checks.azure.resources import FORWARD, REVERSE, ArmRead, Resources, power_state, provider
 from checks.azure.site import failback_items, vm_site
 from checks.azure.vault import Resource, props
 from checks.model import Component, SourceUnavailable, Status
@@ -39,16 +39,6 @@ COMING_UP = ("starting",)
 # The Mobility service in a running Azure VM reports to the configuration server; silent for longer
 # than this, it likely cannot reach it (error 95226), which no probe from on-premises can see.
 AGENT_SILENT_MIN = 30
-
-
-def power_state(read: ArmRead) -> str:
-    """The VM's power state from its instance view ("running", "deallocated", ...); "" when not stated."""
-    view = child(child(read.body, "properties"), "instanceView")
-    for status in mappings(view.get("statuses")):
-        code = text(status.get("code"))
-        if code.lower().startswith("powerstate/"):
-            return code.split("/", 1)[1].lower()
-    return ""
 
 
 def _errors(p: Mapping[str, Any]) -> list[str]:
@@ -121,7 +111,7 @@ def _state(item: Resource, arm: ArmRead | None) -> dict[str, Any]:
     if arm is not None:
         row["azure_vm"] = arm.evidence()
         if arm.ok:
-            row["azure_vm"]["power_state"] = power_state(arm) or None
+            row["azure_vm"]["power_state"] = power_state(arm.body) or None
             row["azure_vm"]["provisioning_state"] = text(child(arm.body, "properties").get("provisioningState")) or None
 
     kind = provider(item)

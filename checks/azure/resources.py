@@ -28,7 +28,7 @@ NETWORK_API = "2024-05-01"
 VM_READ = "Microsoft.Compute/virtualMachines/read"
 VNET_READ = "Microsoft.Network/virtualNetworks/read"
 
-_VM_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/virtualMachines/[^/]+$", re.I)
+VM_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/virtualMachines/[^/]+$", re.I)
 _VNET_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Network/virtualNetworks/[^/]+$", re.I)
 _GROUP_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+$", re.I)
 
@@ -78,7 +78,7 @@ def azure_vm_id(item: Resource) -> tuple[str, str]:
     """
     details = child(props(item), "providerSpecificDetails")
     target = text(details.get("targetVmId"))
-    if _VM_ID.match(target):
+    if VM_ID.match(target):
         return target, "targetVmId"
     for group_field, name_field in (("recoveryAzureResourceGroupId", "recoveryAzureVMName"),
                                     ("targetResourceGroupId", "targetVmName")):
@@ -113,6 +113,17 @@ def runs_in_azure(item: Resource) -> bool:
     """The item's VM runs in Azure now: the forward direction, failed over (not yet reprotected).
     An item without provider details counts as forward: its VM is then looked for, not assumed."""
     return provider(item) in ("", *FORWARD) and text(props(item).get("activeLocation")).lower() == "recovery"
+
+
+def power_state(body: Mapping[str, Any]) -> str:
+    """A VM's power state from the instance view in its body ("running", "deallocated", ...); "" when
+    not stated."""
+    view = child(child(body, "properties"), "instanceView")
+    for status in mappings(view.get("statuses")):
+        code = text(status.get("code"))
+        if code.lower().startswith("powerstate/"):
+            return code.split("/", 1)[1].lower()
+    return ""
 
 
 # --- the reads ---------------------------------------------------------------------------------

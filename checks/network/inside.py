@@ -40,8 +40,6 @@ CONNECT_TIMEOUT_S = 5
 VM_LINKS = (("vm-cs", "cs", "https"), ("vm-ps-data", "ps", "data"))
 PS_LINKS = (("ps-cs", "cs", "https"), ("ps-mt-data", "mt", "data"))
 _ADDRESS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$")  # a host name or an IP: nothing a shell reads
-_VM_ID = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/virtualMachines/[^/]+$",
-                    re.I)
 _LINE = re.compile(rf"^{MARK} (?P<key>[a-z-]+) (?P<host>\S+) (?P<port>\d+) (?P<state>open|closed|error)\s*$", re.M)
 
 
@@ -263,14 +261,6 @@ def _view(body: Mapping[str, Any]) -> Mapping[str, Any]:
     return (body.get("properties") or {}).get("instanceView") or {}
 
 
-def _power(body: Mapping[str, Any]) -> str:
-    for status in _view(body).get("statuses") or ():
-        code = str(status.get("code") or "")
-        if code.startswith("PowerState/"):
-            return code.split("/", 1)[1]
-    return ""
-
-
 def _os_type(body: Mapping[str, Any]) -> str:
     disk = ((body.get("properties") or {}).get("storageProfile") or {}).get("osDisk") or {}
     value = str(disk.get("osType") or "")
@@ -279,7 +269,9 @@ def _os_type(body: Mapping[str, Any]) -> str:
 
 def _machine(name: str, role: str, vm_id: str, body: Mapping[str, Any], targets: tuple[Target, ...],
              follow_ops: Mapping[str, Any]) -> Machine:
-    power = _power(body)
+    from checks.azure.resources import power_state
+
+    power = power_state(body)
     os_type = _os_type(body)
     skip = ""
     if power in ("deallocated", "deallocating", "stopped", "stopping"):
@@ -295,8 +287,10 @@ def _machine(name: str, role: str, vm_id: str, body: Mapping[str, Any], targets:
 def ps_vm_id(ctx: FixContext) -> str:
     """The process server's Azure VM from [site] process_server_vm: an ARM id, or a name in
     [site] process_server_vm_group (default: the vault's resource group)."""
+    from checks.azure.resources import VM_ID
+
     value = ctx.settings.site.process_server_vm
-    if not value or _VM_ID.match(value):
+    if not value or VM_ID.match(value):
         return value
     azure = ctx.settings.azure
     group = ctx.settings.site.process_server_vm_group or (azure.resource_group if azure else "")
