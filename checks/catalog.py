@@ -10,6 +10,7 @@ from checks.spec import Check, Fix
 # The order of the contract's table: connections first, then the component table, then the VMs.
 ORDER = (
     "vc.connect",
+    "vc.failback-role",
     "az.connect",
     "cs.connected",
     "cs.vm-known",
@@ -42,11 +43,15 @@ ORDER = (
     "net.ports",
     "vm.failed-over",
     "vm.original-location",
+    "vm.azure-agent",
+    "vm.disk-enableuuid",
     # Modernized vaults: the replication appliance and its failback policy.
     "app.registered",
     "app.components-healthy",
     "app.reprotect-agent",
+    "app.datastore-access",
     "app.disk-budget",
+    "app.storage-drs",
     "rp.failback-policy",
     "app.log-storage",
     "net.azure-outbound",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from checks.architecture import vault_architecture
 from checks.model import Component, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 
@@ -21,19 +22,6 @@ def _answered(step_id: str) -> Callable[[CheckContext], Verdict]:
     return decide
 
 
-def _architecture(ctx: CheckContext) -> str:
-    """classic, modernized, or unknown: as configured, else as the vault says (unknown if unread)."""
-    architecture = ctx.settings.site.architecture
-    if architecture != "auto":
-        return architecture
-    from checks.model import SourceUnavailable
-
-    try:
-        return str(ctx.source("azure.vault").architecture)
-    except SourceUnavailable:
-        return "unknown"
-
-
 def _for(only: str, step_id: str, component: Component, step: int | None) -> Check:
     """A step one architecture's failback has: on a vault of the other it is not needed and says so
     (the key the other architecture's checks use); when the architecture is unknown it is asked for."""
@@ -41,7 +29,7 @@ def _for(only: str, step_id: str, component: Component, step: int | None) -> Che
     other, key = ("modernized", "classic-only") if only == "classic" else ("classic", "modernized-only")
 
     def decide(ctx: CheckContext) -> Verdict:
-        architecture = _architecture(ctx)
+        architecture = vault_architecture(ctx)
         if architecture == other:
             return verdict(Status.SKIP, key, {"architecture": architecture})
         return answered(ctx)

@@ -54,6 +54,9 @@ class VCenterSettings:
     thumbprint: str = ""
     ca_file: str = ""
     insecure: bool = False
+    # The vCenter account Site Recovery uses for failback (the appliance's or the configuration server's),
+    # whose privileges vc.failback-role reads; empty: the account this tool signs in with.
+    failback_account: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ class SiteSettings:
     # back to (default: each VM's own, at the original location).
     appliance: str = ""
     target_datastore: str = ""
+    # The appliance's VM in vCenter (default: [site] appliance, the name the vault knows it by).
+    appliance_vm: str = ""
 
 
 @dataclass(frozen=True)

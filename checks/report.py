@@ -127,8 +127,10 @@ def build(
 
 # A skip that says the check does not apply to this site (or the operator answered it) costs nothing;
 # any other skip means the tool did not look: a missing [vcenter] or [azure] table, no master target
-# named, a modernized vault whose checklist the classic checks cannot stand in for.
-# "modernized-only": an appliance check on a classic vault, which has no appliance to look at.
+# named.
+# "modernized-only": an appliance check on a classic vault, which has no appliance to look at;
+# "classic-only" (a check of the configuration server, process server or master target on a modernized
+# vault) costs nothing once the appliance checks (app.*) ran and stand in for them; see readiness().
 HARMLESS_SKIPS = frozenset({"not-needed", "not-original", "not-alternate", "skipped", "link-skipped", "modernized-only"})
 # Warnings that say part of the answer is missing, not that the answer has a caveat: a VM not found,
 # a discovery still running, a retention volume Site Recovery does not list yet (reprotect cannot pick it).
@@ -138,9 +140,12 @@ UNCONFIRMED_WARNINGS = frozenset({
 })
 
 
-def unconfirmed(result: Result) -> bool:
-    """Not a failure, yet readiness cannot rest on it: the check did not (fully) look."""
+def unconfirmed(result: Result, appliance_checked: bool = False) -> bool:
+    """Not a failure, yet readiness cannot rest on it: the check did not (fully) look. A classic check
+    skipped on a modernized vault is covered when the appliance's checks looked (`appliance_checked`)."""
     if result.status == Status.SKIP:
+        if result.key == "classic-only":
+            return not appliance_checked
         return result.key not in HARMLESS_SKIPS
     return result.status == Status.WARN and result.key in UNCONFIRMED_WARNINGS
 
@@ -171,9 +176,10 @@ class Readiness:
 
 
 def readiness(results: Sequence[Result], not_run: int = 0) -> Readiness:
+    checked = any(r.id.startswith("app.") and r.status != Status.SKIP for r in results)
     return Readiness(blockers=sum(1 for r in results if blocking(r)),
-                     unconfirmed=tuple(r.id for r in results if unconfirmed(r)),
-                     warnings=sum(1 for r in results if r.status == Status.WARN and not unconfirmed(r)),
+                     unconfirmed=tuple(r.id for r in results if unconfirmed(r, checked)),
+                     warnings=sum(1 for r in results if r.status == Status.WARN and not unconfirmed(r, checked)),
                      not_run=not_run)
 
 

@@ -165,6 +165,7 @@ def _vcenter(r: _Reader) -> VCenterSettings:
         thumbprint=thumbprint,
         ca_file=ca_file,
         insecure=r.bool_value("insecure", r.default("insecure")),
+        failback_account=r.text_value("failback_account"),
     )
 
 
@@ -234,6 +235,7 @@ def _site(r: _Reader) -> SiteSettings:
         process_server_vm_group=r.text_value("process_server_vm_group"),
         appliance=r.text_value("appliance"),
         target_datastore=r.text_value("target_datastore"),
+        appliance_vm=r.text_value("appliance_vm"),
     )
 
 

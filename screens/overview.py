@@ -28,8 +28,9 @@ PLACES = (
 )
 
 
-# Places a modernized vault has no use for: no process server or master target to prepare, no port table.
-CLASSIC_PLACES = ("process-server", "master-target", "port-map")
+# Places a modernized vault has no use for: no process server or master target to prepare (its port
+# map shows the appliance's links instead of the classic port table).
+CLASSIC_PLACES = ("process-server", "master-target")
 
 
 class OverviewScreen(WizardScreen):
@@ -127,7 +128,8 @@ class OverviewScreen(WizardScreen):
             "process-server": [c.id for c in engine.of_component(Component.PROCESS_SERVER)],
             "master-target": [c.id for c in engine.of_component(Component.MASTER_TARGET)],
             "failback-vms": list(VM_CHECKS),
-            "port-map": ["net.ports", "ps.reachable"],
+            "port-map": (["net.azure-outbound", "app.registered", "app.reprotect-agent"]
+                         if self.control.architecture == "modernized" else ["net.ports", "ps.reachable"]),
             "connect": list(CONNECT_CHECKS.values()),
         }.get(place, [])
         return [i for i in found if i in engine.by_id]

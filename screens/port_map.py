@@ -30,6 +30,7 @@ class Link:
     port: str  # "https" | "data" | "vcenter" | "443"
     probe: str  # the key of the net.ports "tested" item that reaches the same far end, or ""
     manual: str  # the key of the net.ports "not_testable_here" item with the command to run
+    check: str = ""  # modernized: the check whose answer is this link's (the link itself is not probed)
 
 
 # The port table of the article, in its order.
@@ -41,6 +42,17 @@ LINKS = (
     Link("cs-vc", "cs", "vcenter", "vcenter", "here-vcenter", "cs-vcenter"),
     Link("cs-azure", "cs", "azure", "443", "", "cs-azure"),
     Link("ps-azure", "ps", "azure", "443", "", "ps-azure"),
+)
+
+# A modernized failback's links: no VPN or ExpressRoute, no process server or master target. The Azure
+# VMs reach Site Recovery on 443 (outbound, over the internet or private endpoints); the appliance
+# reaches Azure, vCenter, and the ESXi hosts it writes the disks to (NFC, 902). Each shows the check that
+# answers for it; the ESXi link has none and stays to test from the appliance.
+MODERNIZED_LINKS = (
+    Link("vm-asr", "azure-vm", "azure", "443", "", "", check="net.azure-outbound"),
+    Link("app-azure", "appliance", "azure", "443", "", "", check="app.registered"),
+    Link("app-vc", "appliance", "vcenter", "vcenter", "", "", check="app.reprotect-agent"),
+    Link("app-esxi", "appliance", "esxi", "902", "", ""),
 )
 
 # net.ports evidence recorded before its items carried a key (a resumed older session) names links
@@ -88,9 +100,14 @@ class PortMapScreen(WizardScreen):
         if fix is not None:
             self.app.push_screen(FixScreen(self.control, fix))
 
+    @property
+    def links(self) -> tuple[Link, ...]:
+        return MODERNIZED_LINKS if self.control.architecture == "modernized" else LINKS
+
     def compose(self) -> ComposeResult:
         yield from self.header()
-        yield Static(self.t("ports.intro"), classes="intro")
+        modernized = self.control.architecture == "modernized"
+        yield Static(self.t("ports.intro-modernized" if modernized else "ports.intro"), classes="intro")
         yield DataTable(id="links", cursor_type="row", classes="panel")
         yield Static(id="link-detail", classes="detail panel")
         yield from self.footer()
@@ -101,13 +118,15 @@ class PortMapScreen(WizardScreen):
         table.add_column("", key="arrow", width=10)
         table.add_column(self.t("ports.to"), key="to", width=15)
         table.add_column(self.t("col.status"), key="status")
-        for link in LINKS:
+        for link in self.links:
             table.add_row(self.t("node." + link.source), "", self.t("node." + link.target), "", key=link.key)
         table.focus()
 
     def check_ids(self) -> tuple[str, ...]:
         engine = self.control.engine
-        return tuple(i for i in ("net.ports", "ps.reachable") if engine and i in engine.by_id)
+        ids = [link.check for link in self.links if link.check] if self.control.architecture == "modernized" \
+            else ["net.ports", "ps.reachable"]
+        return tuple(i for i in ids if engine and i in engine.by_id)
 
     def port(self, link: Link) -> str:
         net = self.control.settings.network
@@ -121,6 +140,13 @@ class PortMapScreen(WizardScreen):
 
     def link_state(self, link: Link) -> tuple[Shown, str]:
         """(status, words) for one link."""
+        if link.check:
+            status = self.control.status(link.check)
+            result = self.control.result(link.check)
+            words = self.control.texts.summary(result) if result is not None else self.t("status.pending")
+            return status, words
+        if self.control.architecture == "modernized":
+            return Shown.MANUAL, self.t("ports.test-there", where=self.t("node." + link.source))
         if "net.ports" in self.control.runs.running:
             return Shown.RUNNING, self.t("status.running")
         evidence = self.evidence()
@@ -155,7 +181,7 @@ class PortMapScreen(WizardScreen):
 
     def refresh_results(self) -> None:
         table = self.query_one("#links", DataTable)
-        for link in LINKS:
+        for link in self.links:
             status, words = self.link_state(link)
             style = STYLES[status]
             line, head = ("-", ">") if self.plain else ("─", "▶")
@@ -169,9 +195,13 @@ class PortMapScreen(WizardScreen):
         if not table.row_count:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return next((link for link in LINKS if link.key == key), None)
+        return next((link for link in self.links if link.key == key), None)
 
     def command(self, link: Link) -> Mapping[str, Any]:
+        """The command that tests the link where it starts: net.ports names it for the classic links; a
+        modernized link no check answers for has its own (run on the appliance, a Windows server)."""
+        if self.control.architecture == "modernized":
+            return {} if link.check else {"windows": self.t(f"ports.command.{link.key}")}
         return by_key(self.evidence().get("not_testable_here")).get(link.manual, {})
 
     def show_detail(self) -> None:
@@ -198,18 +228,22 @@ class PortMapScreen(WizardScreen):
             for untested in inside.get("untested", ()):
                 cause = self.control.texts.say(Said(f"probe-causes:{untested.get('cause')}"))
                 text.append(self.t("ports.untested-inside", vm=untested.get("vm") or "-", cause=cause) + "\n")
+        if link.check:
+            text.append(f"{link.check}: {self.link_state(link)[1]}\n", style="bold")
         command = self.command(link)
         if command:
             text.append(self.t("ports.run-on", where=self.t("node." + link.source)) + "\n", style="cyan")
-            text.append(f"  Windows: {command.get('windows', '')}\n  Linux:   {command.get('linux', '')}\n")
+            text.append(f"  Windows: {command.get('windows', '')}\n" +
+                        (f"  Linux:   {command['linux']}\n" if command.get("linux") else ""))
         detail.update(text)
 
     def action_next_problem(self) -> None:
         """The next link that does not answer or waits to be tested where it starts."""
         table = self.query_one("#links", DataTable)
-        for step in range(1, len(LINKS) + 1):
-            index = (table.cursor_row + step) % len(LINKS)
-            if self.link_state(LINKS[index])[0] in (Shown.FAIL, Shown.MANUAL):
+        links = self.links
+        for step in range(1, len(links) + 1):
+            index = (table.cursor_row + step) % len(links)
+            if self.link_state(links[index])[0] in (Shown.FAIL, Shown.MANUAL):
                 table.move_cursor(row=index)
                 return
         self.notify(self.t("no-problems"))
@@ -223,4 +257,4 @@ class PortMapScreen(WizardScreen):
             return
         command = self.command(link)
         if command:
-            self.copy(f"{command.get('windows', '')}\n{command.get('linux', '')}")
+            self.copy("\n".join(c for c in (command.get("windows"), command.get("linux")) if c))

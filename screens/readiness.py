@@ -31,19 +31,19 @@ class ReadinessScreen(ChecksScreen):
 
     def checks(self) -> list[Check]:
         """What blocks reprotect, and what leaves it unconfirmed (a check that could not look)."""
-        from checks.report import unconfirmed
+        from checks.report import readiness
 
         engine = self.control.engine
         if engine is None:
             return []
         results = self.control.results
-        return [c for c in engine.checks if self.control.status(c.id) in BLOCKING
-                or (c.id in results and unconfirmed(results[c.id]))]
+        unconfirmed = set(readiness([results[c.id] for c in engine.checks if c.id in results]).unconfirmed)
+        return [c for c in engine.checks if self.control.status(c.id) in BLOCKING or c.id in unconfirmed]
 
     def open_steps(self) -> list[str]:
         """Procedure steps that no check covers and the operator has not answered yet."""
         engine = self.control.engine
-        if engine is None:
+        if engine is None or self.control.architecture == "modernized":  # the classic procedures' steps
             return []
         return [f"{prefix}.step-{n}" for prefix, component, count in PROCEDURES for n in range(1, count + 1)
                 if not engine.of_step(component, n) and self.control.answers.answer_of(f"{prefix}.step-{n}") is None]

@@ -46,6 +46,8 @@ def vcenter_settings(vc: VCenterSimulator, proxy_port: int | None = None) -> VCe
         port=proxy_port if proxy_port is not None else int(vc.port or 0),
         user=vc.username,
         thumbprint=vc.thumbprint_sha256 or "",
+        # The account the simulated site gives Site Recovery, with the failback role (SITE.md).
+        failback_account="VSPHERE.LOCAL\\asr-appliance",
     )
 
 

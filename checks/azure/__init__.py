@@ -6,6 +6,7 @@ Sources:
   azure.master-target  the configured master target as Site Recovery lists it (a dict)
   azure.resources      the failed-over VMs and their virtual networks, read from Resource Manager
   azure.failback-os    each failback VM's OS as its protected item records it
+  azure.appliance      the modernized vault's appliance for the vCenter checks (name, reachable datastores)
   azure.recovery-points  the recovery points of each failback VM replicating with InMageRcm (modernized)
 """
 
@@ -29,7 +30,7 @@ from checks.spec import Check, Fix, Result
 
 SOURCES: tuple[Source, ...] = (
     client.SOURCE, vault.SOURCE, master_target.SOURCE, resources.SOURCE, site.FAILBACK_OS,
-    recovery_points.SOURCE)
+    recovery_points.SOURCE, appliance.SOURCE)
 CHECKS: tuple[Check, ...] = (
     connect.CHECK,
     *configuration_server.CHECKS,
@@ -37,6 +38,7 @@ CHECKS: tuple[Check, ...] = (
     *master_target.CHECKS,
     policy.CHECK,
     failback_vms.CHECK,
+    failback_vms.AGENT_CHECK,
     *appliance.CHECKS,
 )
 FIXES: tuple[Fix, ...] = (refresh.FIX,)

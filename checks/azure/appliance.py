@@ -30,6 +30,7 @@ from checks.azure.fields import age_minutes, child, mappings, same_name, text
 from checks.azure.site import vault_of
 from checks.azure.vault import Resource, Vault, fabric_kind, props, segment
 from checks.model import Component, SourceUnavailable, Status
+from checks.sources import Source, Sources
 from checks.spec import Check, CheckContext, Verdict, verdict
 
 # The components an appliance runs, as the fabric lists them: (list field, our name for the kind).
@@ -203,12 +204,8 @@ def reprotect_agent(ctx: CheckContext) -> Verdict:
         return verdict(Status.FAIL, "unhealthy", evidence, health=row["health"] or "-",
                        age="?" if row["heartbeat_age_min"] is None else round(row["heartbeat_age_min"]), **params)
     reachable = [str(d) for d in evidence["accessible_datastores"]]
-    target = ctx.settings.site.target_datastore
-    if not reachable:
+    if not reachable:  # whether it reaches the target datastore, and vCenter mounts it: app.datastore-access
         return verdict(Status.FAIL, "no-datastores", evidence, **params)
-    if target and not any(same_name(target, d) for d in reachable):
-        return verdict(Status.FAIL, "target-unreachable", evidence, datastore=target, known=", ".join(reachable),
-                       **params)
     if discovered is None:
         return verdict(Status.FAIL, "never-discovered", evidence, **params)
     if discovered > DISCOVERY_MAX_MIN:
@@ -304,6 +301,22 @@ def failback_policy(ctx: CheckContext) -> Verdict:
         return verdict(Status.FAIL, "not-paired", evidence, policy=name, states=states)
     return verdict(Status.PASS, "ok", evidence, policy=name)
 
+
+def _fetch_appliance(ctx: Sources) -> dict[str, Any]:
+    """The appliance as the vCenter checks need it, as plain data: which architecture the vault has and,
+    when modernized, the appliance's name and the datastores its reprotect agent reaches."""
+    vault: Vault = ctx.source("azure.vault")
+    if vault.architecture != "modernized":
+        return {"architecture": vault.architecture}
+    appliance = appliance_of(ctx)
+    agents = appliance.components.get("reprotect-agent", [])
+    agent = agents[0] if agents else {}
+    return {"architecture": "modernized", "name": appliance.name, "site": appliance.fabric_name,
+            "reprotect_agent": text(agent.get("id")) or None, "vcenter_id": agent.get("vcenterId"),
+            "accessible_datastores": [str(d) for d in agent.get("accessibleDatastores") or []] if agents else None}
+
+
+SOURCE = Source("azure.appliance", _fetch_appliance)
 
 CHECKS = (
     Check("app.registered", Component.APPLIANCE, None, reads=("azure.vault",), decide=registered),

@@ -25,7 +25,8 @@ from checks.azure.fields import (
     text,
 )
 from checks.azure.resources import FORWARD, REVERSE, ArmRead, Resources, power_state, provider
-from checks.azure.site import failback_items, vm_site
+from checks.architecture import modernized_only_skip
+from checks.azure.site import failback_items, vault_of, vm_site
 from checks.azure.vault import Resource, props
 from checks.model import Component, SourceUnavailable, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
@@ -184,18 +185,13 @@ def _blockers(vm: str, s: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list
             warns.append({"key": "vm-starting", "vm": vm, "power": power})
         elif power != RUNNING:
             fails.append({"key": "vm-not-running", "vm": vm, "power": power})
-        elif s["agent_heartbeat_age_min"] is not None and s["agent_heartbeat_age_min"] > AGENT_SILENT_MIN:
-            # Classic: the Mobility service reports to the configuration server; modernized: to Site Recovery.
-            key = "agent-silent-modernized" if s["provider"].lower() == "inmagercm" else "agent-silent"
-            warns.append({"key": key, "vm": vm, "age": shown_age(s["agent_heartbeat_age_min"])})
+        elif (s["provider"].lower() != "inmagercm" and s["agent_heartbeat_age_min"] is not None
+              and s["agent_heartbeat_age_min"] > AGENT_SILENT_MIN):
+            # Classic: the Mobility service reports to the configuration server (modernized: vm.azure-agent).
+            warns.append({"key": "agent-silent", "vm": vm, "age": shown_age(s["agent_heartbeat_age_min"])})
     if s["provider"].lower() == "inmagercm":
-        # Modernized: the agent in the Azure VM registered after failover, a point to fail back to, and
-        # the disks as they were (a disk grown in Azure makes failback create a new VM).
-        registered = s.get("agent_registered_after_failover")
-        if registered is False:
-            fails.append({"key": "agent-not-registered", "vm": vm})
-        elif registered is None and s["committed"]:
-            unknown.append({"key": "agent-registration-unknown", "vm": vm})
+        # Modernized: the disks as they were (a disk grown in Azure makes failback create a new VM). The
+        # agent in the Azure VM is vm.azure-agent's.
         sizes = s.get("disk_sizes") or {}
         if sizes.get("changed_gb"):
             warns.append({"key": "disk-resized", "vm": vm, "sizes": ", ".join(f"{g} GB" for g in sizes["changed_gb"]),
@@ -245,6 +241,58 @@ def failed_over(ctx: CheckContext) -> Verdict:
     return verdict(Status.PASS, "ok", evidence, count=len(states), vms=list(states))
 
 
+def _agent_row(item: Resource) -> dict[str, Any]:
+    details = child(props(item), "providerSpecificDetails")
+    agent = child(details, "mobilityAgentDetails")
+    age = age_minutes(agent.get("lastHeartbeatUtc"))
+    return {"registered_after_failover": _flag(details.get("isAgentRegistrationSuccessfulAfterFailover")),
+            "raw_registered_after_failover": details.get("isAgentRegistrationSuccessfulAfterFailover"),
+            "version": agent.get("version"), "latest_version": agent.get("latestVersion"),
+            "version_expiry": agent.get("agentVersionExpiryDate"), "last_heartbeat": agent.get("lastHeartbeatUtc"),
+            "heartbeat_age_min": None if age is None else round(age, 1),
+            "protection_state": text(props(item).get("protectionState")),
+            "active_location": text(props(item).get("activeLocation"))}
+
+
+def azure_agent(ctx: CheckContext) -> Verdict:
+    """vm.azure-agent (modernized): the agent in each failed-over Azure VM registered with Site Recovery
+    after failover and is heard from. Reprotect needs it: it is what replicates the disks back."""
+    vault = vault_of(ctx)
+    if vault.architecture != "modernized":
+        return modernized_only_skip(vault.architecture)
+    vms = ctx.settings.site.failback_vms
+    if not vms:
+        return verdict(Status.SKIP, "no-vms")
+    found, missing = failback_items(vm_site(ctx), vms)
+    rows = {vm: {"provider": text(child(props(item), "providerSpecificDetails").get("instanceType")), **_agent_row(item)}
+            for vm, item in found.items()}
+    evidence = {"vms": rows, "missing": missing, "silent_after_min": AGENT_SILENT_MIN}
+    fails: list[dict[str, Any]] = []
+    unknown: list[dict[str, Any]] = []
+    warns: list[dict[str, Any]] = []
+    in_azure = {vm: row for vm, row in rows.items()
+                if row["provider"].lower() == "inmagercm" and row["active_location"].lower() == "recovery"}
+    for vm, row in in_azure.items():
+        if row["registered_after_failover"] is False:
+            fails.append({"key": "not-registered", "vm": vm})
+        elif row["registered_after_failover"] is None:
+            unknown.append({"key": "registration-unknown", "vm": vm})
+        age = row["heartbeat_age_min"]
+        if age is None:
+            unknown.append({"key": "no-heartbeat", "vm": vm})
+        elif age > AGENT_SILENT_MIN:
+            warns.append({"key": "silent", "vm": vm, "age": shown_age(age)})
+    if not in_azure:  # not failed over, already replicating back, or not found: vm.failed-over says which
+        return verdict(Status.SKIP, "none-in-azure", evidence)
+    if fails:
+        return verdict(Status.FAIL, "problems", evidence, parts=fails + unknown + warns)
+    if unknown:
+        return verdict(Status.ERROR, "undetermined", evidence, parts=unknown + warns)
+    if warns:
+        return verdict(Status.WARN, "caveats", evidence, parts=warns)
+    return verdict(Status.PASS, "ok", evidence, count=len(in_azure))
+
+
 class _Unread:
     def __init__(self, problem: str) -> None:
         self.problem = problem
@@ -255,3 +303,4 @@ class _Unread:
 
 CHECK = Check("vm.failed-over", Component.FAILBACK_VMS, None, reads=("azure.vault", "azure.resources"),
               decide=failed_over)
+AGENT_CHECK = Check("vm.azure-agent", Component.FAILBACK_VMS, None, reads=("azure.vault",), decide=azure_agent)

@@ -41,7 +41,7 @@ def decide_original_location(ctx: CheckContext) -> Verdict:
     evidence = {"recovery": site.recovery, "vms": rows}
     original = [vm.name for vm in found]
     alternate = list(missing)
-    where = mt_host.name if mt_host else (site.master_target or "-")
+    where = mt_host.name if mt_host else (site.master_target or site.target_datastore or "-")
     if site.recovery == "original" and missing:
         return verdict(Status.FAIL, "missing", evidence, vms=missing_text(missing))
     return verdict(Status.PASS, "landing", evidence, original=original, alternate=alternate, host=where)

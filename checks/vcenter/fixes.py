@@ -457,7 +457,7 @@ def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -
             left = [c["pod"]["name"] for c in calls[number - 1:]]
             raise FixError(say("partial", failure=exc.said, then=say("partial-pods", done=done, left=left))) from None
         done.append(name)
-    return Applied(task=", ".join(tasks), detail=say("done-sdrs", pods=done))
+    return Applied(task=", ".join(tasks), detail=say("done-sdrs", name=plan.request["object"]["name"], pods=done))
 
 
 FIXES: tuple[Fix, ...] = (

@@ -209,6 +209,9 @@ class Inventory:
     def datastore_names(self, morefs: Iterable[str]) -> list[str]:
         return [self.datastores[m].name if m in self.datastores else m for m in morefs]
 
+    def datastore(self, name: str) -> Datastore | None:
+        return next((ds for ds in self.datastores.values() if ds.name.lower() == name.lower()), None)
+
     def pods_of(self, datastores: Iterable[str]) -> set[str]:
         """The Storage DRS pods (datastore clusters) these datastores belong to."""
         return {self.datastores[d].pod for d in datastores if d in self.datastores and self.datastores[d].pod}
@@ -216,7 +219,8 @@ class Inventory:
 
 def wanted_names(settings: Any) -> list[str]:
     site = settings.site
-    names = [site.master_target, *site.failback_vms, site.configuration_server_vm or site.configuration_server]
+    names = [site.master_target, *site.failback_vms, site.configuration_server_vm or site.configuration_server,
+             site.appliance_vm or site.appliance]
     seen: list[str] = []
     for name in names:
         if name and name not in seen:
@@ -360,6 +364,67 @@ def _pod(moref: str, p: Mapping[str, Any]) -> Pod:
     return pod
 
 
+def _datastore(moref: str, p: Mapping[str, Any]) -> Datastore:
+    from pyVmomi import vim
+
+    parent = p.get("parent")
+    return Datastore(
+        moref=moref,
+        name=str(p.get("name", moref)),
+        type=str(p.get("summary.type") or ""),
+        accessible=bool(p.get("summary.accessible")),
+        capacity=int(p.get("summary.capacity") or 0),
+        free=int(p.get("summary.freeSpace") or 0),
+        pod=_moref(parent) if isinstance(parent, vim.StoragePod) else "",
+        mounts={
+            _moref(m.key): Mount(str(m.mountInfo.accessMode or ""), bool(m.mountInfo.accessible), bool(m.mountInfo.mounted))
+            for m in p.get("host") or ()
+        },
+    )
+
+
+def read_datastores(session: Session, names: list[str]) -> tuple[dict[str, Datastore], dict[str, Pod], dict[str, Host]]:
+    """Datastores by name, wherever they are (one container view of all datastores and hosts), with their
+    pods and the names of the hosts that mount them: for a datastore named in the configuration that no
+    VM read so far sits on."""
+    from pyVmomi import vim, vmodl
+
+    pc = vmodl.query.PropertyCollector
+
+    def fetch() -> list[Any]:
+        view = session.content.viewManager.CreateContainerView(session.content.rootFolder,
+                                                               [vim.Datastore, vim.HostSystem], True)
+        try:
+            spec = pc.FilterSpec(
+                objectSet=[pc.ObjectSpec(obj=view, skip=True, selectSet=[
+                    pc.TraversalSpec(name="view", type=vim.view.ContainerView, path="view", skip=False,
+                                     selectSet=[pc.SelectionSpec(name="ds-pod")]),
+                    pc.TraversalSpec(name="ds-pod", type=vim.Datastore, path="parent", skip=False)])],
+                propSet=[pc.PropertySpec(type=vim.Datastore, pathSet=list(DATASTORE_PROPERTIES)),
+                         pc.PropertySpec(type=vim.StoragePod, pathSet=list(POD_PROPERTIES)),
+                         pc.PropertySpec(type=vim.HostSystem, pathSet=["name"])],
+            )
+            return session.retrieve([spec])
+        finally:
+            view.DestroyView()
+
+    wanted = {n.lower() for n in names}
+    found: dict[str, Datastore] = {}
+    pods: dict[str, Pod] = {}
+    hosts: dict[str, Host] = {}
+    for obj in session.call(fetch):
+        moref, p = _moref(obj.obj), _props(obj)
+        if isinstance(obj.obj, vim.Datastore) and str(p.get("name", "")).lower() in wanted:
+            found[moref] = _datastore(moref, p)
+        elif isinstance(obj.obj, vim.StoragePod):
+            pods[moref] = _pod(moref, p)
+        elif isinstance(obj.obj, vim.HostSystem):
+            hosts[moref] = Host(moref=moref, name=str(p.get("name", moref)))  # its name only: who mounts what
+    mounting = {h for ds in found.values() for h in ds.mounts}
+    return (found, {m: pod for m, pod in pods.items() if any(ds.pod == m for ds in found.values())},
+            {m: host for m, host in hosts.items() if m in mounting})
+
+
 def read_details(session: Session, vm_morefs: list[str]) -> tuple[dict[str, VM], dict[str, Host], dict[str, Datastore], dict[str, Pod]]:
     from pyVmomi import vim
 
@@ -385,38 +450,30 @@ def read_details(session: Session, vm_morefs: list[str]) -> tuple[dict[str, VM],
                 memory_used_mb=int(p.get("summary.quickStats.overallMemoryUsage") or 0),
             )
         elif isinstance(obj.obj, vim.Datastore):
-            parent = p.get("parent")
-            datastores[moref] = Datastore(
-                moref=moref,
-                name=str(p.get("name", moref)),
-                type=str(p.get("summary.type") or ""),
-                accessible=bool(p.get("summary.accessible")),
-                capacity=int(p.get("summary.capacity") or 0),
-                free=int(p.get("summary.freeSpace") or 0),
-                pod=_moref(parent) if isinstance(parent, vim.StoragePod) else "",
-                mounts={
-                    _moref(m.key): Mount(
-                        str(m.mountInfo.accessMode or ""), bool(m.mountInfo.accessible), bool(m.mountInfo.mounted)
-                    )
-                    for m in p.get("host") or ()
-                },
-            )
+            datastores[moref] = _datastore(moref, p)
         elif isinstance(obj.obj, vim.StoragePod):
             pods[moref] = _pod(moref, p)
     return vms, hosts, datastores, pods
 
 
-def read_inventory(session: Session, names_wanted: list[str]) -> Inventory:
+def read_inventory(session: Session, names_wanted: list[str], datastores_wanted: Iterable[str] = ()) -> Inventory:
     before = session.round_trips
     names = read_names(session)
     morefs = [names[n][0] for n in names_wanted if n in names]
     vms, hosts, datastores, pods = read_details(session, morefs)
+    seen = {ds.name.lower() for ds in datastores.values()}
+    unseen = [n for n in datastores_wanted if n and n.lower() not in seen]
+    if unseen:
+        more, more_pods, more_hosts = read_datastores(session, unseen)
+        datastores.update(more)
+        pods.update({m: pod for m, pod in more_pods.items() if m not in pods})
+        hosts.update({m: host for m, host in more_hosts.items() if m not in hosts})
     return Inventory(names, vms, hosts, datastores, pods, round_trips=session.round_trips - before)
 
 
 def _fetch_inventory(ctx: Sources) -> Inventory:
     session: Session = ctx.source("vcenter.session")
-    return read_inventory(session, wanted_names(ctx.settings))
+    return read_inventory(session, wanted_names(ctx.settings), [ctx.settings.site.target_datastore])
 
 
 INVENTORY = Source("vcenter.inventory", _fetch_inventory)

@@ -13,6 +13,7 @@ from checks.vcenter.subjects import (
     master_target_host,
     missing_text,
     pods_to_cover,
+    storage_drs_exposure,
 )
 
 MAX_DISKS = 60
@@ -180,34 +181,7 @@ def decide_storage_vmotion(ctx: CheckContext) -> Verdict:
     if not pods:
         return verdict(Status.PASS, "not-in-pod", {"vm": mt.ref, "datastores": datastores, "recovery": recovery,
                                                    "not_in_vcenter": list(missing)}, name=mt.name)
-    entries = []
-    exposed: list[str] = []
-    manual: list[str] = []
-    off: list[str] = []
-    for moref, holds in pods.items():
-        pod = inv.pods.get(moref)
-        if pod is None:
-            exposed.append(f"{moref} ({', '.join(holds)})")
-            continue
-        override = pod.overrides.get(mt.moref)
-        entries.append(
-            {
-                "pod": pod.name,
-                "moref": pod.moref,
-                "holds": holds,
-                "storage_drs": pod.sdrs_enabled,
-                "default_behavior": pod.default_behavior,
-                "vm_override": None if override is None else {"enabled": override.enabled, "behavior": override.behavior},
-            }
-        )
-        if override is not None and override.enabled is False:
-            continue
-        if not pod.sdrs_enabled:
-            off.append(pod.name)
-        elif (override.behavior if override is not None and override.behavior else pod.default_behavior) == "manual":
-            manual.append(f"{pod.name} ({', '.join(holds)})")  # recommends moves a person may apply
-        else:
-            exposed.append(f"{pod.name} ({', '.join(holds)})")
+    entries, exposed, manual, off = storage_drs_exposure(inv, mt, pods)
     evidence = {"vm": mt.ref, "pods": entries, "datastores": datastores, "recovery": recovery,
                 "not_in_vcenter": list(missing)}
     if exposed:

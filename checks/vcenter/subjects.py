@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.architecture import classic_only_skip, vault_architecture
 from checks.model import SourceUnavailable, Status
 from checks.spec import CheckContext, Verdict, verdict
 from checks.vcenter.inventory import VM, Host, Inventory
@@ -17,6 +18,9 @@ def inventory(ctx: CheckContext) -> Inventory:
 def master_target(ctx: CheckContext) -> tuple[Inventory, VM | Verdict]:
     """The MT VM, or the verdict to give when it is not configured or not found."""
     name = ctx.settings.site.master_target
+    if not name and vault_architecture(ctx) == "modernized":
+        # No master target on a modernized vault: the appliance does its work (the app.* checks).
+        return Inventory({}, {}, {}, {}, {}), classic_only_skip()
     if not name:
         raise SourceUnavailable("no master target is named in the configuration ([site] master_target)", skip=True,
                                 key="reasons:no-master-target")
@@ -86,3 +90,39 @@ def pods_to_cover(inv: Inventory, mt: VM, vms: list[VM], recovery: str) -> dict[
         for moref in sorted(inv.pods_of(host.datastores if host else ())):
             holders.setdefault(moref, []).append(f"{host.name if host else mt.host} (new disks)")
     return holders
+
+
+def storage_drs_exposure(inv: Inventory, vm: VM, pods: dict[str, list[str]]
+                         ) -> tuple[list[dict[str, Any]], list[str], list[str], list[str]]:
+    """How Storage DRS treats `vm` in each pod (moref -> what the pod holds): the evidence rows, then
+    the pods that may move it automatically, those that only recommend moves, those with Storage DRS off.
+    A pod with a VM override that disables automation for the VM is in none of the three lists."""
+    entries: list[dict[str, Any]] = []
+    exposed: list[str] = []
+    manual: list[str] = []
+    off: list[str] = []
+    for moref, holds in pods.items():
+        pod = inv.pods.get(moref)
+        if pod is None:
+            exposed.append(f"{moref} ({', '.join(holds)})")
+            continue
+        override = pod.overrides.get(vm.moref)
+        entries.append(
+            {
+                "pod": pod.name,
+                "moref": pod.moref,
+                "holds": holds,
+                "storage_drs": pod.sdrs_enabled,
+                "default_behavior": pod.default_behavior,
+                "vm_override": None if override is None else {"enabled": override.enabled, "behavior": override.behavior},
+            }
+        )
+        if override is not None and override.enabled is False:
+            continue
+        if not pod.sdrs_enabled:
+            off.append(pod.name)
+        elif (override.behavior if override is not None and override.behavior else pod.default_behavior) == "manual":
+            manual.append(f"{pod.name} ({', '.join(holds)})")  # recommends moves a person may apply
+        else:
+            exposed.append(f"{pod.name} ({', '.join(holds)})")
+    return entries, exposed, manual, off

@@ -869,7 +869,8 @@ def _modernized(ids: Ids) -> dict:
         "replicationAgents": [comp("replicationagent")],
         "reprotectAgents": [comp("reprotectagent", {
             "protectedItemCount": 0,
-            "accessibleDatastores": [DATASTORE],
+            # The site's datastores (SITE.md): the failback VMs' own, and one DC0_H0 mounts read-only.
+            "accessibleDatastores": ["vmfs-prod01", "vmfs-ro01"],
             "vcenterId": uid("vcenter", VCENTER_NAME),
             "lastDiscoveryInUtc": minutes_ago(10),
         })],

@@ -5,6 +5,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25/methods"
@@ -192,6 +193,11 @@ func installOverrides() {
 		simulator.Map.Put(&viewManager{ViewManager: *orig})
 	}
 
+	if si.Content.AuthorizationManager != nil {
+		orig := simulator.Map.Get(*si.Content.AuthorizationManager).(*simulator.AuthorizationManager)
+		simulator.Map.Put(&authorizationManager{AuthorizationManager: *orig})
+	}
+
 	if si.Content.StorageResourceManager != nil {
 		srm := &storageResourceManager{}
 		srm.Self = *si.Content.StorageResourceManager
@@ -262,4 +268,58 @@ func isUnder(ref, container types.ManagedObjectReference) bool {
 		ref = *e.Entity().Parent
 	}
 	return false
+}
+
+// authorizationManager answers HasUserPrivilegeOnEntities from the permissions
+// actually set, as vCenter does; stock vcsim grants every privilege to anyone.
+// A user's privileges on an entity come from the nearest permission naming
+// that user, on the entity itself or (when it propagates) on an ancestor;
+// System.Anonymous, System.View and System.Read come with any role. Groups
+// are not resolved (the simulator has no directory).
+type authorizationManager struct {
+	simulator.AuthorizationManager
+}
+
+func (m *authorizationManager) userPrivileges(entity types.ManagedObjectReference, user string) map[string]bool {
+	granted := map[string]bool{}
+	res := m.AuthorizationManager.RetrieveEntityPermissions(&types.RetrieveEntityPermissions{Entity: entity, Inherited: true})
+	body, ok := res.(*methods.RetrieveEntityPermissionsBody)
+	if !ok || body.Res == nil {
+		return granted
+	}
+	for _, p := range body.Res.Returnval {
+		if p.Group || !strings.EqualFold(p.Principal, user) {
+			continue
+		}
+		if p.Entity != nil && *p.Entity != entity && !p.Propagate {
+			continue
+		}
+		for _, role := range m.RoleList {
+			if role.RoleId == p.RoleId {
+				for _, id := range role.Privilege {
+					granted[id] = true
+				}
+			}
+		}
+		for _, id := range []string{"System.Anonymous", "System.View", "System.Read"} {
+			if p.RoleId != -5 { // NoAccess
+				granted[id] = true
+			}
+		}
+		break // the nearest permission wins
+	}
+	return granted
+}
+
+func (m *authorizationManager) HasUserPrivilegeOnEntities(req *types.HasUserPrivilegeOnEntities) soap.HasFault {
+	var out []types.EntityPrivilege
+	for _, e := range req.Entities {
+		granted := m.userPrivileges(e, req.UserName)
+		priv := types.EntityPrivilege{Entity: e}
+		for _, id := range req.PrivId {
+			priv.PrivAvailability = append(priv.PrivAvailability, types.PrivilegeAvailability{PrivId: id, IsGranted: granted[id]})
+		}
+		out = append(out, priv)
+	}
+	return &methods.HasUserPrivilegeOnEntitiesBody{Res: &types.HasUserPrivilegeOnEntitiesResponse{Returnval: out}}
 }

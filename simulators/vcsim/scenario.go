@@ -25,12 +25,14 @@ const (
 	gib = int64(1) << 30
 	tib = int64(1) << 40
 
-	nfsHostName = "esx-nfs01"
-	prodDS      = "vmfs-prod01"
-	scaleDS     = "vmfs-scale01"
-	nfsDS       = "nfs-mt01"
-	podName     = "pod-failback"
-	network     = "DC0_DVPG0"
+	nfsHostName   = "esx-nfs01"
+	prodDS        = "vmfs-prod01"
+	scaleDS       = "vmfs-scale01"
+	nfsDS         = "nfs-mt01"
+	podName       = "pod-failback"
+	readOnlyDS    = "vmfs-ro01"
+	applianceName = "appliance01"
+	network       = "DC0_DVPG0"
 
 	// The deliberate disk UUID clash between mt-win01 and app01.
 	clashUUID = "6000C29a-11fb-4c2e-9d1c-aa0001000001"
@@ -561,7 +563,88 @@ func (s *site) failbackSite() error {
 			{DiskPath: "/", Capacity: 50 * gib, FreeSpace: 38 * gib, FilesystemType: "xfs"},
 			{DiskPath: "/mnt/retention", Capacity: 100 * gib, FreeSpace: 92 * gib, FilesystemType: "xfs"},
 		}})
-	return nil
+	return s.modernized()
+}
+
+// The modernized side of the site: the replication appliance's VM (on the NFS datastore of
+// pod-failback, whose Storage DRS is automated with no override for it: app.storage-drs fails until
+// app.exclude-storage-drs), a datastore the standalone host DC0_H0 mounts read-only, and the vCenter
+// accounts Site Recovery may use, with the role Microsoft's failback permission table describes.
+func (s *site) modernized() error {
+	app, err := s.create(vmSpec{name: applianceName, guestID: string(types.VirtualMachineGuestOsIdentifierWindows2019srv_64Guest),
+		fullName: "Microsoft Windows Server 2019 (64-bit)", host: nfsHostName, datastore: nfsDS, cpus: 16, memoryMB: 32768,
+		controller: "lsilogic-sas", diskGB: []int64{150, 1024}, nics: 1, nicType: "vmxnet3",
+		extra: map[string]string{"disk.EnableUUID": "TRUE"}, poweredOn: true})
+	if err != nil {
+		return err
+	}
+	setGuest(app, guestState{running: true, version: string(types.VirtualMachineToolsVersionStatusGuestToolsCurrent),
+		status: types.VirtualMachineToolsStatusToolsOk, hostName: applianceName + ".corp.example", ips: []string{"10.0.0.20"},
+		disks: []types.GuestDiskInfo{
+			{DiskPath: `C:\`, Capacity: 150 * gib, FreeSpace: 90 * gib, FilesystemType: "NTFS"},
+			{DiskPath: `E:\`, Capacity: 1024 * gib, FreeSpace: 700 * gib, FilesystemType: "NTFS"},
+		}})
+
+	if err := s.vmfs(readOnlyDS, []string{"DC0_H0"}, 4*tib, 3*tib); err != nil {
+		return err
+	}
+	ds := simulator.Map.Get(s.ds[readOnlyDS]).(*simulator.Datastore)
+	simulator.Map.WithLock(ds, func() {
+		for i := range ds.Host {
+			ds.Host[i].MountInfo.AccessMode = string(types.HostMountModeReadOnly)
+		}
+	})
+
+	am := object.NewAuthorizationManager(s.c)
+	var partial []string
+	for _, id := range failbackPrivileges {
+		if id != "VirtualMachine.Inventory.Register" && id != "Datastore.FileManagement" {
+			partial = append(partial, id)
+		}
+	}
+	// This vcsim's AddAuthorizationRole does not answer the new role's id: read it back by name.
+	ids := map[string]int32{}
+	for name, privileges := range map[string][]string{"Azure_Site_Recovery": failbackPrivileges, "ASR_without_register": partial} {
+		if _, err := am.AddRole(s.ctx, name, privileges); err != nil {
+			return err
+		}
+	}
+	roles, err := am.RoleList(s.ctx)
+	if err != nil {
+		return err
+	}
+	for _, role := range roles {
+		ids[role.Name] = role.RoleId
+	}
+	full, some := ids["Azure_Site_Recovery"], ids["ASR_without_register"]
+	if full == some {
+		return fmt.Errorf("roles: expected two distinct role ids, got %d", full)
+	}
+	dc := s.dc.Reference()
+	return am.SetEntityPermissions(s.ctx, dc, []types.Permission{
+		{Entity: &dc, Principal: `VSPHERE.LOCAL\asr-appliance`, RoleId: full, Propagate: true},
+		{Entity: &dc, Principal: `VSPHERE.LOCAL\asr-partial`, RoleId: some, Propagate: true},
+		{Entity: &dc, Principal: `VSPHERE.LOCAL\asr-readonly`, RoleId: -2, Propagate: true},
+	})
+}
+
+// What Microsoft's table lists for "full replication, failover, failback" (vmware-azure-tutorial-
+// prepare-on-premises), as privilege ids: the role a careful administrator creates.
+var failbackPrivileges = []string{
+	"Datastore.AllocateSpace", "Datastore.Browse", "Datastore.FileManagement", "Datastore.DeleteFile",
+	"Datastore.UpdateVirtualMachineFiles", "Network.Assign",
+	"Resource.AssignVMToPool", "Resource.ColdMigrate", "Resource.HotMigrate", "Task.Create", "Task.Update",
+	"VirtualMachine.Config.AddExistingDisk", "VirtualMachine.Config.AddNewDisk", "VirtualMachine.Config.AddRemoveDevice",
+	"VirtualMachine.Config.AdvancedConfig", "VirtualMachine.Config.CPUCount", "VirtualMachine.Config.DiskExtend",
+	"VirtualMachine.Config.DiskLease", "VirtualMachine.Config.EditDevice", "VirtualMachine.Config.Memory",
+	"VirtualMachine.Config.RemoveDisk", "VirtualMachine.Config.Rename", "VirtualMachine.Config.Resource",
+	"VirtualMachine.Config.Settings",
+	"VirtualMachine.Interact.AnswerQuestion", "VirtualMachine.Interact.DeviceConnection",
+	"VirtualMachine.Interact.SetCDMedia", "VirtualMachine.Interact.SetFloppyMedia", "VirtualMachine.Interact.PowerOff",
+	"VirtualMachine.Interact.PowerOn", "VirtualMachine.Interact.ToolsInstall",
+	"VirtualMachine.Inventory.Create", "VirtualMachine.Inventory.Register", "VirtualMachine.Inventory.Unregister",
+	"VirtualMachine.Provisioning.GetVmFiles", "VirtualMachine.Provisioning.PutVmFiles",
+	"VirtualMachine.State.RemoveSnapshot",
 }
 
 // scale adds n powered-on VMs vm-00001.. spread over the cluster hosts and DC0_H0.

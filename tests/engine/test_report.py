@@ -27,12 +27,17 @@ def test_skips_for_a_missing_source_leave_the_site_not_confirmed_never_ready() -
     assert say_verdict(state, EN).startswith("NOT CONFIRMED READY: nothing failed, but 2 checks could not look")
 
 
-def test_a_modernized_vault_is_not_confirmed_and_its_classic_skips_are_one_cause() -> None:
+def test_classic_skips_on_a_modernized_vault_are_one_cause_and_cost_nothing_once_the_appliance_is_checked() -> None:
     results = [Result(cid, Status.SKIP, "classic-only") for cid in ("cs.connected", "ps.in-azure", "mt.registered")]
+    # Nothing stands in for them (the appliance checks were not run, e.g. --only mt): not confirmed.
     assert readiness(results).state == "not-confirmed"
     [cause] = causes(results, EN)
     assert cause["checks"] == ["cs.connected", "ps.in-azure", "mt.registered"]
     assert "modernized architecture" in cause["reason"]
+    # The appliance's checks looked: the classic skips cost nothing.
+    assert readiness([*results, _ok("app.registered")]).state == "ready"
+    # An appliance check that was itself skipped does not stand in.
+    assert readiness([*results, Result("app.registered", Status.SKIP, "unavailable")]).state == "not-confirmed"
 
 
 def test_not_needed_and_answered_skips_cost_nothing_but_a_partial_warning_does() -> None:

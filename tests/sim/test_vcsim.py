@@ -15,7 +15,7 @@ from pyVmomi import vim, vmodl
 from simulators.vcenter import VCenterSimulator
 from tests.conftest import start_vcsim  # noqa: E402
 
-NAMED_VMS = ("cs01", "mt-win01", "mt-lnx01", "app01", "db01", "web01", "web02")
+NAMED_VMS = ("cs01", "mt-win01", "mt-lnx01", "app01", "db01", "web01", "web02", "appliance01")
 
 
 @pytest.fixture(scope="session")
@@ -317,7 +317,7 @@ def test_scale_scenario_counts_through_a_container_view():
         names = {p["name"] for p in vms.values()}
         assert len(vms) == 5000 + len(NAMED_VMS)
         assert {f"vm-{i:05d}" for i in (1, 2500, 5000)} <= names
-        assert sum(p["runtime.powerState"] == "poweredOn" for p in vms.values()) == 5000 + 3
+        assert sum(p["runtime.powerState"] == "poweredOn" for p in vms.values()) == 5000 + 4  # cs01, MTs, appliance01
         pyVim_connect.Disconnect(si)
     finally:
         sim.stop()

@@ -189,9 +189,10 @@ def test_inventory_costs_a_few_round_trips(run):
     r = run(WINDOWS, extra=NO_AZURE)
     session = r.sources.peek("vcenter.session")
     inventory = r.sources.peek("vcenter.inventory")
-    # CreateContainerView, names, details; the two login calls come before.
+    # CreateContainerView, names, details; the two login calls come before, and vc.failback-role asks
+    # for the datacenters and the account's privileges (two more).
     assert inventory.round_trips <= 3
-    assert session.round_trips <= 5
+    assert session.round_trips <= 7
     before = session.round_trips
     r.sources.new_run()
     r.sources.get("vcenter.inventory")

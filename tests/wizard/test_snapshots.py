@@ -68,7 +68,8 @@ async def test_screens_at_80x24(transcripts: Path, lang: str) -> None:
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 async def test_a_modernized_vault_gets_the_appliance_screens_at_80x24(transcripts: Path, lang: str) -> None:
     """The vault says modernized (az.connect): the component table becomes the appliance's, the classic
-    procedures and the port map are not offered, and the appliance's screen lists its checks."""
+    procedures are not offered, the appliance's screen lists its checks, the port map shows the
+    appliance's links, and the VMs' screen the modernized checks."""
     from tests.canned import Canned, modernized
 
     canned = modernized(Canned())
@@ -86,5 +87,23 @@ async def test_a_modernized_vault_gets_the_appliance_screens_at_80x24(transcript
         await pilot.wait_for_scheduled_animations()
         compare(f"{lang}-modernized-appliance", app.export_screenshot())
         shown = {c.id for c in app.screen.checks()}
-        assert {"app.registered", "app.components-healthy", "app.log-storage"} <= shown
+        assert {"app.registered", "app.components-healthy", "app.log-storage", "app.datastore-access",
+                "app.storage-drs"} <= shown
         assert not any(c.startswith(classic) for c in shown)
+        await pilot.press("escape")
+        # The port map: the appliance's links and the VMs' outbound 443, no VPN or ExpressRoute.
+        await pilot.press("p")
+        await pilot.pause(0.2)
+        await pilot.wait_for_scheduled_animations()
+        compare(f"{lang}-modernized-port-map", app.export_screenshot())
+        links = [str(k.value) for k in app.screen.query_one("#links").rows]
+        assert links == ["vm-asr", "app-azure", "app-vc", "app-esxi"]
+        await pilot.press("escape")
+        # The VMs: the agent in each Azure VM and their disk.EnableUUID; none of the master target's checks.
+        await pilot.press("v")
+        await pilot.pause(0.2)
+        await pilot.wait_for_scheduled_animations()
+        compare(f"{lang}-modernized-failback-vms", app.export_screenshot())
+        shown = {c.id for c in app.screen.checks()}
+        assert {"vm.failed-over", "vm.azure-agent", "vm.disk-enableuuid", "vc.failback-role"} <= shown
+        assert not any(c.startswith("mt.") for c in shown)
