@@ -60,14 +60,27 @@ class Appliance:
 
 
 def _appliances(fabric: Resource) -> dict[str, dict[str, list[Mapping[str, Any]]]]:
+    """The fabric's components, grouped by the machine they run on: its BIOS id, which every component
+    of one appliance shares (their names need not agree: one may say the FQDN), else the name."""
     details = child(props(fabric), "customDetails")
     found: dict[str, dict[str, list[Mapping[str, Any]]]] = {}
     for field_name, kind in KINDS:
         for entry in mappings(details.get(field_name)):
-            name = text(entry.get("name"))
-            if name:
-                found.setdefault(name.lower(), {}).setdefault(kind, []).append(entry)
+            key = text(entry.get("biosId")).lower() or text(entry.get("name")).lower()
+            if key:
+                found.setdefault(key, {}).setdefault(kind, []).append(entry)
     return found
+
+
+def _names(components: Mapping[str, list[Mapping[str, Any]]]) -> list[str]:
+    """The names an appliance goes by, the DRA's first (the one the vault's provider list uses)."""
+    ordered = [*components.get("dra", []), *(e for entries in components.values() for e in entries)]
+    names: list[str] = []
+    for entry in ordered:
+        for value in (entry.get("name"), entry.get("fqdn")):
+            if text(value) and text(value) not in names:
+                names.append(text(value))
+    return names
 
 
 def appliance_of(ctx: CheckContext) -> Appliance:
@@ -76,15 +89,19 @@ def appliance_of(ctx: CheckContext) -> Appliance:
     vault: Vault = vault_of(ctx)
     wanted = ctx.settings.site.appliance
     known: dict[str, tuple[Resource, str, dict[str, list[Mapping[str, Any]]]]] = {}
+    aliases: dict[str, str] = {}
     for fabric in vault.fabrics:
         if fabric_kind(fabric) != "InMageRcm":
             continue
         for key, components in _appliances(fabric).items():
-            display = next(text(e.get("name")) for entries in components.values() for e in entries)
-            known[key] = (fabric, display, components)
+            called = _names(components) or [key]
+            known[key] = (fabric, called[0], components)
+            for name in called:
+                aliases.setdefault(name.lower(), key)
+                aliases.setdefault(name.lower().split(".")[0], key)  # "appliance01" for appliance01.corp.example
     names = ", ".join(sorted(v[1] for v in known.values())) or "none"
     if wanted:
-        hit = known.get(wanted.lower())
+        hit = known.get(aliases.get(wanted.lower(), ""))
         if hit is None:
             raise SourceUnavailable(f"the appliance {wanted!r} is not in vault {vault.name} (it has: {names})",
                                     key="reasons:appliance-not-in-vault", appliance=wanted, vault=vault.name,

@@ -44,6 +44,8 @@ def decide_original_location(ctx: CheckContext) -> Verdict:
     where = mt_host.name if mt_host else (site.master_target or site.target_datastore or "-")
     if site.recovery == "original" and missing:
         return verdict(Status.FAIL, "missing", evidence, vms=missing_text(missing))
+    if not alternate:
+        return verdict(Status.PASS, "all-original", evidence, original=original)
     return verdict(Status.PASS, "landing", evidence, original=original, alternate=alternate, host=where)
 
 

@@ -273,3 +273,32 @@ def test_a_silent_agent_in_a_modernized_vm_is_named_with_where_it_reports() -> N
     assert {(p["key"], p["vm"]) for p in result.params["parts"]} == {("silent", "app01")}
     words = Texts("en").summary(result)
     assert "Site Recovery on 443" in words and "configuration server" not in words
+
+
+def test_components_are_grouped_by_the_machine_they_run_on_not_by_their_names() -> None:
+    """Every component of one appliance carries its BIOS id; a name may be the FQDN instead."""
+    def fqdn(emu: AzureEmulator) -> None:
+        _rcm(emu)["processServers"][0]["name"] = "appliance01.corp.example"
+
+    results = _appliance_results(fqdn)
+    components = results["app.components-healthy"]
+    assert components.status == Status.PASS, Texts("en").summary(components)
+    assert len(components.evidence["components"]) == 7 and components.evidence["missing"] == []
+    results = _appliance_results(fqdn, appliance="appliance01.corp.example")
+    assert results["app.components-healthy"].status == Status.PASS
+
+
+def test_two_appliances_of_the_same_name_are_two_and_the_operator_is_asked_which() -> None:
+    def twin(emu: AzureEmulator) -> None:
+        import copy
+
+        details = _rcm(emu)
+        for field in ("processServers", "rcmProxies", "pushInstallers", "replicationAgents", "reprotectAgents",
+                      "marsAgents", "dras"):
+            other = copy.deepcopy(details[field][0])
+            other.update(biosId="0f0f0f0f-0000-0000-0000-000000000002", id=other["id"] + "-2")
+            details[field].append(other)
+
+    result = _appliance_results(twin)["app.components-healthy"]
+    assert result.status == Status.ERROR
+    assert "2 appliances" in Texts("en").reason(result)
