@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from checks.azure import notice_keys
-from checks.model import Status
+from checks.model import Component, Status
 from checks.spec import Check, Result, fixes_for
 from checks.texts import Texts
 
@@ -125,13 +125,14 @@ def build(
     return report
 
 
-# A skip that says the check does not apply to this site (or the operator answered it) costs nothing;
-# any other skip means the tool did not look: a missing [vcenter] or [azure] table, no master target
-# named.
-# "modernized-only": an appliance check on a classic vault, which has no appliance to look at;
+# A skip that says the check does not apply to this site (or the operator answered it) costs nothing:
+# "modernized-only" is an appliance check on a classic vault, which has no appliance to look at, and
+# "none-in-azure" the agent check for VMs already replicating back. Any other skip means the tool did
+# not look: a missing [vcenter] or [azure] table, no master target named, no failback account named.
 # "classic-only" (a check of the configuration server, process server or master target on a modernized
-# vault) costs nothing once the appliance checks (app.*) ran and stand in for them; see readiness().
-HARMLESS_SKIPS = frozenset({"not-needed", "not-original", "not-alternate", "skipped", "link-skipped", "modernized-only"})
+# vault) costs nothing once the appliance's checks looked and stand in for them: see readiness().
+HARMLESS_SKIPS = frozenset({"not-needed", "not-original", "not-alternate", "skipped", "link-skipped", "modernized-only",
+                            "none-in-azure"})
 # Warnings that say part of the answer is missing, not that the answer has a caveat: a VM not found,
 # a discovery still running, a retention volume Site Recovery does not list yet (reprotect cannot pick it).
 UNCONFIRMED_WARNINGS = frozenset({
@@ -140,7 +141,7 @@ UNCONFIRMED_WARNINGS = frozenset({
 })
 
 
-def unconfirmed(result: Result, appliance_checked: bool = False) -> bool:
+def _unconfirmed(result: Result, appliance_checked: bool) -> bool:
     """Not a failure, yet readiness cannot rest on it: the check did not (fully) look. A classic check
     skipped on a modernized vault is covered when the appliance's checks looked (`appliance_checked`)."""
     if result.status == Status.SKIP:
@@ -175,11 +176,20 @@ class Readiness:
                 "unconfirmed": list(self.unconfirmed), "warnings": self.warnings, "not_run": self.not_run}
 
 
+def _appliance_checked(results: Sequence[Result]) -> bool:
+    """Whether the appliance's own checks looked (an answer, not a skip, an error or an operator's word):
+    then a modernized vault's classic skips are covered."""
+    from checks.catalog import all_checks
+
+    automated = {c.id for c in all_checks() if c.component == Component.APPLIANCE and not c.manual}
+    return any(r.id in automated and r.status in (Status.PASS, Status.WARN, Status.FAIL) for r in results)
+
+
 def readiness(results: Sequence[Result], not_run: int = 0) -> Readiness:
-    checked = any(r.id.startswith("app.") and r.status != Status.SKIP for r in results)
+    checked = _appliance_checked(results)
     return Readiness(blockers=sum(1 for r in results if blocking(r)),
-                     unconfirmed=tuple(r.id for r in results if unconfirmed(r, checked)),
-                     warnings=sum(1 for r in results if r.status == Status.WARN and not unconfirmed(r, checked)),
+                     unconfirmed=tuple(r.id for r in results if _unconfirmed(r, checked)),
+                     warnings=sum(1 for r in results if r.status == Status.WARN and not _unconfirmed(r, checked)),
                      not_run=not_run)
 
 

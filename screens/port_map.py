@@ -44,15 +44,14 @@ LINKS = (
     Link("ps-azure", "ps", "azure", "443", "", "ps-azure"),
 )
 
-# A modernized failback's links: no VPN or ExpressRoute, no process server or master target. The Azure
-# VMs reach Site Recovery on 443 (outbound, over the internet or private endpoints); the appliance
-# reaches Azure, vCenter, and the ESXi hosts it writes the disks to (NFC, 902). Each shows the check that
-# answers for it; the ESXi link has none and stays to test from the appliance.
+# A modernized failback's links: no VPN or ExpressRoute, no process server or master target, and no
+# port beyond those of the forward replication. The Azure VMs reach Site Recovery on 443 (outbound, over
+# the internet or private endpoints); the appliance reaches Azure and vCenter. Each shows the check that
+# answers for it.
 MODERNIZED_LINKS = (
     Link("vm-asr", "azure-vm", "azure", "443", "", "", check="net.azure-outbound"),
     Link("app-azure", "appliance", "azure", "443", "", "", check="app.registered"),
     Link("app-vc", "appliance", "vcenter", "vcenter", "", "", check="app.reprotect-agent"),
-    Link("app-esxi", "appliance", "esxi", "902", "", ""),
 )
 
 # net.ports evidence recorded before its items carried a key (a resumed older session) names links
@@ -145,8 +144,6 @@ class PortMapScreen(WizardScreen):
             result = self.control.result(link.check)
             words = self.control.texts.summary(result) if result is not None else self.t("status.pending")
             return status, words
-        if self.control.architecture == "modernized":
-            return Shown.MANUAL, self.t("ports.test-there", where=self.t("node." + link.source))
         if "net.ports" in self.control.runs.running:
             return Shown.RUNNING, self.t("status.running")
         evidence = self.evidence()
@@ -198,10 +195,10 @@ class PortMapScreen(WizardScreen):
         return next((link for link in self.links if link.key == key), None)
 
     def command(self, link: Link) -> Mapping[str, Any]:
-        """The command that tests the link where it starts: net.ports names it for the classic links; a
-        modernized link no check answers for has its own (run on the appliance, a Windows server)."""
-        if self.control.architecture == "modernized":
-            return {} if link.check else {"windows": self.t(f"ports.command.{link.key}")}
+        """The command that tests the link where it starts: net.ports names it for the classic links (a
+        modernized link is answered by its check)."""
+        if link.check:
+            return {}
         return by_key(self.evidence().get("not_testable_here")).get(link.manual, {})
 
     def show_detail(self) -> None:

@@ -14,7 +14,7 @@ import re
 KEPT_IN_ENGLISH = set("""
     Azure Site Recovery vCenter VMware Tools ESXi vMotion DRS ExpressRoute VPN Windows Server Linux TLS SSH tmux
     EnableUUID UUID PVSCSI LSI Logic SAS SCSI BusLogic VMFS NFS FAT NTFS xfs RPO IP IPAM CA
-    Storage AzureCloud UTC GB
+    Storage AzureCloud UTC GB BIOS
     datastore thumbprint TRUE true false host port user vault cloud auth
     HTTP HTTPS DNS PEM CLI TCP ARM ID VirtualDisk VirtualLsiLogicSASController InMageRcm InMageRcmFailback DRA
     Esc Tab Enter Backspace Space Up Down PgUp PgDn Home End Ctrl Shift

@@ -89,19 +89,25 @@ def appliance_of(ctx: CheckContext) -> Appliance:
     vault: Vault = vault_of(ctx)
     wanted = ctx.settings.site.appliance
     known: dict[str, tuple[Resource, str, dict[str, list[Mapping[str, Any]]]]] = {}
-    aliases: dict[str, str] = {}
+    aliases: dict[str, set[str]] = {}
     for fabric in vault.fabrics:
         if fabric_kind(fabric) != "InMageRcm":
             continue
         for key, components in _appliances(fabric).items():
             called = _names(components) or [key]
             known[key] = (fabric, called[0], components)
-            for name in called:
-                aliases.setdefault(name.lower(), key)
-                aliases.setdefault(name.lower().split(".")[0], key)  # "appliance01" for appliance01.corp.example
+            for name in [key, *called]:  # its BIOS id, its names, and "appliance01" for appliance01.corp.example
+                aliases.setdefault(name.lower(), set()).add(key)
+                aliases.setdefault(name.lower().split(".")[0], set()).add(key)
     names = ", ".join(sorted(v[1] for v in known.values())) or "none"
     if wanted:
-        hit = known.get(aliases.get(wanted.lower(), ""))
+        keys = aliases.get(wanted.lower(), set())
+        if len(keys) > 1:  # two registrations of one name (a redeployed appliance): never pick one silently
+            raise SourceUnavailable(f"{len(keys)} appliances in vault {vault.name} are called {wanted!r} (BIOS ids "
+                                    f"{', '.join(sorted(keys))}); set [site] appliance to the BIOS id of the one to use",
+                                    key="reasons:appliance-ambiguous", appliance=wanted, vault=vault.name,
+                                    known=", ".join(sorted(keys)), count=len(keys))
+        hit = known.get(next(iter(keys))) if keys else None
         if hit is None:
             raise SourceUnavailable(f"the appliance {wanted!r} is not in vault {vault.name} (it has: {names})",
                                     key="reasons:appliance-not-in-vault", appliance=wanted, vault=vault.name,

@@ -6,7 +6,7 @@ from checks.vcenter import appliance, configuration_server, failback_vms, fixes,
 from checks.vcenter.connection import CONNECT, SESSION
 from checks.vcenter.inventory import INVENTORY
 
-SOURCES: tuple[Source, ...] = (SESSION, INVENTORY)
+SOURCES: tuple[Source, ...] = (SESSION, INVENTORY, appliance.SOURCE)
 CHECKS: tuple[Check, ...] = (
     CONNECT,
     *role.CHECKS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from checks.architecture import classic_only_skip, vault_architecture
 from checks.model import Component, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 from checks.vcenter.subjects import inventory
@@ -9,6 +10,8 @@ from checks.vcenter.subjects import inventory
 
 def decide_failback_nic(ctx: CheckContext) -> Verdict:
     site = ctx.settings.site
+    if vault_architecture(ctx) == "modernized":
+        return classic_only_skip()  # no configuration server on a modernized vault
     if not site.retain_ip:
         return verdict(Status.SKIP, "not-needed", {"retain_ip": False})
     name = site.configuration_server_vm or site.configuration_server

@@ -13,7 +13,6 @@ from checks.model import Component, FixError, Said
 from checks.spec import Applied, Fix, FixContext, Param, Plan, Progress
 from checks.vcenter.connection import Session
 from checks.vcenter.inventory import RETENTION_SUFFIX, VM, Inventory
-from checks.vcenter.master_target import enable_uuid_set
 from checks.vcenter.subjects import pods_to_cover
 
 MT = Component.MASTER_TARGET
@@ -45,7 +44,7 @@ def _master_target(ctx: FixContext) -> tuple[Inventory, VM]:
     return inv, vm
 
 
-def _object(type_name: str, moref: str, name: str) -> dict[str, str]:
+def object_ref(type_name: str, moref: str, name: str) -> dict[str, str]:
     return {"type": type_name, "moref": moref, "name": name}
 
 
@@ -114,7 +113,7 @@ def _unknown(plan: Plan, method: str, what: str) -> FixError:
     return FixError(say("outcome-unknown", when=say(what), method=method, target=plan.target))
 
 
-def _run_task(
+def run_task(
     session: Session, start: Callable[[], Any], plan: Plan, method: str, progress: Progress, entity: str = ""
 ) -> str:
     """Start a vCenter task and wait for it; returns its moref. Task errors become FixError.
@@ -186,7 +185,7 @@ def _run_task(
         time.sleep(TASK_POLL_S)
 
 
-def _session(ctx: FixContext) -> Session:
+def session_of(ctx: FixContext) -> Session:
     session: Session = ctx.source("vcenter.session")
     return session
 
@@ -201,14 +200,13 @@ def _vm_ref(session: Session, plan: Plan) -> Any:
 def plan_enable_uuid(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     _, mt = _master_target(ctx)
     plan = Plan("mt.set-disk-enableuuid", mt.ref, target_name=mt.name)
-    if enable_uuid_set(mt):
+    if mt.enable_uuid:
         return plan
-    # Keep the key's existing spelling so vCenter edits the entry instead of adding a twin.
-    key = next((k for k in mt.extra_config if k.lower() == "disk.enableuuid"), "disk.EnableUUID")
+    key = mt.enable_uuid_key
     plan.changes = [say("change-enable-uuid", name=mt.name, moref=mt.moref, option=key)]
     plan.request = {
         "method": "ReconfigVM_Task",
-        "object": _object("VirtualMachine", mt.moref, mt.name),
+        "object": object_ref("VirtualMachine", mt.moref, mt.name),
         "spec": {"extraConfig": [{"key": key, "value": "TRUE"}]},
     }
     return plan
@@ -217,11 +215,11 @@ def plan_enable_uuid(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
 def apply_enable_uuid(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
     from pyVmomi import vim
 
-    session = _session(ctx)
+    session = session_of(ctx)
     options = [vim.option.OptionValue(key=o["key"], value=o["value"]) for o in plan.request["spec"]["extraConfig"]]
     spec = vim.vm.ConfigSpec(extraConfig=options)
     vm = _vm_ref(session, plan)
-    task = _run_task(session, lambda: vm.ReconfigVM_Task(spec), plan, "ReconfigVM_Task", progress)
+    task = run_task(session, lambda: vm.ReconfigVM_Task(spec), plan, "ReconfigVM_Task", progress)
     return Applied(task=task, detail=say("done-enable-uuid"))
 
 
@@ -237,7 +235,7 @@ def plan_remove_snapshots(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     plan.changes = [say("change-remove-snapshots", name=mt.name, moref=mt.moref, count=len(mt.snapshots), names=names)]
     plan.request = {
         "method": "RemoveAllSnapshots_Task",
-        "object": _object("VirtualMachine", mt.moref, mt.name),
+        "object": object_ref("VirtualMachine", mt.moref, mt.name),
         "consolidate": True,
         "snapshots": [{"name": s.name, "moref": s.moref} for s in mt.snapshots],
     }
@@ -245,9 +243,9 @@ def plan_remove_snapshots(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
 
 
 def apply_remove_snapshots(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
-    session = _session(ctx)
+    session = session_of(ctx)
     vm = _vm_ref(session, plan)
-    task = _run_task(session, lambda: vm.RemoveAllSnapshots_Task(consolidate=True), plan, "RemoveAllSnapshots_Task", progress)
+    task = run_task(session, lambda: vm.RemoveAllSnapshots_Task(consolidate=True), plan, "RemoveAllSnapshots_Task", progress)
     return Applied(task=task, detail=say("done-remove-snapshots", count=len(plan.request["snapshots"])))
 
 
@@ -333,7 +331,7 @@ def plan_add_retention_disk(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
     plan.changes = changes
     plan.request = {
         "method": "ReconfigVM_Task",
-        "object": _object("VirtualMachine", mt.moref, mt.name),
+        "object": object_ref("VirtualMachine", mt.moref, mt.name),
         "spec": {"deviceChange": device_change},
     }
     return plan
@@ -371,11 +369,11 @@ def _device_spec(change: Mapping[str, Any], session: Any) -> Any:
 def apply_add_retention_disk(ctx: FixContext, plan: Plan, progress: Progress) -> Applied:
     from pyVmomi import vim
 
-    session = _session(ctx)
+    session = session_of(ctx)
     changes = plan.request["spec"]["deviceChange"]
     spec = vim.vm.ConfigSpec(deviceChange=[_device_spec(c, session) for c in changes])
     vm = _vm_ref(session, plan)
-    task = _run_task(session, lambda: vm.ReconfigVM_Task(spec), plan, "ReconfigVM_Task", progress)
+    task = run_task(session, lambda: vm.ReconfigVM_Task(spec), plan, "ReconfigVM_Task", progress)
     disk = changes[-1]["device"]
     return Applied(
         task=task,
@@ -386,36 +384,44 @@ def apply_add_retention_disk(ctx: FixContext, plan: Plan, progress: Progress) ->
 # --- mt.exclude-storage-drs -----------------------------------------------------------------------
 
 
-def plan_exclude_storage_drs(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
-    inv, mt = _master_target(ctx)
-    plan = Plan("mt.exclude-storage-drs", mt.ref, target_name=mt.name)
-    vms = [vm for vm in (inv.vm(name) for name in ctx.settings.site.failback_vms) if vm is not None]
-    calls = []
-    for moref, holds in pods_to_cover(inv, mt, vms, ctx.settings.site.recovery).items():
+def sdrs_override_calls(inv: Inventory, vm: VM, pods: Mapping[str, list[str]]) -> tuple[list[Said], list[dict[str, Any]]]:
+    """The Storage DRS VM overrides that disable automation for `vm` in each of these pods (moref -> what
+    the pod holds), as sentences and as calls; none where one is already in force."""
+    changes: list[Said] = []
+    calls: list[dict[str, Any]] = []
+    for moref, holds in pods.items():
         pod = inv.pods.get(moref)
         if pod is None:
             continue
-        override = pod.overrides.get(mt.moref)
+        override = pod.overrides.get(vm.moref)
         if override is not None and override.enabled is False:
             continue
         # Also where Storage DRS is off or manual: the override stays in force if someone turns it on.
         operation = "edit" if override is not None else "add"
-        plan.changes.append(
+        changes.append(
             say("change-sdrs-override", pod=pod.name, moref=pod.moref, holds=holds, operation=say(f"op-{operation}"),
-                name=mt.name, vm=mt.moref)
+                name=vm.name, vm=vm.moref)
         )
         calls.append(
             {
                 "method": "ConfigureStorageDrsForPod_Task",
-                "object": _object("StorageResourceManager", "StorageResourceManager", "StorageResourceManager"),
-                "pod": _object("StoragePod", pod.moref, pod.name),
+                "object": object_ref("StorageResourceManager", "StorageResourceManager", "StorageResourceManager"),
+                "pod": object_ref("StoragePod", pod.moref, pod.name),
                 "holds": holds,
                 "modify": True,
-                "spec": {"vmConfigSpec": [{"operation": operation, "info": {"vm": mt.moref, "enabled": False}}]},
+                "spec": {"vmConfigSpec": [{"operation": operation, "info": {"vm": vm.moref, "enabled": False}}]},
             }
         )
+    return changes, calls
+
+
+def plan_exclude_storage_drs(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
+    inv, mt = _master_target(ctx)
+    plan = Plan("mt.exclude-storage-drs", mt.ref, target_name=mt.name)
+    vms = [vm for vm in (inv.vm(name) for name in ctx.settings.site.failback_vms) if vm is not None]
+    plan.changes, calls = sdrs_override_calls(inv, mt, pods_to_cover(inv, mt, vms, ctx.settings.site.recovery))
     if calls:
-        plan.request = {"object": _object("VirtualMachine", mt.moref, mt.name), "calls": calls}
+        plan.request = {"object": object_ref("VirtualMachine", mt.moref, mt.name), "calls": calls}
     return plan
 
 
@@ -423,7 +429,7 @@ def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -
     """One override per pod, in order; a failure says which pods already have theirs and which do not."""
     from pyVmomi import vim
 
-    session = _session(ctx)
+    session = session_of(ctx)
     manager = session.content.storageResourceManager
     calls = plan.request["calls"]
     done: list[str] = []
@@ -442,7 +448,7 @@ def apply_exclude_storage_drs(ctx: FixContext, plan: Plan, progress: Progress) -
         pod = session.managed("StoragePod", call["pod"]["moref"])
         try:
             tasks.append(
-                _run_task(
+                run_task(
                     session,
                     functools.partial(manager.ConfigureStorageDrsForPod_Task, pod=pod, spec=spec, modify=True),
                     plan,

@@ -128,6 +128,29 @@ class VM:
     def ref(self) -> str:
         return f"{self.name} ({self.moref})"
 
+    @property
+    def enable_uuid(self) -> bool:
+        """disk.EnableUUID is TRUE: the guest sees stable disk identifiers (serial numbers)."""
+        return (self.extra("disk.EnableUUID") or "").strip().lower() == "true"
+
+    @property
+    def enable_uuid_key(self) -> str:
+        """The key to set disk.EnableUUID with: its existing spelling, so vCenter edits the entry instead
+        of adding a twin."""
+        return next((k for k in self.extra_config if k.lower() == "disk.enableuuid"), "disk.EnableUUID")
+
+    @property
+    def disk_datastores(self) -> list[str]:
+        """The names of the datastores holding the VM's disks and its configuration (not those of a
+        mounted ISO image, which the VM's datastore list includes too), in order, once each."""
+        names: list[str] = []
+        for path in [self.vmx_path, *(d.file_name for d in self.disks)]:
+            if path.startswith("[") and "]" in path:
+                name = path[1:path.index("]")]
+                if name and name not in names:
+                    names.append(name)
+        return names
+
 
 @dataclass
 class Host:

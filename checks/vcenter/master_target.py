@@ -289,17 +289,13 @@ def decide_vmware_tools(ctx: CheckContext) -> Verdict:
 # --- step 7: disk.EnableUUID ----------------------------------------------------------------
 
 
-def enable_uuid_set(vm: VM) -> bool:
-    return (vm.extra("disk.EnableUUID") or "").strip().lower() == "true"
-
-
 def decide_disk_enableuuid(ctx: CheckContext) -> Verdict:
     _, mt = master_target(ctx)
     if isinstance(mt, Verdict):
         return mt
     value = mt.extra("disk.EnableUUID")
     evidence = {"vm": mt.ref, "disk.EnableUUID": value}
-    if enable_uuid_set(mt):
+    if mt.enable_uuid:
         return verdict(Status.PASS, "true", evidence, name=mt.name)
     if value is None:
         return verdict(Status.FAIL, "absent", evidence, name=mt.name)

@@ -2,8 +2,10 @@
 
 Read from vCenter's authorization manager (HasUserPrivilegeOnEntities), never asked of the operator:
 for the account named in [vcenter] failback_account (the one the appliance or the configuration server
-was given), on each datacenter and on the failback VMs and the datastore failback writes to, since a
-permission set lower down (No access on one VM) overrides the datacenter's.
+was given; without it the check skips, unconfirmed: the tool's own login proves nothing), on the
+failback VMs, the VM their disks are attached to (the appliance or the master target) and the
+datastores failback writes to. The objects themselves are asked, since a permission set lower down
+(No access on one VM) overrides the datacenter's. Networks and resource pools are not asked.
 
 The privileges are those of Microsoft's table for "full replication, failover, failback"
 (vmware-azure-tutorial-prepare-on-premises): datastore, network, resource, tasks, virtual machine
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.model import Component, Status
+from checks.model import Component, SourceUnavailable, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 from checks.vcenter.connection import Session
 from checks.vcenter.subjects import failback_vms, inventory
@@ -39,45 +41,52 @@ OTHER = ("Network.Assign", "Resource.AssignVMToPool", "Resource.ColdMigrate", "R
 REQUIRED = DATASTORE + OTHER + VIRTUAL_MACHINE
 
 
-def _datacenters(session: Session) -> list[Any]:
-    from pyVmomi import vim, vmodl
+def _helper_vm(ctx: CheckContext) -> tuple[Any, str]:
+    """The VM the failback VMs' disks are attached to during reprotect: the appliance (modernized) or the
+    master target (classic), with where it came from; (None, why) when it is not known."""
+    from checks.architecture import vault_architecture
 
-    pc = vmodl.query.PropertyCollector
-    spec = pc.FilterSpec(
-        objectSet=[pc.ObjectSpec(obj=session.content.rootFolder, skip=True, selectSet=[
-            pc.TraversalSpec(name="children", type=vim.Folder, path="childEntity", skip=False)])],
-        propSet=[pc.PropertySpec(type=vim.Datacenter, pathSet=["name"])],
-    )
-    return [(obj.obj, str(obj.propSet[0].val)) for obj in session.call(lambda: session.retrieve([spec]))
-            if isinstance(obj.obj, vim.Datacenter)]
+    if vault_architecture(ctx) == "modernized":
+        try:
+            found = ctx.source("vcenter.appliance")
+        except SourceUnavailable as exc:
+            return None, str(exc)
+        return found.vm, "appliance"
+    name = ctx.settings.site.master_target
+    return (inventory(ctx).vm(name) if name else None), "master target"
 
 
 def decide_failback_role(ctx: CheckContext) -> Verdict:
     from pyVmomi import vmodl
 
     settings = ctx.settings.vcenter
-    if settings is None:
-        return verdict(Status.SKIP, "no-vcenter", {})
-    account = settings.failback_account or settings.user
+    account = settings.failback_account if settings is not None else ""
+    evidence: dict[str, Any] = {"account": account or None, "required": list(REQUIRED)}
+    if not account:
+        # The tool's own login is not the account Site Recovery uses: reading its privileges proves nothing.
+        return verdict(Status.SKIP, "no-account", evidence)
     session: Session = ctx.source("vcenter.session")
     inv = inventory(ctx)
-    # What to ask about: each datacenter (where the role is meant to be assigned), every privilege; the
-    # failback VMs, the VM privileges; the datastores failback writes to, the datastore privileges.
-    asked: list[tuple[Any, str, str, tuple[str, ...]]] = [
-        (ref, "Datacenter", name, REQUIRED) for ref, name in _datacenters(session)]
+    # What to ask about, each with the privileges it is where they are checked: the VMs coming home and
+    # the VM their disks are attached to (virtual machine, resource, network, task privileges), and the
+    # datastores written to (datastore privileges). A permission set lower down (No access on one VM)
+    # overrides the datacenter's, so the objects themselves are asked, not the datacenter.
     vms, _ = failback_vms(inv, ctx)
-    asked += [(session.managed("VirtualMachine", vm.moref), "VirtualMachine", vm.name, VIRTUAL_MACHINE) for vm in vms]
-    target = ctx.settings.site.target_datastore
-    stores = [inv.datastore(target)] if target else [inv.datastores.get(m) for vm in vms for m in vm.datastores]
+    helper, helper_role = _helper_vm(ctx)
+    evidence["attached_to"] = {"role": helper_role, "vm": helper.ref if helper is not None else None}
+    asked: list[tuple[Any, str, str, tuple[str, ...]]] = []
+    for vm in [*vms, *([helper] if helper is not None else [])]:
+        asked.append((session.managed("VirtualMachine", vm.moref), "VirtualMachine", vm.name, VIRTUAL_MACHINE + OTHER))
+    names = [n for vm in vms for n in vm.disk_datastores] + [ctx.settings.site.target_datastore]
     seen: set[str] = set()
-    for ds in stores:
+    for name in names:
+        ds = inv.datastore(name) if name else None
         if ds is not None and ds.moref not in seen:
             seen.add(ds.moref)
             asked.append((session.managed("Datastore", ds.moref), "Datastore", ds.name, DATASTORE))
+    if not asked:
+        return verdict(Status.SKIP, "nothing-to-ask", evidence, account=account)
     manager = session.content.authorizationManager
-    evidence: dict[str, Any] = {"account": account,
-                                "account_from": "vcenter.failback_account" if settings.failback_account else "vcenter.user",
-                                "required": list(REQUIRED)}
     try:
         answers = session.call(lambda: manager.HasUserPrivilegeOnEntities(
             entities=[a[0] for a in asked], userName=account, privId=list(REQUIRED)))
@@ -86,7 +95,7 @@ def decide_failback_role(ctx: CheckContext) -> Verdict:
     except vmodl.MethodFault as fault:
         evidence["fault"] = type(fault).__name__.rsplit(".", 1)[-1]
         return verdict(Status.ERROR, "unreadable", evidence, account=account, fault=evidence["fault"],
-                       user=settings.user)
+                       user=settings.user if settings is not None else "-")
     granted: dict[str, set[str]] = {}
     for answer in answers or ():
         granted[str(answer.entity._moId)] = {str(p.privId) for p in answer.privAvailability or () if p.isGranted}
@@ -99,16 +108,12 @@ def decide_failback_role(ctx: CheckContext) -> Verdict:
         if lacking:
             missing_parts.append({"key": "missing", "entity": name, "privileges": ", ".join(lacking)})
     evidence["entities"] = rows
-    if not asked:
-        return verdict(Status.ERROR, "nothing-to-ask", evidence, account=account)
     if missing_parts:
         return verdict(Status.FAIL, "missing", evidence, account=account, parts=missing_parts)
-    if not settings.failback_account:
-        return verdict(Status.WARN, "own-account", evidence, account=account, count=len(rows))
     return verdict(Status.PASS, "ok", evidence, account=account, count=len(rows))
 
 
 CHECKS: tuple[Check, ...] = (
-    Check("vc.failback-role", Component.VCENTER, None, reads=("vcenter.session", "vcenter.inventory"),
+    Check("vc.failback-role", Component.VCENTER, None, reads=("vcenter.session", "vcenter.inventory", "vcenter.appliance"),
           decide=decide_failback_role),
 )

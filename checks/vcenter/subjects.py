@@ -18,8 +18,8 @@ def inventory(ctx: CheckContext) -> Inventory:
 def master_target(ctx: CheckContext) -> tuple[Inventory, VM | Verdict]:
     """The MT VM, or the verdict to give when it is not configured or not found."""
     name = ctx.settings.site.master_target
-    if not name and vault_architecture(ctx) == "modernized":
-        # No master target on a modernized vault: the appliance does its work (the app.* checks).
+    if vault_architecture(ctx) == "modernized":
+        # No master target on a modernized vault (one named is an old one): the appliance does its work.
         return Inventory({}, {}, {}, {}, {}), classic_only_skip()
     if not name:
         raise SourceUnavailable("no master target is named in the configuration ([site] master_target)", skip=True,

@@ -31,6 +31,8 @@ const (
 	nfsDS         = "nfs-mt01"
 	podName       = "pod-failback"
 	readOnlyDS    = "vmfs-ro01"
+	applianceDS   = "vmfs-fb01"
+	appliancePod  = "pod-appliance"
 	applianceName = "appliance01"
 	network       = "DC0_DVPG0"
 
@@ -566,13 +568,21 @@ func (s *site) failbackSite() error {
 	return s.modernized()
 }
 
-// The modernized side of the site: the replication appliance's VM (on the NFS datastore of
-// pod-failback, whose Storage DRS is automated with no override for it: app.storage-drs fails until
-// app.exclude-storage-drs), a datastore the standalone host DC0_H0 mounts read-only, and the vCenter
-// accounts Site Recovery may use, with the role Microsoft's failback permission table describes.
+// The modernized side of the site, on the standalone host DC0_H0 (which no classic VM uses): the
+// replication appliance's VM, its disks on vmfs-fb01 in pod-appliance (Storage DRS automated, no
+// override for it: app.storage-drs fails until app.exclude-storage-drs); DC0_H0 also mounts the failback
+// VMs' vmfs-prod01 read-write (app.datastore-access passes at the original location) and vmfs-ro01
+// read-only (it fails there); and the vCenter accounts Site Recovery may use, with the role
+// Microsoft's failback permission table describes.
 func (s *site) modernized() error {
+	if err := s.vmfs(applianceDS, []string{"DC0_H0"}, 2*tib, 1*tib); err != nil {
+		return err
+	}
+	if err := s.pod(appliancePod, applianceDS); err != nil {
+		return err
+	}
 	app, err := s.create(vmSpec{name: applianceName, guestID: string(types.VirtualMachineGuestOsIdentifierWindows2019srv_64Guest),
-		fullName: "Microsoft Windows Server 2019 (64-bit)", host: nfsHostName, datastore: nfsDS, cpus: 16, memoryMB: 32768,
+		fullName: "Microsoft Windows Server 2019 (64-bit)", host: "DC0_H0", datastore: applianceDS, cpus: 16, memoryMB: 32768,
 		controller: "lsilogic-sas", diskGB: []int64{150, 1024}, nics: 1, nicType: "vmxnet3",
 		extra: map[string]string{"disk.EnableUUID": "TRUE"}, poweredOn: true})
 	if err != nil {

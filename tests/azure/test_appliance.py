@@ -302,3 +302,10 @@ def test_two_appliances_of_the_same_name_are_two_and_the_operator_is_asked_which
     result = _appliance_results(twin)["app.components-healthy"]
     assert result.status == Status.ERROR
     assert "2 appliances" in Texts("en").reason(result)
+    # Naming it does not pick one silently: the BIOS ids are said, and one of them chooses.
+    result = _appliance_results(twin, appliance="appliance01")["app.components-healthy"]
+    assert result.status == Status.ERROR
+    assert "0f0f0f0f-0000-0000-0000-000000000002" in Texts("en").reason(result)
+    result = _appliance_results(twin, appliance="0f0f0f0f-0000-0000-0000-000000000002")["app.components-healthy"]
+    assert result.status == Status.PASS
+    assert {c["id"].endswith("-2") for c in result.evidence["components"]} == {True}

@@ -101,7 +101,7 @@ ROWS = [
         edit=lambda t: t + '\n[answers]\n"ps.bandwidth" = { status = "confirmed", note = "' + "n" * 3000 + '" }\n'),
     # --- names that vSphere allows ---
     Row("cjk-vm-name-works", (*CHECK, "--only", "vm.original-location", "--format", "json"), 0,
-        (f"Original location: {CJK_VM}",), site={"failback_vms": [CJK_VM]}, prepare="cjk-vm", stream="stdout"),
+        (f"its original location: {CJK_VM}",), site={"failback_vms": [CJK_VM]}, prepare="cjk-vm", stream="stdout"),
     Row("cjk-vm-name-unknown", (*CHECK, "--only", "vm.original-location", "--format", "json"), 1,
         ("应用 02 (~应用 01)",), site={"failback_vms": ["应用 02"]}, prepare="cjk-vm", stream="stdout"),
     Row("master-target-with-space-unknown", (*CHECK, "--only", "mt.no-snapshots", "--format", "json"), 3,

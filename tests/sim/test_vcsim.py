@@ -291,7 +291,8 @@ def test_storage_drs_vm_override_add_edit_remove(si, inventory):
         return task
 
     def overrides():
-        (props,) = [p for p in _collect(si, {vim.StoragePod: ("podStorageDrsEntry",)}).values()]
+        (props,) = [p for p in _collect(si, {vim.StoragePod: ("name", "podStorageDrsEntry")}).values()
+                    if p["name"] == "pod-failback"]  # (pod-appliance holds the appliance)
         return list(props["podStorageDrsEntry"].storageDrsConfig.vmConfig)
 
     task = configure("add", enabled=False)

@@ -97,7 +97,7 @@ async def test_a_modernized_vault_gets_the_appliance_screens_at_80x24(transcript
         await pilot.wait_for_scheduled_animations()
         compare(f"{lang}-modernized-port-map", app.export_screenshot())
         links = [str(k.value) for k in app.screen.query_one("#links").rows]
-        assert links == ["vm-asr", "app-azure", "app-vc", "app-esxi"]
+        assert links == ["vm-asr", "app-azure", "app-vc"]
         await pilot.press("escape")
         # The VMs: the agent in each Azure VM and their disk.EnableUUID; none of the master target's checks.
         await pilot.press("v")
