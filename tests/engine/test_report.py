@@ -79,3 +79,23 @@ def test_fix_lines_name_only_the_fix_it_that_mends_what_was_found() -> None:
                                                                   "volumes": []})], EN)
         fixes = [line.strip() for line in text_lines(report, EN, config="/srv/my site.toml") if "fix:" in line]
         assert fixes == [f"fix: failback-prep fix {f} --config '/srv/my site.toml'" for f in wanted], key
+
+
+def test_every_check_and_fix_id_is_documented_for_the_people_who_rely_on_them() -> None:
+    """The README's tables (the shared contract's ids, and those this version adds) name every id."""
+    from pathlib import Path
+
+    from checks import catalog
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    ids = [c.id for c in catalog.all_checks()] + list(catalog.all_fixes())
+    contract = {"vc.connect", "az.connect", "cs.connected", "cs.vm-known", "cs.failback-nic", "ps.in-azure",
+                "ps.reachable", "mt.registered", "mt.os-match", "mt.group-os", "mt.agent-version", "mt.disk-count",
+                "mt.no-snapshots", "mt.scsi-controller", "mt.disk-uuid-clash", "mt.storage-vmotion",
+                "mt.retention-volume", "mt.vmware-tools", "mt.disk-enableuuid", "mt.datastore-access",
+                "mt.vmfs-datastore", "mt.host-discovered", "mt.host-capacity", "policy.failback", "net.s2s", "net.ports",
+                "vm.failed-over", "vm.original-location", "cs.same-ip", "ps.bandwidth", "net.link-type",
+                "mt.retention-formatted", "mt.discovery-done", "mt.set-disk-enableuuid", "mt.remove-snapshots",
+                "mt.add-retention-disk", "mt.exclude-storage-drs", "cs.refresh"}
+    undocumented = [i for i in ids if i not in contract and f"| `{i}` |" not in readme]
+    assert undocumented == []
