@@ -309,3 +309,15 @@ def test_two_appliances_of_the_same_name_are_two_and_the_operator_is_asked_which
     result = _appliance_results(twin, appliance="0f0f0f0f-0000-0000-0000-000000000002")["app.components-healthy"]
     assert result.status == Status.PASS
     assert {c["id"].endswith("-2") for c in result.evidence["components"]} == {True}
+
+
+def test_a_modernized_vm_whose_azure_vm_is_deallocated_is_not_ready() -> None:
+    def deallocated(emu: AzureEmulator) -> None:
+        from simulators.azure.scenarios import vm_id
+
+        vm = emu.state["resources"][vm_id(emu._ids, "db01").lower()]
+        vm["_instanceView"]["statuses"][-1]["code"] = "PowerState/deallocated"
+
+    result = _vm_result("modernized", deallocated)
+    assert result.status == Status.FAIL
+    assert ("vm-not-running", "db01") in {(p["key"], p["vm"]) for p in result.params["parts"]}

@@ -340,3 +340,10 @@ def _names(si: Any) -> list[str]:
         return [vm.name for vm in view.view]
     finally:
         view.DestroyView()
+
+
+def test_a_modernized_vm_gone_from_vcenter_cannot_go_back_to_its_original_location(vcsim) -> None:
+    result = _run(vcsim, "modernized", "vm.original-location",
+                  site=replace(MODERNIZED_SITE, failback_vms=("app01", "gone01")))["vm.original-location"]
+    assert result.status == Status.FAIL and result.key == "missing"
+    assert result.params["vms"] == ["gone01 (~web01)"]  # with the closest name vCenter has
