@@ -17,6 +17,7 @@ from checks.texts import Texts
 from control.access import Access
 from control.answers import Answers
 from control.credentials import Lookup
+from control.fixall import FixAllFlow
 from control.fixits import FixFlow
 from control.runs import Executor, Runs
 from control.session import Place, Session
@@ -70,6 +71,7 @@ class Controller:
         self.engine: Engine | None = None
         self.runs = Runs(session, texts, executor, on_results=listener.results_changed,
                          on_finished=listener.run_finished, resumed=resumed)
+        self.fix_all = FixAllFlow(session, texts, executor, self.runs, lambda: self.engine)
         self.fixes = FixFlow(session, texts, executor, self.runs, lambda: self.engine.fixes if self.engine else {},
                              lambda: self.engine.sources if self.engine else None)
         self.answers = Answers(session, settings.answers, self.runs)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.widgets import Static
 
 from checks.model import Component
@@ -21,6 +23,16 @@ PROCEDURES = (("ps", Component.PROCESS_SERVER, 3), ("mt", Component.MASTER_TARGE
 
 class ReadinessScreen(ChecksScreen):
     screen_id = "readiness"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "fix_all", "fix-all", key_display="f", id="fix-all"),
+    ]
+
+    def action_fix_all(self) -> None:
+        """f: every fix-it the checks call for, in one plan, with one confirmation."""
+        from screens.fix_all import FixAllScreen
+
+        if self.control.engine is not None and not self.control.fix_all.busy:
+            self.app.push_screen(FixAllScreen(self.control))
 
     def intro(self) -> ComposeResult:
         yield Static(id="verdict", classes="intro")

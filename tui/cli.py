@@ -80,9 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--only", metavar="IDS", help="comma list of check ids or prefixes (mt.)")
     check.add_argument("--format", choices=("text", "json"), default="text")
 
-    fix = sub.add_parser("fix", parents=[common], help="apply one fix-it")
+    fix = sub.add_parser("fix", parents=[common], help="apply one fix-it, or with --all every one the checks call for")
     fix.lists_fixes = True
-    fix.add_argument("fix_id", metavar="FIX_ID")
+    fix.add_argument("fix_id", metavar="FIX_ID", nargs="?")
+    fix.add_argument("--all", action="store_true", dest="all_fixes",
+                     help="run the checks, then plan every fix-it that mends what they found, in a safe order, "
+                          "and apply them after one confirmation (--param FIX_ID:NAME=VALUE)")
     fix.add_argument("--yes", action="store_true", help="do not ask before changing anything")
     fix.add_argument("--dry-run", action="store_true", help="show the exact change and send nothing")
     fix.add_argument("--param", action="append", default=[], metavar="K=V")
@@ -139,9 +142,21 @@ def _run(args: argparse.Namespace) -> int:
         return headless.check_command(
             _settings(args), args.only, args.format, args.transcript_dir, _texts(args)
         )
+    if args.command == "fix" and args.all_fixes:
+        from tui.errors import UsageError
+
+        if args.fix_id:
+            raise UsageError(f"fix: give a FIX_ID or --all, not both (got {args.fix_id} and --all)")
+        from tui import fix_all
+
+        return fix_all.fix_all_command(_settings(args), args.param, args.yes, args.dry_run, args.format,
+                                       args.transcript_dir, _texts(args))
     if args.command == "fix":
         from tui import headless
+        from tui.errors import UsageError
 
+        if not args.fix_id:
+            raise UsageError("fix: name the fix-it (FIX_ID, see failback-prep fix --help) or pass --all")
         return headless.fix_command(
             _settings(args), args.fix_id, args.param, args.yes, args.dry_run, args.format,
             args.transcript_dir, _texts(args),
