@@ -94,6 +94,8 @@ class SiteSettings:
     target_datastore: str = ""
     # The appliance's VM in vCenter (default: [site] appliance, the name the vault knows it by).
     appliance_vm: str = ""
+    # Modernized reprotect: the storage account for its logs (an ARM id, or a name in the vault's group).
+    log_storage_account: str = ""
 
 
 @dataclass(frozen=True)

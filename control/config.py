@@ -236,6 +236,7 @@ def _site(r: _Reader) -> SiteSettings:
         appliance=r.text_value("appliance"),
         target_datastore=r.text_value("target_datastore"),
         appliance_vm=r.text_value("appliance_vm"),
+        log_storage_account=r.text_value("log_storage_account"),
     )
 
 

@@ -25,6 +25,13 @@ EVENT_TYPES = (
     "fix.applied",
     "fix.failed",
     "fix.progress",  # a step of a fix-it being applied, with its values (an operation to follow again)
+    # Operations on the protected items (reprotect): who started which, when, with which request and job;
+    # each change of the job and its tasks; its end; the replication back; a start that was refused.
+    "operation.started",
+    "operation.task",
+    "operation.ended",
+    "operation.state",
+    "operation.failed",
     "step.confirmed",
     "step.skipped",
     "note",

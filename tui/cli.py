@@ -91,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--param", action="append", default=[], metavar="K=V")
     fix.add_argument("--format", choices=("text", "json"), default="text")
 
+    reprotect = sub.add_parser("reprotect", parents=[common],
+                               help="start the reprotect of failed-over VMs and follow it until they replicate back")
+    reprotect.add_argument("--vm", action="append", default=[], metavar="NAME", dest="vms",
+                           help="a VM of [site] failback_vms to reprotect (repeat for several)")
+    reprotect.add_argument("--yes", action="store_true", help="do not ask for the VMs' names before starting")
+    reprotect.add_argument("--dry-run", action="store_true", help="show the exact requests and send nothing")
+    reprotect.add_argument("--force", action="store_true", help="start even though a check fails (said and recorded)")
+    reprotect.add_argument("--format", choices=("text", "json"), default="text")
+    reprotect.add_argument("--resume", metavar="ID", dest="reprotect_resume",
+                           help="follow the reprotects a stopped run started (latest or a session id); starts nothing")
+
     probe = sub.add_parser("probe", parents=[common],
                            help="test the links that start in Azure from inside the VMs (Azure Run Command)")
     probe.add_argument("--yes", action="store_true", help="do not ask before running the probe in the VMs")
@@ -161,6 +172,11 @@ def _run(args: argparse.Namespace) -> int:
             _settings(args), args.fix_id, args.param, args.yes, args.dry_run, args.format,
             args.transcript_dir, _texts(args),
         )
+    if args.command == "reprotect":
+        from tui import reprotect
+
+        return reprotect.reprotect_command(_settings(args), args.vms, args.yes, args.dry_run, args.force, args.format,
+                                           args.reprotect_resume, args.transcript_dir, _texts(args))
     if args.command == "probe":
         from tui import headless
 

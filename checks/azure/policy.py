@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from checks.azure.fields import child, number, same_name, text
-from checks.azure.site import classic_only, site_of
-from checks.azure.vault import props, same_id
+from checks.azure.site import Site, classic_only, site_of
+from checks.azure.vault import Resource, props, same_id
 from checks.model import Component, Status
 from checks.spec import Check, CheckContext, Verdict, verdict
 
@@ -28,17 +28,13 @@ def _paired(mappings: list[Any]) -> bool:
     return any(text(props(m).get("state")).lower() == "paired" for m in mappings)
 
 
-@classic_only
-def failback(ctx: CheckContext) -> Verdict:
-    site = site_of(ctx)
+def failback_policies(site: Site) -> list[tuple[Resource, dict[str, Any], list[Any]]]:
+    """The failback policies (InMage details: on-premises bound), each with its values and its mappings to
+    the configuration server's containers; the likeliest first: paired, mapped at all, default values."""
     vault = site.vault
-    # The failback policy is the one with InMage (on-premises bound) details.
     candidates = [
         p for p in vault.policies if same_name(child(props(p), "providerSpecificDetails").get("instanceType"), "InMage")
     ]
-    if not candidates:
-        names = [props(p).get("friendlyName") or p.get("name") for p in vault.policies]
-        return verdict(Status.FAIL, "missing", {"policies": names}, known=names)
     cs_containers = site.containers()
     rows = []
     for policy in candidates:
@@ -51,8 +47,19 @@ def failback(ctx: CheckContext) -> Verdict:
                                                for c in cs_containers))
         ]
         rows.append((policy, values, mapped))
-    # Prefer a policy that is paired, then one that is mapped at all, then one with the default values.
     rows.sort(key=lambda r: (not _paired(r[2]), not r[2], r[1] != EXPECTED))
+    return rows
+
+
+@classic_only
+def failback(ctx: CheckContext) -> Verdict:
+    site = site_of(ctx)
+    vault = site.vault
+    candidates = failback_policies(site)
+    if not candidates:
+        names = [props(p).get("friendlyName") or p.get("name") for p in vault.policies]
+        return verdict(Status.FAIL, "missing", {"policies": names}, known=names)
+    rows = candidates
     policy, values, mapped = rows[0]
     evidence = {
         "policy": props(policy).get("friendlyName") or policy.get("name"),

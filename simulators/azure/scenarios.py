@@ -35,7 +35,8 @@ _NS = uuid.UUID("6f1c2a57-3b9e-4d0a-8e55-2c4b7d9a1f30")
 SCENARIOS = ("healthy-classic", "broken-classic", "modernized", "scale", "denied", "demo",
              "probe-cs-closed", "probe-denied", "probe-agent-error", "probe-never", "modernized-appliance-down",
              "modernized-component-critical", "modernized-reprotect-stale", "modernized-no-failback-policy",
-             "modernized-too-many-disks", "modernized-vm-not-ready")
+             "modernized-too-many-disks", "modernized-vm-not-ready", "reprotect-wrong-datastore",
+             "reprotect-mt-cannot-reach-ps", "reprotect-vm-deleted", "modernized-reprotect-wrong-datastore")
 # The demo's vault: healthy, but with what the checks find on real vaults and an operator should see
 # once: a failed-over VM whose Azure VM is deallocated, and a configuration server agent due for update.
 DEMO_SHAPES = ("vm-deallocated", "agent-update-required")
@@ -100,7 +101,7 @@ VCENTER_NAME = "vcenter01"
 VCENTER_IP = "10.0.0.5"
 VCENTER_INTERNAL_ID = "9"  # Site Recovery numbers vCenters; items name theirs by this (VCENTER_2021)
 AZURE_NET = "10.1.0.0/24"
-DATASTORE = "LocalDS_0"
+DATASTORE = "vmfs-prod01"  # the site's shared datastore (SITE.md), as the master targets list it
 
 # Windows items carry the OS caption (SWITCH_2021). No recording shows a Linux item's osVersion; ours
 # is the release line such a guest reports.
@@ -1094,6 +1095,27 @@ def _shapes() -> dict:
     return SHAPES
 
 
+# Reprotect jobs that fail part way: (modernized?, the fault: at which task, with which error).
+REPROTECT_FAULTS = {
+    "reprotect-wrong-datastore": (False, {
+        "task": 2, "code": "78006", "message": "The datastore is not accessible from the master target.",
+        "causes": "The datastore chosen for reprotect is not mounted on the master target's ESXi host.",
+        "action": "Choose a datastore the master target's host mounts, or mount it there, and retry."}),
+    "reprotect-mt-cannot-reach-ps": (False, {
+        "task": 1, "code": "78052", "message": "The master target could not connect to the process server.",
+        "causes": "The master target cannot reach the process server's data port (9443) over the VPN.",
+        "action": "Open the route and port from the master target to the process server, then retry."}),
+    "reprotect-vm-deleted": (False, {
+        "task": 2, "code": "78143", "message": "The virtual machine was not found in Azure.",
+        "causes": "The failed-over virtual machine was deleted while the reprotect ran.",
+        "action": "Disable protection of the item and protect the machine again.", "delete_vm": "app01"}),
+    "modernized-reprotect-wrong-datastore": (True, {
+        "task": 1, "code": "150207", "message": "The datastore is not accessible by the reprotect agent.",
+        "causes": "The datastore chosen for reprotect is not in the appliance's discovered datastores.",
+        "action": "Choose a datastore the reprotect agent lists, then retry."}),
+}
+
+
 def build(name: str, ids: Ids) -> dict:
     """Return a fresh, mutable state for scenario *name*."""
     if name == "healthy-classic":
@@ -1122,6 +1144,14 @@ def build(name: str, ids: Ids) -> dict:
     elif name == "probe-never":
         s = _classic(ids)
         s["run_command"]["never"] = ["db01"]
+    elif name in REPROTECT_FAULTS:
+        # A reprotect that fails at one task with the service's error. No public recording shows these
+        # jobs; the codes and words follow Site Recovery's documented errors of the same cause.
+        modernized, fault = REPROTECT_FAULTS[name]
+        s = _modernized(ids) if modernized else _classic(ids)
+        s["operation_fault"] = dict(fault)
+        if fault.get("delete_vm"):
+            s["operation_fault"]["delete_vm"] = vm_id(ids, fault["delete_vm"])
     elif name == "demo":
         s = _classic(ids)
         for shape in DEMO_SHAPES:

@@ -163,6 +163,8 @@ class _Op:
     done: bool = False
     started: _dt.datetime = field(default_factory=_utcnow)
     ended: Optional[_dt.datetime] = None
+    failed: bool = False
+    request: dict = field(default_factory=dict)  # the operation's input (providerSpecificDetails)
 
 
 class _Reply(Exception):
@@ -217,6 +219,10 @@ class AzureEmulator:
         self.device_poll_interval = device_poll_interval
         self.device_auto_approve_after = device_auto_approve_after
         self.page_sizes = {"default": 50, "items": 2, "jobs": 20}
+        # How long each task of a reprotect job takes, and the initial replication back after it (s).
+        # Real ones take minutes and hours; tests and the demo set them short.
+        self.task_s = 0.4
+        self.initial_replication_s = 2.0
         self.page_sizes.update(page_sizes or {})
         self.requests = RequestLog()
 
@@ -844,8 +850,11 @@ class AzureEmulator:
 
     def _r_item(self, path, query, body, f, c, i):
         self._fabric(f)
-        return _Reply(200, render(self._one(self.state["items"], i, "ReplicationProtectedItem",
-                                            fabric=f, container=c)))
+        for op in list(self._ops.values()):  # a job runs on whether or not anyone polls it
+            if not op.done and op.target.get("name", "").lower() == i.lower():
+                self._advance(op)
+        item = self._one(self.state["items"], i, "ReplicationProtectedItem", fabric=f, container=c)
+        return _Reply(200, render(self._replicating(item)))
 
     def _r_recovery_points(self, path, query, body, f, c, i):
         """An item's recovery points: the scenario's (`_recoveryPoints` on the item), else none for a
@@ -1012,7 +1021,7 @@ class AzureEmulator:
 
     # -- long-running operations ----------------------------------------------------
     def _start_op(self, kind: str, target: dict, scenario_name: str, friendly: str, target_name: str,
-                  target_type: str) -> _Reply:
+                  target_type: str, tasks: Optional[list] = None, request: Optional[dict] = None) -> _Reply:
         now = _utcnow()
         job_name = str(uuid.uuid4())
         op_id = str(uuid.uuid4())
@@ -1028,10 +1037,11 @@ class AzureEmulator:
                 "state": "InProgress",
                 "stateDescription": "InProgress",
                 "tasks": [{
-                    "taskId": str(uuid.uuid4()), "name": scenario_name, "friendlyName": friendly,
-                    "state": "InProgress", "stateDescription": "InProgress", "taskType": "TaskDetails",
-                    "startTime": _iso(now), "allowedActions": [], "errors": [],
-                }],
+                    "taskId": str(uuid.uuid4()), "name": name, "friendlyName": title,
+                    "state": "InProgress" if n == 0 else "NotStarted",
+                    "stateDescription": "InProgress" if n == 0 else "NotStarted", "taskType": "TaskDetails",
+                    "startTime": _iso(now) if n == 0 else None, "allowedActions": [], "errors": [],
+                } for n, (name, title) in enumerate(tasks or [(scenario_name, friendly)])],
                 "errors": [],
                 "startTime": _iso(now),
                 "allowedActions": ["Cancel"],
@@ -1042,7 +1052,7 @@ class AzureEmulator:
             },
         }
         self.state["jobs"].append(job)
-        op = _Op(op_id, job_name, kind, target)
+        op = _Op(op_id, job_name, kind, target, request=request or {})
         self._ops[op_id] = op
         base = f"{self.base_url}{self.vault_path}/replicationJobs/{job_name}"
         return _Reply(202, None, {
@@ -1056,6 +1066,9 @@ class AzureEmulator:
 
     def _advance(self, op: _Op) -> None:
         op.polls += 1
+        if op.kind == "reprotect":
+            self._advance_tasks(op)
+            return
         if op.done or op.polls < 2:
             return
         op.done = True
@@ -1083,6 +1096,71 @@ class AzureEmulator:
 
             reprotected(op.target["properties"], self._ids)
 
+    def _advance_tasks(self, op: _Op) -> None:
+        """A job of several tasks, each taking `task_s`: the task under way is InProgress, those before it
+        Succeeded. A scenario's fault ({"task": n, ...}) fails the n-th task with its error, and the job."""
+        if op.done:
+            return
+        job = self._one(self.state["jobs"], op.job, "Job")
+        props = job["properties"]
+        tasks = props["tasks"]
+        now = _utcnow()
+        reached = int((now - op.started).total_seconds() / max(self.task_s, 0.001))
+        fault = self.state.get("operation_fault") or {}
+        failing = int(fault.get("task", -1)) if fault.get("operation", "reprotect") == op.kind else -1
+        for n, task in enumerate(tasks):
+            if failing == n and reached >= n:
+                task.update(state="Failed", stateDescription="Failed", endTime=_iso(now),
+                            errors=[_task_error(fault, task)])
+                if fault.get("delete_vm"):
+                    self.state["resources"].pop(str(fault["delete_vm"]).lower(), None)
+                props.update(state="Failed", stateDescription="Failed", endTime=_iso(now), allowedActions=["Restart"],
+                             errors=[_task_error(fault, task)])
+                op.done = op.failed = True
+                op.ended = now
+                return
+            if n < reached:
+                if task["state"] != "Succeeded":
+                    task.update(state="Succeeded", stateDescription="Completed", endTime=_iso(now))
+            elif n == reached:
+                task.update(state="InProgress", stateDescription="InProgress", startTime=task.get("startTime") or _iso(now))
+        if reached >= len(tasks):
+            props.update(state="Succeeded", stateDescription="Completed", endTime=_iso(now), allowedActions=[])
+            op.done = True
+            op.ended = now
+            from .shapes import reprotected, reprotected_modernized
+
+            if text_of(op.target["properties"].get("providerSpecificDetails", {}).get("instanceType")) == "inmagercm":
+                reprotected_modernized(op.target["properties"], self._ids, op.request)
+            else:
+                reprotected(op.target["properties"], self._ids)
+            op.target["_replication_started"] = now.timestamp()
+
+    def _replicating(self, item: dict) -> dict:
+        """An item replicating back: its initial replication moves from 0 to 100% over
+        `initial_replication_s`; then it is protected back, with an RPO."""
+        started = item.get("_replication_started")
+        if started is None:
+            return item
+        share = min(1.0, (time.time() - float(started)) / max(self.initial_replication_s, 0.001))
+        percent = int(share * 100)
+        details = item["properties"]["providerSpecificDetails"]
+        if details.get("instanceType") == "InMageRcmFailback":
+            details.update(initialReplicationProgressPercentage=percent,
+                           initialReplicationProgressHealth="Normal" if percent < 100 else "None")
+            if percent >= 100:
+                item["properties"].update(protectionState="Protected", protectionStateDescription="Protected",
+                                          replicationHealth="Normal",
+                                          allowedOperations=["PlannedFailover", "DisableProtection"])
+                details["lastRpoInSeconds"] = 45
+        else:
+            details["resyncDetails"] = {"initialReplicationType": "InitialReplication",
+                                        "initialReplicationProgressPercentage": str(percent)}
+            details.update(protectionStage="DifferentialSync" if percent >= 100 else "Resynchronization",
+                           rpoInSeconds=242 if percent >= 100 else None)
+            item["properties"]["protectionState"] = "Protected" if percent >= 100 else "InitialReplicationPending"
+        return item
+
     def _op(self, j: str, op: str) -> _Op:
         o = self._ops.get(op)
         if o is None or not self._same(o.job, j):
@@ -1095,11 +1173,15 @@ class AzureEmulator:
         out = {
             "id": f"{self._vault_id()}/replicationJobs/{j}/operationStatus/{op}",
             "name": op,
-            "status": "Succeeded" if o.done else "InProgress",
+            "status": ("Failed" if o.failed else "Succeeded") if o.done else "InProgress",
             "startTime": _iso(o.started),
         }
         if o.done:
             out["endTime"] = _iso(o.ended)
+        if o.failed:
+            job = self._one(self.state["jobs"], o.job, "Job")["properties"]
+            first = (job.get("errors") or [{}])[0].get("serviceErrorDetails") or {}
+            out["error"] = {"code": first.get("code") or "JobFailed", "message": first.get("message") or "The job failed."}
         return _Reply(200, out)
 
     def _r_op_result(self, path, query, body, j, op):
@@ -1136,8 +1218,46 @@ class AzureEmulator:
                 f"The operation is not allowed on '{item['properties']['friendlyName']}' in its current state "
                 f"'{item['properties'].get('protectionStateDescription')}'.")
         name = item["properties"]["friendlyName"]
+        for op in self._ops.values():  # Site Recovery refuses a second operation on an item with one running
+            if not op.done and op.target is item:
+                raise _arm_error(409, "OperationInProgress",
+                                 f"An operation is already in progress on '{name}' (job {op.job}); wait for it.")
+        modernized = text_of(item["properties"].get("providerSpecificDetails", {}).get("instanceType")) == "inmagercm"
+        expected = "InMageRcmReprotectInput" if modernized else "InMageReprotectInput"
+        if psd.get("instanceType") != expected:
+            raise _arm_error(400, "InvalidProviderInput",
+                             f"The provider input for '{name}' must be {expected}, not {psd.get('instanceType')}.")
+        needed = (("reprotectAgentId", "datastoreName", "logStorageAccountId", "policyId") if modernized else
+                  ("masterTargetId", "processServerId", "retentionDrive", "datastoreName", "profileId"))
+        missing = [k for k in needed if not psd.get(k)]
+        if missing:
+            raise _arm_error(400, "InvalidProviderInput", f"Missing {', '.join(missing)} for '{name}'.")
+        # The tasks of a reprotect job as the portal lists them. No public recording shows a reprotect
+        # job's task list; these names follow the portal's job view and the SDK's TaskTypeDetails.
+        tasks = ([("PrereqCheck", "Prerequisites check for reprotect"),
+                  ("PrepareAppliance", "Preparing the replication appliance"),
+                  ("CreateReplica", "Creating the on-premises virtual machine"),
+                  ("StartReplication", "Starting replication")] if modernized else
+                 [("PrereqCheck", "Prerequisites check for reprotect"),
+                  ("PrepareMasterTarget", "Preparing the master target"),
+                  ("AttachDisks", "Attaching the disks to the master target"),
+                  ("StartReplication", "Starting replication")])
         return self._start_op("reprotect", item, "ReprotectProtectedItem", f"Reprotect {name}", name,
-                              "ProtectionEntity")
+                              "ProtectionEntity", tasks=tasks, request=psd)
+
+
+def text_of(value: Any) -> str:
+    return str(value or "").lower()
+
+
+def _task_error(fault: dict, task: dict) -> dict:
+    """A job task's error as Site Recovery reports it (the SDK's JobErrorDetails)."""
+    return {
+        "serviceErrorDetails": {"code": str(fault.get("code", "JobFailed")), "message": fault.get("message", ""),
+                                "possibleCauses": fault.get("causes", ""), "recommendedAction": fault.get("action", ""),
+                                "activityId": str(uuid.uuid4())},
+        "providerErrorDetails": None, "errorLevel": "Error", "creationTime": _iso(_utcnow()), "taskId": task["taskId"],
+    }
 
 
 def _form(body: bytes) -> dict:

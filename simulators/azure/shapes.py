@@ -150,6 +150,32 @@ def reprotected(item: dict, ids: sc.Ids) -> None:
     }
 
 
+def reprotected_modernized(item: dict, ids: sc.Ids, request: dict) -> None:
+    """A modernized item after its reprotect: it replicates back with the InMageRcmFailback provider, the
+    initial replication under way. No public recording shows one; the fields are the SDK's
+    InMageRcmFailbackReplicationDetails, with the values the reprotect was given."""
+    name = item["friendlyName"]
+    details = item.get("providerSpecificDetails") or {}
+    item.update(protectionState="InitialReplicationPending", protectionStateDescription="Initial replication pending",
+                activeLocation="Primary", replicationHealth="Normal", allowedOperations=["DisableProtection"],
+                policyId=request.get("policyId"), policyFriendlyName="failback-policy")
+    item["providerSpecificDetails"] = {
+        "instanceType": "InMageRcmFailback", "internalIdentifier": details.get("internalIdentifier"),
+        "azureVirtualMachineId": sc.vm_id(ids, name), "multiVmGroupName": details.get("multiVmGroupName"),
+        "reprotectAgentId": request.get("reprotectAgentId"), "reprotectAgentName": details.get("processServerName"),
+        "osType": details.get("osType"), "logStorageAccountId": request.get("logStorageAccountId"),
+        "targetvCenterId": sc.uid("vcenter", sc.VCENTER_NAME), "targetDataStoreName": request.get("datastoreName"),
+        "targetVmName": name, "initialReplicationProgressPercentage": 0, "initialReplicationProcessedBytes": 0,
+        "initialReplicationTransferredBytes": 0, "initialReplicationProgressHealth": "Normal",
+        "resyncProgressPercentage": None, "resyncRequired": "false", "resyncState": "None",
+        "lastPlannedFailoverStatus": None, "lastUsedPolicyId": request.get("policyId"),
+        "lastUsedPolicyFriendlyName": "failback-policy",
+        "isAgentRegistrationSuccessfulAfterFailover": True,
+        "mobilityAgentDetails": details.get("mobilityAgentDetails"),
+        "protectedDisks": details.get("protectedDisks", []), "vmNics": details.get("vmNics", []),
+    }
+
+
 def _failed_back(state: dict, ids: sc.Ids) -> None:
     # After the failback's commit: the InMage item reads "Failover committed" at "Recovery", which is on-premises.
     _already_reprotected(state, ids)

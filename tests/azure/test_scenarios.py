@@ -29,7 +29,7 @@ def test_healthy_classic_passes_with_evidence(emulator):
     vms = results["vm.failed-over"].evidence["vms"]
     assert vms["app01"]["reprotect_offered_as"] == "SwitchProtection" and vms["db01"]["committed"]
     assert vms["app01"]["azure_vm"]["power_state"] == "running" and vms["app01"]["azure_vm"]["http_status"] == 200
-    assert results["mt.host-discovered"].evidence["master_target_datastores"] == ["LocalDS_0"]
+    assert results["mt.host-discovered"].evidence["master_target_datastores"] == ["vmfs-prod01"]
 
 
 def test_one_read_of_the_vault_per_run(emulator):

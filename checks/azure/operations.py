@@ -1,0 +1,273 @@
+"""Operations on the failed-over VMs' protected items: reprotect (classic and modernized), its job
+followed task by task, then the replication back followed until the VMs are protected again.
+
+The request is built from what the checks read (the vault's master target, process server, retention
+volume and failback policy; or its appliance's reprotect agent, log storage account and failback
+policy), each value with where it came from, and it is exactly what is sent: the SDK is handed the
+same JSON body. Nothing here asks or shows: the front ends do (tui.operations, the wizard's reprotect
+screen).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from checks.azure.appliance import appliance_of
+from checks.azure.client import AzureClient
+from checks.azure.fields import child, mappings, same_name, text
+from checks.azure.policy import failback_policies
+from checks.azure.site import failback_items, find_master_target, find_process_server, site_of, vault_of, vm_site
+from checks.azure.vault import Resource, props, segment
+from checks.model import FixError, Said, SourceUnavailable
+
+JOB_DONE = {"succeeded", "failed", "cancelled", "suspended", "completedwithinformation", "completedwitherrors", "skipped"}
+POLL_S = 1.0
+
+
+def _said(key: str, **params: Any) -> Said:
+    """A sentence of the operations (assets: [operations])."""
+    return Said(f"operations:{key}", params)
+
+
+@dataclass
+class Request:
+    """One VM's reprotect: where its item is, the exact body sent, and where each value came from."""
+
+    vm: str
+    item: str
+    fabric: str
+    container: str
+    architecture: str
+    body: dict[str, Any]
+    choices: list[dict[str, str]] = field(default_factory=list)  # field, value, from
+
+    def to_json(self) -> dict[str, Any]:
+        return {"vm": self.vm, "item": self.item, "fabric": self.fabric, "container": self.container,
+                "architecture": self.architecture, "body": self.body, "choices": self.choices}
+
+
+def _vm_datastore(ctx: Any, vm: str) -> str:
+    """The datastore a VM's disks are on in vCenter (original location), or "" when vCenter cannot say."""
+    try:
+        inv = ctx.source("vcenter.inventory")
+    except (SourceUnavailable, KeyError):
+        return ""
+    found = inv.vm(vm)
+    return str(found.disk_datastores[0]) if found is not None and found.disk_datastores else ""
+
+
+def _classic(ctx: Any, vm: str, item: Resource) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    site = site_of(ctx)
+    settings = ctx.settings.site
+    mt, known = find_master_target(site, settings.master_target)
+    if mt is None:
+        raise FixError(_said("no-master-target", name=settings.master_target or "-", known=", ".join(known) or "-"))
+    ps, names = find_process_server(site, settings.process_server)
+    if ps is None:
+        raise FixError(_said("no-process-server", name=settings.process_server or "-", known=", ".join(names) or "-"))
+    listed = [text(v.get("volumeName")) for v in mappings(mt.get("retentionVolumes")) if text(v.get("volumeName"))]
+    retention = settings.retention_volume.rstrip(":\\") if settings.retention_volume else (listed[0] if listed else "")
+    if not retention:
+        raise FixError(_said("no-retention", mt=text(mt.get("name"))))
+    stores = [text(d.get("symbolicName")) for d in mappings(mt.get("dataStores")) if text(d.get("symbolicName"))]
+    own = _vm_datastore(ctx, vm)
+    if settings.target_datastore:
+        datastore, where = settings.target_datastore, "site.target_datastore"
+    elif own and any(same_name(own, s) for s in stores):
+        datastore, where = own, "vcenter: the VM's own datastore"
+    elif stores:
+        datastore, where = stores[0], "site-recovery: the master target's first datastore"
+    else:
+        raise FixError(_said("no-datastore", vm=vm))
+    policies = failback_policies(site)
+    if not policies:
+        raise FixError(_said("no-failback-policy"))
+    policy = policies[0][0]
+    body = {"instanceType": "InMageReprotectInput", "masterTargetId": text(mt.get("id")),
+            "processServerId": text(ps.get("id")), "retentionDrive": retention, "datastoreName": datastore,
+            "profileId": text(policy.get("id"))}
+    choices = [
+        {"field": "masterTargetId", "value": text(mt.get("name")), "from": "site.master_target"},
+        {"field": "processServerId", "value": text(ps.get("friendlyName")),
+         "from": "site.process_server" if settings.process_server else "site-recovery: the one process server in Azure"},
+        {"field": "retentionDrive", "value": retention,
+         "from": "site.retention_volume" if settings.retention_volume else "site-recovery: listed for the master target"},
+        {"field": "datastoreName", "value": datastore, "from": where},
+        {"field": "profileId", "value": text(props(policy).get("friendlyName") or policy.get("name")),
+         "from": "site-recovery: the failback policy associated with the configuration server"},
+    ]
+    return body, choices
+
+
+def _modernized(ctx: Any, vm: str, item: Resource) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    settings = ctx.settings
+    appliance = appliance_of(ctx)
+    agents = appliance.components.get("reprotect-agent", [])
+    if not agents:
+        raise FixError(_said("no-reprotect-agent", appliance=appliance.name))
+    own = _vm_datastore(ctx, vm)
+    datastore = own if settings.site.recovery == "original" and own else settings.site.target_datastore
+    if not datastore:
+        raise FixError(_said("no-datastore", vm=vm))
+    account = settings.site.log_storage_account
+    if not account:
+        raise FixError(_said("no-log-storage"))
+    if not account.startswith("/subscriptions/"):
+        azure = settings.azure
+        account = (f"/subscriptions/{azure.subscription_id}/resourceGroups/{azure.resource_group}"
+                   f"/providers/Microsoft.Storage/storageAccounts/{account}")
+    vault = vault_of(ctx)
+    policies = [p for p in vault.policies
+                if same_name(child(props(p), "providerSpecificDetails").get("instanceType"), "InMageRcmFailback")]
+    if not policies:
+        raise FixError(_said("no-failback-policy"))
+    body = {"instanceType": "InMageRcmReprotectInput", "reprotectAgentId": text(agents[0].get("id")),
+            "datastoreName": datastore, "logStorageAccountId": account, "policyId": text(policies[0].get("id"))}
+    choices = [
+        {"field": "reprotectAgentId", "value": appliance.name,
+         "from": "site.appliance" if settings.site.appliance else "site-recovery: the vault's one appliance"},
+        {"field": "datastoreName", "value": datastore,
+         "from": "vcenter: the VM's own datastore" if datastore == own else "site.target_datastore"},
+        {"field": "logStorageAccountId", "value": account.rsplit("/", 1)[-1], "from": "site.log_storage_account"},
+        {"field": "policyId", "value": text(props(policies[0]).get("friendlyName") or policies[0].get("name")),
+         "from": "site-recovery: the InMageRcmFailback policy"},
+    ]
+    return body, choices
+
+
+def reprotect_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
+    """The reprotect of each VM, as it would be sent; FixError naming what is missing otherwise."""
+    vault = vault_of(ctx)
+    found, missing = failback_items(vm_site(ctx), vms)
+    if missing:
+        raise FixError(_said("not-in-vault", vms=", ".join(missing)))
+    out = []
+    for vm, item in found.items():
+        allowed = [text(a) for a in props(item).get("allowedOperations") or []]
+        if "ReverseReplicate" not in allowed and "SwitchProtection" not in allowed:
+            raise FixError(_said("not-allowed", vm=vm, state=text(props(item).get("protectionStateDescription")
+                                                                      or props(item).get("protectionState")) or "?",
+                                 allowed=", ".join(allowed) or "-"))
+        build = _modernized if vault.architecture == "modernized" else _classic
+        details, choices = build(ctx, vm, item)
+        body = {"properties": {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": details}}
+        item_id = text(item.get("id"))
+        out.append(Request(vm, text(item.get("name")), segment(item_id, "replicationFabrics"),
+                           segment(item_id, "replicationProtectionContainers"), vault.architecture, body, choices))
+    return out
+
+
+# --- sending and following --------------------------------------------------------------------------
+
+
+def _job_of(poller: Any) -> str:
+    """The job behind an operation: Site Recovery names it in the 202's Azure-AsyncOperation or Location."""
+    try:
+        response = poller.polling_method()._initial_response.http_response
+    except AttributeError:
+        return ""
+    for header in ("Azure-AsyncOperation", "Location"):
+        name = segment(response.headers.get(header, "").split("?")[0], "replicationJobs")
+        if name:
+            return name
+    return ""
+
+
+def running_job(azure: AzureClient, item: str, since: dt.datetime | None = None) -> str:
+    """A job on this item that is still running (or, with `since`, that started since then): a second
+    reprotect must follow it, never start another."""
+    for job in azure.client.replication_jobs.list(azure.rg, azure.vault):
+        p = job.properties
+        if p is None or text(p.target_object_id).lower() != item.lower():
+            continue
+        start = getattr(p, "start_time", None)
+        if since is not None:
+            if start is not None and start >= since:
+                return str(job.name or "")
+        elif text(p.state).lower() not in JOB_DONE:
+            return str(job.name or "")
+    return ""
+
+
+def start_reprotect(azure: AzureClient, request: Request) -> str:
+    """Send the reprotect; the job's name. A job already running on the item is returned instead of a
+    second request (a double key press, a resumed session, another operator). When the answer is lost,
+    the job it started is looked for; not found, the outcome is unknown (FixError)."""
+    from azure.core.exceptions import HttpResponseError, ServiceResponseError
+
+    running = running_job(azure, request.item)
+    if running:
+        return running
+    asked = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)  # the service's clock may differ a little
+    try:
+        poller = azure.client.replication_protected_items.begin_reprotect(
+            azure.rg, azure.vault, request.fabric, request.container, request.item, request.body,
+            polling_interval=POLL_S)
+    except ServiceResponseError:
+        job = running_job(azure, request.item, since=asked)
+        if not job:
+            raise FixError(_said("outcome-unknown", vm=request.vm)) from None
+        return job
+    except HttpResponseError as exc:
+        raise FixError(_said("refused", vm=request.vm, status=exc.status_code or "?",
+                             reason=text(getattr(exc.error, "message", "") or exc.message).splitlines()[0]
+                             if (getattr(exc, "error", None) or exc.message) else "-")) from None
+    return _job_of(poller) or running_job(azure, request.item, since=asked)
+
+
+@dataclass
+class Task:
+    name: str
+    state: str
+    errors: list[str]
+
+
+def job_tasks(job: Mapping[str, Any]) -> list[Task]:
+    out = []
+    for t in mappings(props(job).get("tasks")):
+        errors = [f"{text(child(e, 'serviceErrorDetails').get('code'))}: "
+                  f"{text(child(e, 'serviceErrorDetails').get('message'))}" for e in mappings(t.get("errors"))]
+        out.append(Task(text(t.get("friendlyName") or t.get("name")), text(t.get("state")), errors))
+    return out
+
+
+def follow_job(azure: AzureClient, job: str, on_change: Callable[[Mapping[str, Any], list[Task]], None],
+               cancel: Any, limit_s: float = 4 * 3600) -> Mapping[str, Any]:
+    """Read the job until it ends, telling each change of its state or of a task's; its last reading.
+    Stopping (cancel) stops following only: the job goes on in Azure."""
+    deadline = time.monotonic() + limit_s
+    last: tuple[Any, ...] = ()
+    while True:
+        data: dict[str, Any] = azure.client.replication_jobs.get(azure.rg, azure.vault, job).as_dict()
+        tasks = job_tasks(data)
+        now = (text(props(data).get("state")), tuple((t.name, t.state) for t in tasks))
+        if now != last:
+            on_change(data, tasks)
+            last = now
+        if now[0].lower() in JOB_DONE:
+            return data
+        if cancel.wait(POLL_S) or time.monotonic() > deadline:
+            raise FixError(_said("stopped-following", job=job))
+
+
+def replication(azure: AzureClient, request: Request) -> dict[str, Any]:
+    """The item replicating back: its protection state, initial replication progress and RPO."""
+    data = azure.client.replication_protected_items.get(azure.rg, azure.vault, request.fabric, request.container,
+                                                        request.item).as_dict()
+    p = props(data)
+    details = child(p, "providerSpecificDetails")
+    progress = details.get("initialReplicationProgressPercentage")
+    if progress is None:
+        progress = child(details, "resyncDetails").get("initialReplicationProgressPercentage")
+    rpo = details.get("lastRpoInSeconds", details.get("rpoInSeconds"))
+    return {"protection_state": text(p.get("protectionState")), "health": text(p.get("replicationHealth")) or None,
+            "provider": text(details.get("instanceType")), "progress": None if progress in (None, "") else int(float(progress)),
+            "rpo_s": rpo, "allowed": [text(a) for a in p.get("allowedOperations") or []]}
+
+
+def protected_back(state: Mapping[str, Any]) -> bool:
+    return state.get("protection_state", "").lower() == "protected" and (state.get("progress") in (None, 100))
