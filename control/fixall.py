@@ -157,6 +157,15 @@ def apply_all(plan: FixAllPlan, scope: Any, texts: Texts, record: Callable[..., 
     return outcome
 
 
+def settled(runs: Any, limit_s: float = 600.0) -> None:
+    """Wait (in a worker) until no check runs or waits to run."""
+    import time
+
+    deadline = time.monotonic() + limit_s
+    while (runs.running or runs.busy) and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 class FixAllReply(Protocol):
     """The readiness screen's dialog hears back here, from the worker's thread."""
 
@@ -184,9 +193,9 @@ class FixAllFlow:
         engine = self._engine()
         if engine is None or self.busy:
             return
-        results = dict(self.session.state.results)
-
         def work() -> None:
+            settled(self.runs)  # judged from every check's answer, not from a run half done
+            results = dict(self.session.state.results)
             fixes = [engine.fixes[f] for f in applicable(engine.checks, results) if f in engine.fixes]
             reply.planned_all(plan_all(fixes, engine.sources, {}, self.texts, self.session.record,
                                        param_texts="wizard.fixall"))

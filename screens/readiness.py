@@ -25,7 +25,15 @@ class ReadinessScreen(ChecksScreen):
     screen_id = "readiness"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "fix_all", "fix-all", key_display="f", id="fix-all"),
+        Binding("R", "reprotect", "reprotect", key_display="R", id="reprotect"),
     ]
+
+    def action_reprotect(self) -> None:
+        """R: start the reprotect of the failback VMs (refused, with the failing checks, while any fails)."""
+        from screens.reprotect import ReprotectScreen
+
+        if self.control.engine is not None:
+            self.app.push_screen(ReprotectScreen(self.control))
 
     def action_fix_all(self) -> None:
         """f: every fix-it the checks call for, in one plan, with one confirmation."""

@@ -302,3 +302,26 @@ class VCenterSimulator:
             return bool(self._admin("GET", "/healthz").get("ok"))
         except SimulatorError:
             return False
+
+
+def fixable_faults(sim: VCenterSimulator, vm_name: str) -> None:
+    """Give a VM of the site the faults the fix-its mend (for the demo that is one fix-all away from
+    ready): a snapshot, and disk.EnableUUID set to FALSE. Through the vSphere API, as an operator would."""
+    from pyVim.connect import Disconnect, SmartConnect
+    from pyVim.task import WaitForTask
+    from pyVmomi import vim
+
+    si = SmartConnect(host=sim.host, port=sim.port, user=sim.username, pwd=sim.password, serverPemCert=sim.server_pem)
+    try:
+        content = si.RetrieveContent()
+        view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+        try:
+            vm = next(v for v in view.view if v.name == vm_name)
+        finally:
+            view.DestroyView()
+        WaitForTask(vm.CreateSnapshot_Task(name="before-failover", description="taken before the failover",
+                                           memory=False, quiesce=False))
+        spec = vim.vm.ConfigSpec(extraConfig=[vim.option.OptionValue(key="disk.EnableUUID", value="FALSE")])
+        WaitForTask(vm.ReconfigVM_Task(spec))
+    finally:
+        Disconnect(si)

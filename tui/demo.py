@@ -23,7 +23,8 @@ from typing import Any
 from simulators.ports import TLSPort
 from simulators.settings import simulated_settings, site_settings, write_config
 
-# The site of simulators/SITE.md: which master target serves which VMs.
+# The site of simulators/SITE.md: which master target serves which VMs. The Windows one shows what the
+# checks find and cannot mend; the Linux one is one fix-all away from a reprotect.
 SCENARIOS = {
     "windows": ("mt-win01", ("app01", "db01")),
     "linux": ("mt-lnx01", ("web01", "web02")),
@@ -72,8 +73,14 @@ class SimulatedSite:
         self._stack.callback(shutil.rmtree, self._dir, True)
         self.say("starting-vcenter")
         vc = self._stack.enter_context(VCenterSimulator(scenario="failback-site"))
+        if self.scenario == "linux" and self.site == "classic":
+            # The Linux site is one fix-all away from ready: its master target gets faults the fix-its mend.
+            from simulators.vcenter import fixable_faults
+
+            fixable_faults(vc, SCENARIOS["linux"][0])
         self.say("starting-azure")
         az = self._stack.enter_context(AzureEmulator(scenario=SITES[self.site]))
+        az.task_s, az.initial_replication_s = 2.0, 20.0  # a reprotect's job and replication, at demo speed
         context = server_context(make_tls(self._dir))
         https, data = TLSPort(context), TLSPort(context)
         self._stack.callback(https.close)

@@ -249,3 +249,54 @@ def test_the_operators_walk_takes_30_key_actions_at_most(terminals: Terminals, t
     assert [e["fix"] for e in events if e["type"] == "fix.applied"] == ["mt.remove-snapshots", "mt.exclude-storage-drs"]
     assert [(e["step"], e["note"]) for e in events if e["type"] == "step.confirmed"] == [
         ("cs.same-ip", "same IP as before, checked in IPAM")]
+
+
+def test_from_launch_to_reprotect_started_in_40_keystrokes_at_most(terminals: Terminals, transcripts: Path) -> None:
+    """The Linux demo site is one fix-all away from ready: launch, continue, readiness, fix all (the
+    destructive target's name typed once), reprotect (the VMs' names typed): every keystroke counted."""
+    tmux = terminals.new()
+    tmux.start(wizard_command("--no-mouse", "--lang", "en", "demo", "--scenario", "linux"))
+    tmux.wait_for("F9: continue to the components", timeout=120)
+    tmux.wait_for("✓ pass  Signed in")
+    pressed: list[str] = []
+
+    def press(*keys: str) -> None:
+        pressed.extend(keys)
+        tmux.keys(*keys)
+
+    def type_(text: str) -> None:
+        for char in text:
+            press(char)
+
+    press("F9")
+    tmux.wait_for("1 Configuration server")
+    tmux.wait_for_words("✗ fail", timeout=120)
+    _poll(lambda: "…" not in tmux.screen() and "running" not in tmux.screen(), "every check answered", timeout=120)
+    press("g")
+    tmux.wait_for("Ready for reprotect?")
+    tmux.wait_for_words("The master target has no snapshots")
+    press("f")
+    tmux.wait_for("Apply all", timeout=60)
+    tmux.wait_for_words("type the name here")
+    type_("mt-lnx01")
+    press("Enter")
+    tmux.wait_for_words("The checks it fixes are running again.", timeout=60)
+    press("Escape")
+    try:
+        _poll(lambda: "✗" not in tmux.screen(), "the re-checks pass", timeout=60)
+    except AssertionError:
+        raise AssertionError(tmux.screen()) from None
+    press("R")
+    tmux.wait_for("Start reprotect", timeout=60)
+    tmux.wait_for_words("type the name here", timeout=60)
+    type_("web01 web02")
+    press("Enter")
+    tmux.wait_for_words("web01: job", timeout=60)
+    assert len(pressed) <= 40, pressed
+    [entry] = [e for e in entries(transcripts) if e.command == "demo"]
+    events = list(read(entry.path))
+    assert [e["fix"] for e in events if e["type"] == "fix.applied"] == ["mt.remove-snapshots", "mt.set-disk-enableuuid"]
+    started = [e for e in events if e["type"] == "operation.started"]
+    assert [e["vm"] for e in started] == ["web01", "web02"] and all(e["job"] for e in started)
+    assert all(e["request"]["body"]["properties"]["providerSpecificDetails"]["instanceType"] == "InMageReprotectInput"
+               for e in started)

@@ -1,0 +1,189 @@
+"""Start reprotect (the readiness screen's R): offered when no check fails. The exact request of each VM
+first, each value with where it came from; the VMs' names typed; then the job's tasks as a live list,
+and the replication back until the VMs are protected again. Esc stops following only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, Static
+
+from screens.base import WizardDialog
+
+if TYPE_CHECKING:
+    from control.controller import Controller
+
+STATE_STYLE = {"succeeded": "green", "failed": "bold red", "inprogress": "yellow", "notstarted": "dim"}
+
+
+class ReprotectScreen(WizardDialog):
+    """The control.operations.ReprotectReply of one reprotect: it hears back from the worker as messages."""
+
+    MAIN_BUTTON = "start"
+
+    class Planned(Message):
+        def __init__(self, requests: Sequence[Any]) -> None:
+            super().__init__()
+            self.requests = requests
+
+    class Refused(Message):
+        def __init__(self, reason: str) -> None:
+            super().__init__()
+            self.reason = reason
+
+    class Job(Message):
+        def __init__(self, vm: str, job: str, state: str, tasks: Sequence[Any]) -> None:
+            super().__init__()
+            self.vm, self.job_name, self.state, self.tasks = vm, job, state, tasks
+
+    class Replicating(Message):
+        def __init__(self, vm: str, state: Mapping[str, Any]) -> None:
+            super().__init__()
+            self.vm, self.state = vm, state
+
+    class Finished(Message):
+        def __init__(self, protected: Sequence[str], failed: Sequence[str]) -> None:
+            super().__init__()
+            self.protected, self.failed = protected, failed
+
+    def planned(self, requests: Sequence[Any]) -> None:
+        self.post_message(self.Planned(requests))
+
+    def refused(self, reason: str) -> None:
+        self.post_message(self.Refused(reason))
+
+    def job(self, vm: str, job: str, state: str, tasks: Sequence[Any]) -> None:
+        self.post_message(self.Job(vm, job, state, tasks))
+
+    def replicating(self, vm: str, state: Mapping[str, Any]) -> None:
+        self.post_message(self.Replicating(vm, state))
+
+    def finished(self, protected: Sequence[str], failed: Sequence[str]) -> None:
+        self.post_message(self.Finished(protected, failed))
+
+    def __init__(self, control: Controller) -> None:
+        super().__init__(control)
+        self.requests: Sequence[Any] = ()
+        self.stage = "planning"
+        self.jobs: dict[str, tuple[str, str, Sequence[Any]]] = {}
+        self.states: dict[str, Mapping[str, Any]] = {}
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog panel", id="fix-dialog"):
+            yield Label(Text(self.t("reprotect.title"), style="bold"), id="fix-title")
+            with VerticalScroll(id="fix-body"):
+                # The names to type first, where 24 lines show them; the exact requests below (scroll).
+                yield Static(id="fix-warning")
+                yield Input(id="confirm-name", placeholder=self.t("fix.type-here"), compact=True)
+                yield Static(id="fix-progress")
+                yield Static(Text(self.t("fix.planning"), style="yellow"), id="fix-plan")
+            with Horizontal(classes="buttons"):
+                yield Button(self.t("reprotect.start"), id="start", variant="warning", disabled=True, compact=True)
+                yield Button(self.t("fix.close"), id="close", compact=True)
+        yield from self.key_bar()
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-name").display = False
+        self.control.reprotect.plan(self)
+
+    def on_reprotect_screen_refused(self, message: ReprotectScreen.Refused) -> None:
+        self.stage = "refused" if self.stage == "planning" else self.stage
+        self.query_one("#fix-plan", Static).update(Text(message.reason, style="bold red"))
+        self.query_one("#close", Button).focus()
+
+    def on_reprotect_screen_planned(self, message: ReprotectScreen.Planned) -> None:
+        self.requests = message.requests
+        self.stage = "planned"
+        text = Text()
+        for request in self.requests:
+            text.append(self.t("reprotect.request", vm=request.vm) + "\n", style="bold")
+            for choice in request.choices:
+                text.append(f"  {choice['field']}: {choice['value']}  ", style="")
+                text.append(f"({choice['from']})\n", style="dim")
+            text.append("  " + json.dumps(request.body["properties"]["providerSpecificDetails"], ensure_ascii=False)
+                        + "\n", style="dim")
+        self.query_one("#fix-plan", Static).update(text)
+        names = " ".join(r.vm for r in self.requests)
+        self.query_one("#fix-warning", Static).update(Text(self.t("reprotect.type-names", vms=names), style="bold"))
+        field = self.query_one("#confirm-name", Input)
+        field.display = True
+        field.focus()
+
+    def typed_all(self, typed: str) -> bool:
+        return bool(self.requests) and {r.vm for r in self.requests} <= set(typed.replace(",", " ").split())
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "confirm-name" and self.stage == "planned":
+            self.query_one("#start", Button).disabled = not self.typed_all(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "confirm-name":
+            self.do_start()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "start":
+            self.do_start()
+        elif event.button.id == "close":
+            self.action_close()
+
+    def do_start(self) -> None:
+        if self.stage != "planned":
+            return  # started once: a second Enter sends nothing
+        typed = self.query_one("#confirm-name", Input).value
+        if not self.control.reprotect.start(self.requests, typed, self):
+            return
+        self.stage = "following"
+        self.query_one("#start", Button).disabled = True
+        self.query_one("#confirm-name", Input).disabled = True
+        self.show_progress()
+
+    def on_reprotect_screen_job(self, message: ReprotectScreen.Job) -> None:
+        self.jobs[message.vm] = (message.job_name, message.state, message.tasks)
+        self.show_progress()
+
+    def on_reprotect_screen_replicating(self, message: ReprotectScreen.Replicating) -> None:
+        self.states[message.vm] = message.state
+        self.show_progress()
+
+    def on_reprotect_screen_finished(self, message: ReprotectScreen.Finished) -> None:
+        self.stage = "done"
+        self.show_progress()
+        text = Text()
+        if message.protected:
+            text.append(self.t("reprotect.protected", vms=", ".join(message.protected)) + "\n", style="bold green")
+        if message.failed:
+            text.append(self.t("reprotect.failed", vms=", ".join(message.failed)) + "\n", style="bold red")
+        self.query_one("#fix-warning", Static).update(text)
+        self.query_one("#close", Button).focus()
+
+    def show_progress(self) -> None:
+        """The live list: each VM's job and its tasks, then its replication back."""
+        mark = {"succeeded": "+" if self.plain else "✓", "failed": "x" if self.plain else "✗"}
+        text = Text()
+        for request in self.requests:
+            job, state, tasks = self.jobs.get(request.vm, ("-", self.t("reprotect.starting"), ()))
+            text.append(self.t("reprotect.job", vm=request.vm, job=job, state=state) + "\n", style="bold")
+            for task in tasks:
+                key = task.state.lower()
+                text.append(f"  {mark.get(key, '-')} {task.name}: {task.state}\n", style=STATE_STYLE.get(key, ""))
+                for error in task.errors:
+                    text.append(f"      {error}\n", style="red")
+            now = self.states.get(request.vm)
+            if now:
+                progress = "-" if now.get("progress") is None else f"{now['progress']}%"
+                rpo = "-" if now.get("rpo_s") is None else f"{now['rpo_s']} s"
+                text.append("  " + self.t("reprotect.replicating", state=now.get("protection_state") or "?",
+                                          progress=progress, rpo=rpo) + "\n")
+        self.query_one("#fix-progress", Static).update(text)
+
+    def action_close(self) -> None:
+        if self.stage == "following":
+            self.control.reprotect.stop()  # stop following; the jobs go on, R follows them again
+        self.dismiss()
