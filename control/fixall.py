@@ -12,13 +12,15 @@ import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
 
 from checks.model import Said
-from checks.spec import Applied, Check, Fix, Plan, Result, fixes_for
 from checks.texts import Texts
 from control.fixits import name_to_type, read_values
-from control.records import record_applied, record_preview, record_progress
+
+if TYPE_CHECKING:  # the wizard's first frame does not wait for the engine's classes (checks.spec)
+    from checks.spec import Applied, Check, Fix, Plan, Result
 
 # The order to apply them in: consolidate snapshots before anything else reconfigures the VM (a
 # reconfiguration of a VM with snapshots writes to its delta disks); the VM settings, then the Storage
@@ -39,6 +41,8 @@ NOT_CHANGES = frozenset({"net.probe-inside"})
 
 def applicable(checks: Sequence[Check], results: Mapping[str, Result]) -> list[str]:
     """The fix-its that mend what these results found, in the safe order."""
+    from checks.spec import fixes_for
+
     found = {f for check in checks for f in fixes_for(check, results.get(check.id))} - NOT_CHANGES
     rank = {fix_id: number for number, fix_id in enumerate(SAFE_ORDER)}
     return sorted(found, key=lambda fix_id: (rank.get(fix_id, len(SAFE_ORDER)), fix_id))
@@ -93,6 +97,7 @@ def plan_all(fixes: Sequence[Fix], sources: Any, params: Mapping[str, Mapping[st
     a parameter is worded by the front end's texts (`param_texts`: the command line's --param, or the
     wizard's)."""
     from checks.runner import failure_reason
+    from control.records import record_preview
 
     steps = []
     for fix in fixes:
@@ -128,6 +133,7 @@ def apply_all(plan: FixAllPlan, scope: Any, texts: Texts, record: Callable[..., 
     """Apply the planned changes in order; stop at the first failure, saying what was applied and what
     was not. `scope` is what each fix-it applies through (the sources, with a cancel of its own)."""
     from checks.runner import failure_reason
+    from control.records import record_applied, record_progress
 
     outcome = Outcome()
     steps = plan.to_apply

@@ -102,7 +102,7 @@ class ReprotectScreen(WizardDialog):
         self.stage = "planned"
         text = Text()
         for request in self.requests:
-            text.append(self.t("reprotect.request", vm=request.vm) + "\n", style="bold")
+            text.append(self.t("reprotect.request", vm=request.vm, model=request.model) + "\n", style="bold")
             for choice in request.choices:
                 text.append(f"  {choice['field']}: {choice['value']}  ", style="")
                 text.append(f"({choice['from']})\n", style="dim")

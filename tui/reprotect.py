@@ -53,7 +53,7 @@ def reprotect_command(settings: Settings, vms: Sequence[str], yes: bool, dry_run
     out = sys.stdout
     try:
         if follow:
-            requests = [Request(**{k: v for k, v in e["request"].items()}) for e in follow]
+            requests = [Request(**{k: v for k, v in e["request"].items() if k != "model"}) for e in follow]
             jobs = {e["vm"]: str(e["job"]) for e in follow}
             out.write(texts.ui("reprotect.resuming", jobs=", ".join(f"{vm}: {job}" for vm, job in jobs.items())) + "\n")
             for e in follow:
@@ -105,7 +105,7 @@ def _show(requests: Sequence[Any], texts: Texts, fmt: str, out: Any, forced: Seq
     if forced:
         out.write(texts.ui("reprotect.forced", checks=", ".join(forced)) + "\n")
     for request in requests:
-        out.write(texts.ui("reprotect.request-head", vm=request.vm, item=request.item) + "\n")
+        out.write(texts.ui("reprotect.request-head", vm=request.vm, item=request.item, model=request.model) + "\n")
         for choice in request.choices:
             out.write(f"    {choice['field']:<20} {choice['value']}  ({choice['from']})\n")
         out.write("    " + json.dumps(request.body, ensure_ascii=False) + "\n")

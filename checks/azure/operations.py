@@ -28,7 +28,7 @@ JOB_DONE = {"succeeded", "failed", "cancelled", "suspended", "completedwithinfor
 POLL_S = 1.0
 
 
-def _said(key: str, **params: Any) -> Said:
+def said_op(key: str, **params: Any) -> Said:
     """A sentence of the operations (assets: [operations])."""
     return Said(f"operations:{key}", params)
 
@@ -45,9 +45,14 @@ class Request:
     body: dict[str, Any]
     choices: list[dict[str, str]] = field(default_factory=list)  # field, value, from
 
+    @property
+    def model(self) -> str:
+        """The SDK's name of the provider input (its wire discriminator is shorter: InMage, InMageRcm)."""
+        return "InMageRcmReprotectInput" if self.architecture == "modernized" else "InMageReprotectInput"
+
     def to_json(self) -> dict[str, Any]:
         return {"vm": self.vm, "item": self.item, "fabric": self.fabric, "container": self.container,
-                "architecture": self.architecture, "body": self.body, "choices": self.choices}
+                "architecture": self.architecture, "model": self.model, "body": self.body, "choices": self.choices}
 
 
 def _vm_datastore(ctx: Any, vm: str) -> str:
@@ -65,14 +70,14 @@ def _classic(ctx: Any, vm: str, item: Resource) -> tuple[dict[str, Any], list[di
     settings = ctx.settings.site
     mt, known = find_master_target(site, settings.master_target)
     if mt is None:
-        raise FixError(_said("no-master-target", name=settings.master_target or "-", known=", ".join(known) or "-"))
+        raise FixError(said_op("no-master-target", name=settings.master_target or "-", known=", ".join(known) or "-"))
     ps, names = find_process_server(site, settings.process_server)
     if ps is None:
-        raise FixError(_said("no-process-server", name=settings.process_server or "-", known=", ".join(names) or "-"))
+        raise FixError(said_op("no-process-server", name=settings.process_server or "-", known=", ".join(names) or "-"))
     listed = [text(v.get("volumeName")) for v in mappings(mt.get("retentionVolumes")) if text(v.get("volumeName"))]
     retention = settings.retention_volume.rstrip(":\\") if settings.retention_volume else (listed[0] if listed else "")
     if not retention:
-        raise FixError(_said("no-retention", mt=text(mt.get("name"))))
+        raise FixError(said_op("no-retention", mt=text(mt.get("name"))))
     stores = [text(d.get("symbolicName")) for d in mappings(mt.get("dataStores")) if text(d.get("symbolicName"))]
     own = _vm_datastore(ctx, vm)
     if settings.target_datastore:
@@ -82,12 +87,13 @@ def _classic(ctx: Any, vm: str, item: Resource) -> tuple[dict[str, Any], list[di
     elif stores:
         datastore, where = stores[0], "site-recovery: the master target's first datastore"
     else:
-        raise FixError(_said("no-datastore", vm=vm))
+        raise FixError(said_op("no-datastore", vm=vm))
     policies = failback_policies(site)
     if not policies:
-        raise FixError(_said("no-failback-policy"))
+        raise FixError(said_op("no-failback-policy"))
     policy = policies[0][0]
-    body = {"instanceType": "InMageReprotectInput", "masterTargetId": text(mt.get("id")),
+    # The wire's discriminator of InMageReprotectInput is "InMage" (the SDK's model sends the same).
+    body = {"instanceType": "InMage", "masterTargetId": text(mt.get("id")),
             "processServerId": text(ps.get("id")), "retentionDrive": retention, "datastoreName": datastore,
             "profileId": text(policy.get("id"))}
     choices = [
@@ -108,14 +114,14 @@ def _modernized(ctx: Any, vm: str, item: Resource) -> tuple[dict[str, Any], list
     appliance = appliance_of(ctx)
     agents = appliance.components.get("reprotect-agent", [])
     if not agents:
-        raise FixError(_said("no-reprotect-agent", appliance=appliance.name))
+        raise FixError(said_op("no-reprotect-agent", appliance=appliance.name))
     own = _vm_datastore(ctx, vm)
     datastore = own if settings.site.recovery == "original" and own else settings.site.target_datastore
     if not datastore:
-        raise FixError(_said("no-datastore", vm=vm))
+        raise FixError(said_op("no-datastore", vm=vm))
     account = settings.site.log_storage_account
     if not account:
-        raise FixError(_said("no-log-storage"))
+        raise FixError(said_op("no-log-storage"))
     if not account.startswith("/subscriptions/"):
         azure = settings.azure
         account = (f"/subscriptions/{azure.subscription_id}/resourceGroups/{azure.resource_group}"
@@ -124,8 +130,9 @@ def _modernized(ctx: Any, vm: str, item: Resource) -> tuple[dict[str, Any], list
     policies = [p for p in vault.policies
                 if same_name(child(props(p), "providerSpecificDetails").get("instanceType"), "InMageRcmFailback")]
     if not policies:
-        raise FixError(_said("no-failback-policy"))
-    body = {"instanceType": "InMageRcmReprotectInput", "reprotectAgentId": text(agents[0].get("id")),
+        raise FixError(said_op("no-failback-policy"))
+    # InMageRcmReprotectInput's discriminator on the wire is "InMageRcm".
+    body = {"instanceType": "InMageRcm", "reprotectAgentId": text(agents[0].get("id")),
             "datastoreName": datastore, "logStorageAccountId": account, "policyId": text(policies[0].get("id"))}
     choices = [
         {"field": "reprotectAgentId", "value": appliance.name,
@@ -144,12 +151,12 @@ def reprotect_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
     vault = vault_of(ctx)
     found, missing = failback_items(vm_site(ctx), vms)
     if missing:
-        raise FixError(_said("not-in-vault", vms=", ".join(missing)))
+        raise FixError(said_op("not-in-vault", vms=", ".join(missing)))
     out = []
     for vm, item in found.items():
         allowed = [text(a) for a in props(item).get("allowedOperations") or []]
         if "ReverseReplicate" not in allowed and "SwitchProtection" not in allowed:
-            raise FixError(_said("not-allowed", vm=vm, state=text(props(item).get("protectionStateDescription")
+            raise FixError(said_op("not-allowed", vm=vm, state=text(props(item).get("protectionStateDescription")
                                                                       or props(item).get("protectionState")) or "?",
                                  allowed=", ".join(allowed) or "-"))
         build = _modernized if vault.architecture == "modernized" else _classic
@@ -210,10 +217,10 @@ def start_reprotect(azure: AzureClient, request: Request) -> str:
     except ServiceResponseError:
         job = running_job(azure, request.item, since=asked)
         if not job:
-            raise FixError(_said("outcome-unknown", vm=request.vm)) from None
+            raise FixError(said_op("outcome-unknown", vm=request.vm)) from None
         return job
     except HttpResponseError as exc:
-        raise FixError(_said("refused", vm=request.vm, status=exc.status_code or "?",
+        raise FixError(said_op("refused", vm=request.vm, status=exc.status_code or "?",
                              reason=text(getattr(exc.error, "message", "") or exc.message).splitlines()[0]
                              if (getattr(exc, "error", None) or exc.message) else "-")) from None
     return _job_of(poller) or running_job(azure, request.item, since=asked)
@@ -251,7 +258,7 @@ def follow_job(azure: AzureClient, job: str, on_change: Callable[[Mapping[str, A
         if now[0].lower() in JOB_DONE:
             return data
         if cancel.wait(POLL_S) or time.monotonic() > deadline:
-            raise FixError(_said("stopped-following", job=job))
+            raise FixError(said_op("stopped-following", job=job))
 
 
 def replication(azure: AzureClient, request: Request) -> dict[str, Any]:

@@ -1223,10 +1223,11 @@ class AzureEmulator:
                 raise _arm_error(409, "OperationInProgress",
                                  f"An operation is already in progress on '{name}' (job {op.job}); wait for it.")
         modernized = text_of(item["properties"].get("providerSpecificDetails", {}).get("instanceType")) == "inmagercm"
-        expected = "InMageRcmReprotectInput" if modernized else "InMageReprotectInput"
+        # The discriminators on the wire: InMageRcmReprotectInput is "InMageRcm", InMageReprotectInput "InMage".
+        expected = "InMageRcm" if modernized else "InMage"
         if psd.get("instanceType") != expected:
             raise _arm_error(400, "InvalidProviderInput",
-                             f"The provider input for '{name}' must be {expected}, not {psd.get('instanceType')}.")
+                             f"The provider input for '{name}' must be of type {expected}, not {psd.get('instanceType')}.")
         needed = (("reprotectAgentId", "datastoreName", "logStorageAccountId", "policyId") if modernized else
                   ("masterTargetId", "processServerId", "retentionDrive", "datastoreName", "profileId"))
         missing = [k for k in needed if not psd.get(k)]

@@ -77,7 +77,7 @@ def test_forced_started_once_followed_task_by_task_and_until_protected_back(tmp_
         done = _reprotect(tmp_path, vcsim, emu, "--vm", "app01", "--yes", "--force")
         assert done.returncode == 0, done.stdout + done.stderr
         assert "Starting although these checks fail (--force, recorded)" in done.stdout
-        assert '"instanceType": "InMageReprotectInput"' in done.stdout
+        assert "InMageReprotectInput, exactly this request:" in done.stdout and '"instanceType": "InMage"' in done.stdout
         assert "datastoreName        vmfs-prod01  (vcenter: the VM's own datastore)" in done.stdout
         assert "Protected back, replicating to on-premises: app01." in done.stdout
         assert _posts(emu) == 1
@@ -129,7 +129,7 @@ def test_modernized_sends_the_appliance_request_and_needs_a_log_storage_account(
         assert done.returncode == 0, done.stdout + done.stderr
         data = json.loads(done.stdout[done.stdout.index("{"):])
         details = data["reprotect"][0]["body"]["properties"]["providerSpecificDetails"]
-        assert details["instanceType"] == "InMageRcmReprotectInput"
+        assert details["instanceType"] == "InMageRcm" and data["reprotect"][0]["model"] == "InMageRcmReprotectInput"
         assert details["datastoreName"] == "vmfs-prod01"
         assert details["logStorageAccountId"].endswith("/providers/Microsoft.Storage/storageAccounts/stfailbacklogs")
         assert details["reprotectAgentId"] and details["policyId"].endswith("/replicationPolicies/failback-policy")

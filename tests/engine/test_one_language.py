@@ -17,6 +17,7 @@ CHECKS = Path(__file__).resolve().parents[2] / "checks"
 DYNAMIC = ("vcenter-fixes:when-sent", "vcenter-fixes:when-sent-no-task", "vcenter-fixes:when-following",
            "vcenter-fixes:op-add", "vcenter-fixes:op-edit")
 PATTERNS = (
+    (re.compile(r'\bsaid_op\("([a-z-]+)"'), "operations:{}"),  # checks/azure/operations.py
     (re.compile(r'\bsay\("([a-z-]+)"'), "vcenter-fixes:{}"),  # checks/vcenter/fixes.py
     (re.compile(r'\b_said\("([a-z-]+)"'), "fixes:cs.refresh:{}"),  # checks/azure/refresh.py
     (re.compile(r'AzureUnavailable\("([a-z-]+)"'), "azure-errors:{}"),

@@ -298,5 +298,5 @@ def test_from_launch_to_reprotect_started_in_40_keystrokes_at_most(terminals: Te
     assert [e["fix"] for e in events if e["type"] == "fix.applied"] == ["mt.remove-snapshots", "mt.set-disk-enableuuid"]
     started = [e for e in events if e["type"] == "operation.started"]
     assert [e["vm"] for e in started] == ["web01", "web02"] and all(e["job"] for e in started)
-    assert all(e["request"]["body"]["properties"]["providerSpecificDetails"]["instanceType"] == "InMageReprotectInput"
+    assert all(e["request"]["body"]["properties"]["providerSpecificDetails"]["instanceType"] == "InMage"
                for e in started)
