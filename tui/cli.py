@@ -102,6 +102,20 @@ def build_parser() -> argparse.ArgumentParser:
     reprotect.add_argument("--resume", metavar="ID", dest="reprotect_resume",
                            help="follow the reprotects a stopped run started (latest or a session id); starts nothing")
 
+    failback = sub.add_parser("failback", parents=[common],
+                              help="the failback itself: fail the reprotected VMs over from Azure to on-premises")
+    commit = sub.add_parser("commit", parents=[common], help="commit the failback of VMs back on-premises")
+    for stage in (failback, commit):
+        stage.add_argument("--vm", action="append", default=[], metavar="NAME", dest="vms",
+                           help="a VM of [site] failback_vms (repeat for several)")
+        stage.add_argument("--yes", action="store_true", help="do not ask for the VMs' names before starting")
+        stage.add_argument("--dry-run", action="store_true", help="show the exact requests and send nothing")
+        stage.add_argument("--format", choices=("text", "json"), default="text")
+        stage.add_argument("--resume", metavar="ID", dest="stage_resume",
+                           help="follow the jobs a stopped run started (latest or a session id); starts nothing")
+    failback.add_argument("--point", choices=("latest", "latest-app-consistent"), default="latest",
+                          help="the recovery point: the latest, or the latest application-consistent one")
+
     probe = sub.add_parser("probe", parents=[common],
                            help="test the links that start in Azure from inside the VMs (Azure Run Command)")
     probe.add_argument("--yes", action="store_true", help="do not ask before running the probe in the VMs")
@@ -177,6 +191,13 @@ def _run(args: argparse.Namespace) -> int:
 
         return reprotect.reprotect_command(_settings(args), args.vms, args.yes, args.dry_run, args.force, args.format,
                                            args.reprotect_resume, args.transcript_dir, _texts(args))
+    if args.command in ("failback", "commit"):
+        from tui import reprotect
+
+        return reprotect.reprotect_command(_settings(args), args.vms, args.yes, args.dry_run, False, args.format,
+                                           args.stage_resume, args.transcript_dir, _texts(args),
+                                           kind="failover" if args.command == "failback" else "commit",
+                                           point=getattr(args, "point", "latest"))
     if args.command == "probe":
         from tui import headless
 

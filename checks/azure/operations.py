@@ -44,15 +44,20 @@ class Request:
     architecture: str
     body: dict[str, Any]
     choices: list[dict[str, str]] = field(default_factory=list)  # field, value, from
+    kind: str = "reprotect"  # reprotect | failover (the failback itself) | commit
 
     @property
     def model(self) -> str:
-        """The SDK's name of the provider input (its wire discriminator is shorter: InMage, InMageRcm)."""
-        return "InMageRcmReprotectInput" if self.architecture == "modernized" else "InMageReprotectInput"
+        """The SDK's name of the input (its wire discriminator is shorter: InMage, InMageRcm, InMageRcmFailback)."""
+        modernized = self.architecture == "modernized"
+        return {"reprotect": "InMageRcmReprotectInput" if modernized else "InMageReprotectInput",
+                "failover": "InMageRcmFailbackPlannedFailoverProviderInput" if modernized else "InMageUnplannedFailoverInput",
+                "commit": "(no input)"}[self.kind]
 
     def to_json(self) -> dict[str, Any]:
         return {"vm": self.vm, "item": self.item, "fabric": self.fabric, "container": self.container,
-                "architecture": self.architecture, "model": self.model, "body": self.body, "choices": self.choices}
+                "architecture": self.architecture, "model": self.model, "body": self.body, "choices": self.choices,
+                "kind": self.kind}
 
 
 def _vm_datastore(ctx: Any, vm: str) -> str:
@@ -168,6 +173,57 @@ def reprotect_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
     return out
 
 
+# --- the failback itself, and its commit -------------------------------------------------------------
+
+# The recovery points the service offers for the failback: classic (InMage, an unplanned failover) by
+# time or by the latest application-consistent tag; modernized (InMageRcmFailback, a planned failover)
+# crash- or application-consistent.
+POINTS = {"latest": ("LatestTime", "CrashConsistent"), "latest-app-consistent": ("LatestTag", "ApplicationConsistent")}
+STAGE_OPERATION = {"failover": ("UnplannedFailover", "PlannedFailover"), "commit": ("FailoverCommit", "FailoverCommit")}
+
+
+def _stage_requests(ctx: Any, vms: Sequence[str], kind: str, point: str = "latest") -> list[Request]:
+    vault = vault_of(ctx)
+    modernized = vault.architecture == "modernized"
+    found, missing = failback_items(vm_site(ctx), vms)
+    if missing:
+        raise FixError(said_op("not-in-vault", vms=", ".join(missing)))
+    needed = STAGE_OPERATION[kind][1 if modernized else 0]
+    out = []
+    for vm, item in found.items():
+        p = props(item)
+        allowed = [text(a) for a in p.get("allowedOperations") or []]
+        if needed not in allowed:
+            raise FixError(said_op(f"{kind}-not-allowed", vm=vm, operation=needed,
+                                   state=text(p.get("protectionStateDescription") or p.get("protectionState")) or "?",
+                                   allowed=", ".join(allowed) or "-"))
+        choices: list[dict[str, str]] = []
+        body: dict[str, Any] = {}
+        if kind == "failover":
+            point_type = POINTS[point][1 if modernized else 0]
+            details = {"instanceType": "InMageRcmFailback" if modernized else "InMage", "recoveryPointType": point_type}
+            body = {"properties": {"failoverDirection": "PrimaryToRecovery", "providerSpecificDetails": details}}
+            if not modernized:
+                body["properties"]["sourceSiteOperations"] = "NotRequired"
+            choices = [{"field": "recoveryPointType", "value": point_type, "from": f"--point {point}"}]
+        item_id = text(item.get("id"))
+        out.append(Request(vm, text(item.get("name")), segment(item_id, "replicationFabrics"),
+                           segment(item_id, "replicationProtectionContainers"), vault.architecture, body, choices,
+                           kind=kind))
+    return out
+
+
+def failover_requests(ctx: Any, vms: Sequence[str], point: str = "latest") -> list[Request]:
+    """The failback of each VM: a failover from Azure to on-premises, at the recovery point chosen;
+    refused (FixError) for a VM the vault does not offer it for (allowedOperations)."""
+    return _stage_requests(ctx, vms, "failover", point)
+
+
+def commit_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
+    """The commit of each VM's failback; refused for a VM the vault does not offer it for."""
+    return _stage_requests(ctx, vms, "commit")
+
+
 # --- sending and following --------------------------------------------------------------------------
 
 
@@ -201,7 +257,7 @@ def running_job(azure: AzureClient, item: str, since: dt.datetime | None = None)
 
 
 def start_reprotect(azure: AzureClient, request: Request) -> str:
-    """Send the reprotect; the job's name. A job already running on the item is returned instead of a
+    """Send the operation (a reprotect, a failback's failover or its commit); the job's name. A job already running on the item is returned instead of a
     second request (a double key press, a resumed session, another operator). When the answer is lost,
     the job it started is looked for; not found, the outcome is unknown (FixError)."""
     from azure.core.exceptions import HttpResponseError, ServiceResponseError
@@ -210,17 +266,24 @@ def start_reprotect(azure: AzureClient, request: Request) -> str:
     if running:
         return running
     asked = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)  # the service's clock may differ a little
+    items = azure.client.replication_protected_items
+    where = (azure.rg, azure.vault, request.fabric, request.container, request.item)
     try:
-        poller = azure.client.replication_protected_items.begin_reprotect(
-            azure.rg, azure.vault, request.fabric, request.container, request.item, request.body,
-            polling_interval=POLL_S)
+        if request.kind == "commit":
+            poller = items.begin_failover_commit(*where, polling_interval=POLL_S)
+        elif request.kind == "failover" and request.architecture == "modernized":
+            poller = items.begin_planned_failover(*where, request.body, polling_interval=POLL_S)
+        elif request.kind == "failover":
+            poller = items.begin_unplanned_failover(*where, request.body, polling_interval=POLL_S)
+        else:
+            poller = items.begin_reprotect(*where, request.body, polling_interval=POLL_S)
     except ServiceResponseError:
         job = running_job(azure, request.item, since=asked)
         if not job:
-            raise FixError(said_op("outcome-unknown", vm=request.vm)) from None
+            raise FixError(said_op("outcome-unknown", vm=request.vm, kind=said_op(f"kind-{request.kind}"))) from None
         return job
     except HttpResponseError as exc:
-        raise FixError(said_op("refused", vm=request.vm, status=exc.status_code or "?",
+        raise FixError(said_op("refused", vm=request.vm, kind=said_op(f"kind-{request.kind}"), status=exc.status_code or "?",
                              reason=text(getattr(exc.error, "message", "") or exc.message).splitlines()[0]
                              if (getattr(exc, "error", None) or exc.message) else "-")) from None
     return _job_of(poller) or running_job(azure, request.item, since=asked)

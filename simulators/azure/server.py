@@ -760,6 +760,9 @@ class AzureEmulator:
                 ("GET", C + r"/replicationProtectedItems/(?P<i>[^/]+)", self._r_item),
                 ("GET", C + r"/replicationProtectedItems/(?P<i>[^/]+)/recoveryPoints", self._r_recovery_points),
                 ("POST", C + r"/replicationProtectedItems/(?P<i>[^/]+)/reProtect", self._r_reprotect),
+                ("POST", C + r"/replicationProtectedItems/(?P<i>[^/]+)/unplannedFailover", self._r_unplanned),
+                ("POST", C + r"/replicationProtectedItems/(?P<i>[^/]+)/plannedFailover", self._r_planned),
+                ("POST", C + r"/replicationProtectedItems/(?P<i>[^/]+)/failoverCommit", self._r_commit),
                 ("GET", r"/replicationvCenters", self._r_vcenters),
                 ("GET", F + r"/replicationvCenters", self._r_vcenters),
                 ("GET", F + r"/replicationvCenters/(?P<v>[^/]+)", self._r_vcenter),
@@ -1066,7 +1069,7 @@ class AzureEmulator:
 
     def _advance(self, op: _Op) -> None:
         op.polls += 1
-        if op.kind == "reprotect":
+        if op.kind in ("reprotect", "failover", "commit"):
             self._advance_tasks(op)
             return
         if op.done or op.polls < 2:
@@ -1128,13 +1131,32 @@ class AzureEmulator:
             props.update(state="Succeeded", stateDescription="Completed", endTime=_iso(now), allowedActions=[])
             op.done = True
             op.ended = now
+            self._completed(op, now)
+
+    def _completed(self, op: _Op, now: _dt.datetime) -> None:
+        """What a finished operation leaves on its item, as the portal then shows it."""
+        item = op.target
+        p = item["properties"]
+        if op.kind == "reprotect":
             from .shapes import reprotected, reprotected_modernized
 
-            if text_of(op.target["properties"].get("providerSpecificDetails", {}).get("instanceType")) == "inmagercm":
-                reprotected_modernized(op.target["properties"], self._ids, op.request)
+            if text_of(p.get("providerSpecificDetails", {}).get("instanceType")) == "inmagercm":
+                reprotected_modernized(p, self._ids, op.request)
             else:
-                reprotected(op.target["properties"], self._ids)
-            op.target["_replication_started"] = now.timestamp()
+                reprotected(p, self._ids)
+            item["_replication_started"] = now.timestamp()
+        elif op.kind == "failover":
+            item.pop("_replication_started", None)
+            kind = "Planned" if text_of(p["providerSpecificDetails"].get("instanceType")) == "inmagercmfailback" else "Unplanned"
+            p.update(protectionState=f"{kind}FailoverCompleted", protectionStateDescription="Failover completed",
+                     activeLocation="Recovery", allowedOperations=["FailoverCommit", "DisableProtection"])
+        elif op.kind == "commit":
+            kind = "Planned" if text_of(p["providerSpecificDetails"].get("instanceType")) == "inmagercmfailback" else "Unplanned"
+            # Home: the next step is protecting the VM to Azure again (recorded: SwitchProtection, classic).
+            p.update(protectionState=f"{kind}FailoverCommitted", protectionStateDescription="Failover committed",
+                     activeLocation="Recovery",
+                     allowedOperations=["ReverseReplicate", "DisableProtection"] if kind == "Planned" else
+                     ["CompleteMigration", "DisableProtection", "SwitchProtection"])
 
     def _replicating(self, item: dict) -> dict:
         """An item replicating back: its initial replication moves from 0 to 100% over
@@ -1159,6 +1181,9 @@ class AzureEmulator:
             details.update(protectionStage="DifferentialSync" if percent >= 100 else "Resynchronization",
                            rpoInSeconds=242 if percent >= 100 else None)
             item["properties"]["protectionState"] = "Protected" if percent >= 100 else "InitialReplicationPending"
+            # The failback (an unplanned failover, classic) is offered once the initial replication is done.
+            item["properties"]["allowedOperations"] = (["UnplannedFailover", "DisableProtection"] if percent >= 100
+                                                       else ["DisableProtection"])
         return item
 
     def _op(self, j: str, op: str) -> _Op:
@@ -1198,6 +1223,49 @@ class AzureEmulator:
         prov = self._one(self.state["providers"], p, "RecoveryServicesProvider", fabric=f)
         name = prov["properties"].get("friendlyName") or p
         return self._start_op("refresh", prov, "RefreshServer", f"Refresh server {name}", name, "ProviderEntity")
+
+    def _stage(self, kind: str, operation: str, f: str, c: str, i: str, body: bytes, providers: tuple) -> _Reply:
+        """A failback's failover (unplanned: classic; planned: modernized) or its commit: refused unless
+        the item allows it; its job runs task by task (the same clock and faults as a reprotect's)."""
+        self._fabric(f)
+        item = self._one(self.state["items"], i, "ReplicationProtectedItem", fabric=f, container=c)
+        name = item["properties"]["friendlyName"]
+        if operation not in (item["properties"].get("allowedOperations") or []):
+            raise _arm_error(400, "28051",
+                             f"The operation is not allowed on '{name}' in its current state "
+                             f"'{item['properties'].get('protectionStateDescription')}'.")
+        for op in self._ops.values():
+            if not op.done and op.target is item:
+                raise _arm_error(409, "OperationInProgress",
+                                 f"An operation is already in progress on '{name}' (job {op.job}); wait for it.")
+        psd = {}
+        if providers:
+            try:
+                psd = ((json.loads(body or b"{}") or {}).get("properties") or {}).get("providerSpecificDetails") or {}
+            except ValueError:
+                raise _arm_error(400, "InvalidRequestContent", "The request content was invalid.")
+            if psd.get("instanceType") not in providers or not psd.get("recoveryPointType"):
+                raise _arm_error(400, "InvalidProviderInput",
+                                 f"The provider input for '{name}' must be of type {'/'.join(providers)} with a "
+                                 "recoveryPointType.")
+        # No public recording shows these jobs' task lists; the names follow the portal's job view.
+        tasks = ([("PrereqCheck", "Prerequisites check for failover"),
+                  ("ShutdownAzureVm", "Shutting down the virtual machine in Azure"),
+                  ("Synchronize", "Synchronizing the latest changes"),
+                  ("StartOnPremVm", "Starting the on-premises virtual machine")] if kind == "failover" else
+                 [("PrereqCheck", "Prerequisites check for commit"), ("Commit", "Committing the failover")])
+        scenario = {"failover": operation, "commit": "CommitFailover"}[kind]
+        return self._start_op(kind, item, scenario, f"{operation} {name}", name, "ProtectionEntity",
+                              tasks=tasks, request=psd)
+
+    def _r_unplanned(self, path, query, body, f, c, i):
+        return self._stage("failover", "UnplannedFailover", f, c, i, body, ("InMage",))
+
+    def _r_planned(self, path, query, body, f, c, i):
+        return self._stage("failover", "PlannedFailover", f, c, i, body, ("InMageRcmFailback",))
+
+    def _r_commit(self, path, query, body, f, c, i):
+        return self._stage("commit", "FailoverCommit", f, c, i, body, ())
 
     def _r_reprotect(self, path, query, body, f, c, i):
         self._fabric(f)

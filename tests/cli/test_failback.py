@@ -1,0 +1,79 @@
+"""The failback itself and its commit (`failback-prep failback`, `commit`): each refused with the vault's
+reason until Site Recovery offers it (allowedOperations), the recovery point the service allows, the job
+followed task by task, a failure at a task said. Both simulators, the real command in a subprocess."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.cli.test_reprotect import _config, _env, _events, _reprotect, _vault, vcsim  # noqa: F401 (fixture)
+from tests.conftest import run_cli
+
+
+def _stage(tmp_path, vcsim, emu, command: str, *args: str, **site: Any):
+    return run_cli(command, *args, "--config", _config(tmp_path, vcsim, emu, **site),
+                   "--transcript-dir", str(tmp_path / "t"), env=_env(vcsim, emu))
+
+
+def _posts(emu, suffix: str) -> int:
+    return sum(1 for r in emu.requests.snapshot() if r.method == "POST" and r.path.endswith(suffix))
+
+
+def _stage_events(tmp_path, command: str) -> list[dict]:
+    from control.transcript import read, resolve
+
+    return list(read(resolve(tmp_path / "t", "latest", command=command).path))
+
+
+def test_classic_failback_then_commit_each_when_the_vault_offers_it(tmp_path, vcsim) -> None:
+    with _vault() as emu:
+        early = _stage(tmp_path, vcsim, emu, "failback", "--vm", "app01", "--yes")
+        assert early.returncode == 2 and "does not offer the failback of app01 now (UnplannedFailover" in early.stdout
+        assert _stage(tmp_path, vcsim, emu, "commit", "--vm", "app01", "--yes").returncode == 2
+        assert _reprotect(tmp_path, vcsim, emu, "--vm", "app01", "--yes", "--force").returncode == 0
+        done = _stage(tmp_path, vcsim, emu, "failback", "--vm", "app01", "--yes", "--point", "latest-app-consistent")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "InMageUnplannedFailoverInput" in done.stdout and '"recoveryPointType": "LatestTag"' in done.stdout
+        assert "Failed back, running on-premises: app01." in done.stdout
+        events = _stage_events(tmp_path, "failback")
+        [started] = [e for e in events if e["type"] == "operation.started"]
+        assert started["operation"] == "failover" and started["operator"] and started["job"]
+        assert started["request"]["body"]["properties"]["failoverDirection"] == "PrimaryToRecovery"
+        tasks = [e for e in events if e["type"] == "operation.task"]
+        assert tasks[-1]["state"] == "Succeeded" and [t["task"] for t in tasks[-1]["tasks"]][0].startswith("Prerequisites")
+        done = _stage(tmp_path, vcsim, emu, "commit", "--vm", "app01", "--yes")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Committed, home on-premises: app01." in done.stdout
+        again = _stage(tmp_path, vcsim, emu, "commit", "--vm", "app01", "--yes")
+        assert again.returncode == 2 and "does not offer the commit of app01 now" in again.stdout
+        assert (_posts(emu, "/unplannedFailover"), _posts(emu, "/failoverCommit")) == (1, 1)
+
+
+def test_modernized_failback_is_a_planned_failover_at_an_application_consistent_point(tmp_path, vcsim) -> None:
+    with _vault("modernized") as emu:
+        assert _reprotect(tmp_path, vcsim, emu, "--vm", "db01", "--yes", "--force",
+                          log_storage_account="stfailbacklogs").returncode == 0
+        dry = _stage(tmp_path, vcsim, emu, "failback", "--vm", "db01", "--dry-run", "--point", "latest-app-consistent",
+                     "--format", "json")
+        assert dry.returncode == 0, dry.stdout + dry.stderr
+        assert '"recoveryPointType": "ApplicationConsistent"' in dry.stdout and '"instanceType": "InMageRcmFailback"' in dry.stdout
+        assert _posts(emu, "/plannedFailover") == 0
+        done = _stage(tmp_path, vcsim, emu, "failback", "--vm", "db01", "--yes", "--point", "latest-app-consistent")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert _posts(emu, "/plannedFailover") == 1
+        assert _stage(tmp_path, vcsim, emu, "commit", "--vm", "db01", "--yes").returncode == 0
+
+
+def test_a_failback_that_fails_at_a_task_says_which_and_why(tmp_path, vcsim) -> None:
+    with _vault() as emu:
+        assert _reprotect(tmp_path, vcsim, emu, "--vm", "app01", "--yes", "--force").returncode == 0
+        emu.state["operation_fault"] = {"operation": "failover", "task": 2, "code": "78108",
+                                        "message": "The latest changes could not be synchronized."}
+        done = _stage(tmp_path, vcsim, emu, "failback", "--vm", "app01", "--yes")
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "ended Failed: 78108: The latest changes could not be synchronized." in done.stdout
+        [ended] = [e for e in _stage_events(tmp_path, "failback") if e["type"] == "operation.ended"]
+        assert ended["state"] == "Failed" and ended["operation"] == "failover"
+        assert "Failed back" not in done.stdout
