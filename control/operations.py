@@ -48,22 +48,40 @@ class ReprotectFlow:
         engine = self._engine()
         return tuple(engine.settings.site.failback_vms) if engine is not None else ()
 
-    def plan(self, reply: ReprotectReply) -> None:
-        """The requests, or why reprotect is not offered now (failing checks, a missing setting)."""
+    def plan(self, reply: ReprotectReply, point: str = "latest") -> None:
+        """The next step home the vault offers for the failback VMs, as exact requests: the reprotect
+        (only when no check fails), else the failback's failover (at `point`), else its commit; or why
+        none is offered now (failing checks, a missing setting, the vault's state)."""
         engine = self._engine()
         if engine is None:
             return
 
         def work() -> None:
-            from checks.azure.operations import reprotect_requests
+            from checks.azure.operations import commit_requests, failover_requests, reprotect_requests
+            from checks.model import FixError
             from control.fixall import settled
 
             settled(self.runs)  # the pre-flight judged from every check's answer
+            sources, vms = engine.sources, list(self.vms())
+            sources.new_run()  # the vault as it is now: a stage may have moved on since the checks read it
+            try:
+                requests = reprotect_requests(sources, vms)
+            except FixError as not_reprotect:
+                try:
+                    reply.planned(failover_requests(sources, vms, point))
+                    return
+                except FixError:
+                    pass
+                try:
+                    reply.planned(commit_requests(sources, vms))
+                    return
+                except FixError:
+                    raise not_reprotect from None
             red = failing(dict(self.session.state.results))
             if red:
                 reply.refused(self.texts.ui("wizard.reprotect.refused", checks=", ".join(red)))
                 return
-            reply.planned(reprotect_requests(engine.sources, list(self.vms())))
+            reply.planned(requests)
 
         def done(error: BaseException | None) -> None:
             if error is not None:
@@ -87,6 +105,7 @@ class ReprotectFlow:
             from checks.azure.operations import follow_job, job_tasks, protected_back, replication, start_reprotect
 
             azure = engine.sources.source("azure.client")
+            kind = requests[0].kind
             jobs: dict[str, str] = {}
             failed: list[Any] = []
             for request in requests:
@@ -96,12 +115,12 @@ class ReprotectFlow:
                     from checks.runner import failure_reason
 
                     reason = failure_reason(exc, self.texts)
-                    record("operation.failed", operation="reprotect", vm=request.vm, reason=reason)
+                    record("operation.failed", operation=request.kind, vm=request.vm, reason=reason)
                     reply.job(request.vm, "-", reason, [])
                     failed.append(request.vm)
                     continue
                 jobs[request.vm] = job
-                record("operation.started", operation="reprotect", vm=request.vm, job=job,
+                record("operation.started", operation=request.kind, vm=request.vm, job=job,
                        operator=self.session.operator, request=request.to_json(), forced_over=[])
             succeeded: list[Any] = []
             for request in [r for r in requests if r.vm in jobs]:
@@ -109,23 +128,23 @@ class ReprotectFlow:
 
                 def changed(data: Mapping[str, Any], tasks: Sequence[Any], vm: str = request.vm, job: str = job) -> None:
                     state = str(data.get("properties", {}).get("state") or "?")
-                    record("operation.task", operation="reprotect", vm=vm, job=job, state=state,
+                    record("operation.task", operation=kind, vm=vm, job=job, state=state,
                            tasks=[{"task": t.name, "state": t.state, "errors": t.errors} for t in tasks])
                     reply.job(vm, job, state, tasks)
 
                 data = follow_job(azure, job, changed, self._stop)
                 state = str(data.get("properties", {}).get("state") or "?")
-                record("operation.ended", operation="reprotect", vm=request.vm, job=job, state=state,
+                record("operation.ended", operation=kind, vm=request.vm, job=job, state=state,
                        errors=[e for t in job_tasks(data) for e in t.errors])
                 (succeeded if state.lower() == "succeeded" else failed).append(request)
-            waiting = list(succeeded)
+            waiting = list(succeeded) if kind == "reprotect" else []  # the replication back follows a reprotect
             last: dict[str, Any] = {}
             while waiting and not self._stop.is_set():
                 for request in list(waiting):
                     now = replication(azure, request)
                     if now != last.get(request.vm):
                         last[request.vm] = now
-                        record("operation.state", operation="reprotect", vm=request.vm, **now)
+                        record("operation.state", operation=kind, vm=request.vm, **now)
                         reply.replicating(request.vm, now)
                     if protected_back(now):
                         waiting.remove(request)

@@ -1,15 +1,18 @@
-"""Start reprotect (the readiness screen's R): offered when no check fails. The exact request of each VM
-first, each value with where it came from; the VMs' names typed; then the job's tasks as a live list,
-and the replication back until the VMs are protected again. Esc stops following only."""
+"""The next step home (the readiness screen's R): the reprotect when it is offered and no check fails,
+else the failback's failover (with the recovery point the service allows: the latest, or the latest
+application-consistent; F2 switches), else its commit. The VMs' names are typed first; the exact request
+of each VM is below, each value with where it came from. Then the job's tasks as a live list, and after
+a reprotect the replication back until the VMs are protected again. Esc stops following only."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
@@ -26,6 +29,10 @@ class ReprotectScreen(WizardDialog):
     """The control.operations.ReprotectReply of one reprotect: it hears back from the worker as messages."""
 
     MAIN_BUTTON = "start"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "point", "recovery-point", key_display="F2", id="recovery-point"),  # (letters go to the names field)
+    ]
+    POINTS = ("latest", "latest-app-consistent")
 
     class Planned(Message):
         def __init__(self, requests: Sequence[Any]) -> None:
@@ -71,12 +78,13 @@ class ReprotectScreen(WizardDialog):
         super().__init__(control)
         self.requests: Sequence[Any] = ()
         self.stage = "planning"
+        self.point = "latest"
         self.jobs: dict[str, tuple[str, str, Sequence[Any]]] = {}
         self.states: dict[str, Mapping[str, Any]] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog panel", id="fix-dialog"):
-            yield Label(Text(self.t("reprotect.title"), style="bold"), id="fix-title")
+            yield Label(Text(self.t("stage.reprotect.title"), style="bold"), id="fix-title")
             with VerticalScroll(id="fix-body"):
                 # The names to type first, where 24 lines show them; the exact requests below (scroll).
                 yield Static(id="fix-warning")
@@ -84,13 +92,26 @@ class ReprotectScreen(WizardDialog):
                 yield Static(id="fix-progress")
                 yield Static(Text(self.t("fix.planning"), style="yellow"), id="fix-plan")
             with Horizontal(classes="buttons"):
-                yield Button(self.t("reprotect.start"), id="start", variant="warning", disabled=True, compact=True)
+                yield Button(self.t("stage.reprotect.start"), id="start", variant="warning", disabled=True, compact=True)
                 yield Button(self.t("fix.close"), id="close", compact=True)
         yield from self.key_bar()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-name").display = False
-        self.control.reprotect.plan(self)
+        self.control.reprotect.plan(self, self.point)
+
+    def action_point(self) -> None:
+        """F2: the failback's recovery point, the latest or the latest application-consistent one."""
+        if self.stage != "planned" or not self.requests or self.requests[0].kind != "failover":
+            return
+        self.point = self.POINTS[(self.POINTS.index(self.point) + 1) % len(self.POINTS)]
+        self.stage = "planning"
+        self.query_one("#start", Button).disabled = True
+        self.control.reprotect.plan(self, self.point)
+
+    @property
+    def kind(self) -> str:
+        return str(self.requests[0].kind) if self.requests else "reprotect"
 
     def on_reprotect_screen_refused(self, message: ReprotectScreen.Refused) -> None:
         self.stage = "refused" if self.stage == "planning" else self.stage
@@ -100,17 +121,22 @@ class ReprotectScreen(WizardDialog):
     def on_reprotect_screen_planned(self, message: ReprotectScreen.Planned) -> None:
         self.requests = message.requests
         self.stage = "planned"
+        self.query_one("#fix-title", Label).update(Text(self.t(f"stage.{self.kind}.title"), style="bold"))
+        self.query_one("#start", Button).label = self.t(f"stage.{self.kind}.start")
         text = Text()
+        if self.kind == "failover":
+            text.append(self.t("stage.point", point=self.t(f"stage.point-{self.point}")) + "\n", style="bold cyan")
         for request in self.requests:
-            text.append(self.t("reprotect.request", vm=request.vm, model=request.model) + "\n", style="bold")
+            text.append(self.t(f"stage.{self.kind}.request", vm=request.vm, model=request.model) + "\n", style="bold")
             for choice in request.choices:
                 text.append(f"  {choice['field']}: {choice['value']}  ", style="")
                 text.append(f"({choice['from']})\n", style="dim")
-            text.append("  " + json.dumps(request.body["properties"]["providerSpecificDetails"], ensure_ascii=False)
-                        + "\n", style="dim")
+            if request.body:
+                text.append("  " + json.dumps(request.body["properties"], ensure_ascii=False) + "\n", style="dim")
         self.query_one("#fix-plan", Static).update(text)
         names = " ".join(r.vm for r in self.requests)
-        self.query_one("#fix-warning", Static).update(Text(self.t("reprotect.type-names", vms=names), style="bold"))
+        self.query_one("#fix-warning", Static).update(Text(self.t(f"stage.{self.kind}.type-names", vms=names),
+                                                           style="bold"))
         field = self.query_one("#confirm-name", Input)
         field.display = True
         field.focus()
@@ -157,7 +183,7 @@ class ReprotectScreen(WizardDialog):
         self.show_progress()
         text = Text()
         if message.protected:
-            text.append(self.t("reprotect.protected", vms=", ".join(message.protected)) + "\n", style="bold green")
+            text.append(self.t(f"stage.{self.kind}.done", vms=", ".join(message.protected)) + "\n", style="bold green")
         if message.failed:
             text.append(self.t("reprotect.failed", vms=", ".join(message.failed)) + "\n", style="bold red")
         self.query_one("#fix-warning", Static).update(text)

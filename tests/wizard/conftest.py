@@ -31,3 +31,10 @@ def site() -> Iterator[SimulatedSite]:
             yield running
     except SimulatorUnavailable as exc:
         pytest.skip(str(exc))
+
+
+@pytest.fixture
+def linux_site() -> Iterator[SimulatedSite]:
+    """The Linux demo site: one fix-all away from a reprotect."""
+    with SimulatedSite("linux") as running:
+        yield running
