@@ -18,7 +18,7 @@ from control.access import Access
 from control.answers import Answers
 from control.credentials import Lookup
 from control.fixall import FixAllFlow
-from control.operations import ReprotectFlow
+from control.operations import OperationFlow
 from control.fixits import FixFlow
 from control.runs import Executor, Runs
 from control.session import Place, Session
@@ -73,7 +73,7 @@ class Controller:
         self.runs = Runs(session, texts, executor, on_results=listener.results_changed,
                          on_finished=listener.run_finished, resumed=resumed)
         self.fix_all = FixAllFlow(session, texts, executor, self.runs, lambda: self.engine)
-        self.reprotect = ReprotectFlow(session, texts, executor, self.runs, lambda: self.engine)
+        self.reprotect = OperationFlow(session, texts, executor, self.runs, lambda: self.engine)
         self.fixes = FixFlow(session, texts, executor, self.runs, lambda: self.engine.fixes if self.engine else {},
                              lambda: self.engine.sources if self.engine else None)
         self.answers = Answers(session, settings.answers, self.runs)

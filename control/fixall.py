@@ -78,9 +78,8 @@ class FixAllPlan:
         return names
 
     def confirmed(self, typed: str) -> bool:
-        """Every destructive target's name typed (spaces or commas between them, any order)."""
-        given = {word for word in re.split(r"[\s,]+", typed.strip()) if word}
-        return all(name in given or name in typed for name in self.names_to_type())
+        """Every destructive target's name typed, whole (spaces or commas between names, any order)."""
+        return all(re.search(rf"(?:^|[\s,]){re.escape(name)}(?:$|[\s,])", typed.strip()) for name in self.names_to_type())
 
     def to_json(self, texts: Texts) -> list[dict[str, Any]]:
         return [{"fix": s.fix.id, "title": texts.fix_title(s.fix.id), "destructive": s.fix.destructive,
@@ -163,15 +162,6 @@ def apply_all(plan: FixAllPlan, scope: Any, texts: Texts, record: Callable[..., 
     return outcome
 
 
-def settled(runs: Any, limit_s: float = 600.0) -> None:
-    """Wait (in a worker) until no check runs or waits to run."""
-    import time
-
-    deadline = time.monotonic() + limit_s
-    while (runs.running or runs.busy) and time.monotonic() < deadline:
-        time.sleep(0.2)
-
-
 class FixAllReply(Protocol):
     """The readiness screen's dialog hears back here, from the worker's thread."""
 
@@ -200,7 +190,7 @@ class FixAllFlow:
         if engine is None or self.busy:
             return
         def work() -> None:
-            settled(self.runs)  # judged from every check's answer, not from a run half done
+            self.runs.wait_idle()  # judged from every check's answer, not from a run half done
             results = dict(self.session.state.results)
             fixes = [engine.fixes[f] for f in applicable(engine.checks, results) if f in engine.fixes]
             reply.planned_all(plan_all(fixes, engine.sources, {}, self.texts, self.session.record,
@@ -222,14 +212,18 @@ class FixAllFlow:
 
         scope = FixScope(engine.sources, threading.Event())
 
+        outcomes: list[Outcome] = []
+
         def work() -> None:
             outcome = apply_all(plan, scope, self.texts, self.session.record, self.session.operator,
                                 lambda fix_id, said: reply.progress_all(fix_id, self.texts.say(said)))
-            self.runs.recheck_and_announce(outcome.rechecks)
+            outcomes.append(outcome)
             reply.done_all(outcome)
 
-        def done(error: BaseException | None) -> None:
+        def done(error: BaseException | None) -> None:  # on the owner's thread, as the runs want
             self.busy = False
+            if outcomes:
+                self.runs.recheck_and_announce(outcomes[0].rechecks)
             if error is not None:
                 reply.failed_all(self._reason(error))
 

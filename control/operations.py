@@ -1,32 +1,122 @@
-"""Reprotect in the wizard: offered when the pre-flight has no failure; the exact requests worked out in a
-worker; started once, after the VMs' names are typed; its job followed task by task and the replication
-back until protected, each step told to the screen and written to the transcript (as `reprotect` writes it).
+"""The operations home (reprotect, the failback's failover, its commit), started and followed the same
+way by the wizard and the commands: `run_operations` sends each request once, records who started it,
+when, with which request and job, follows each job task by task, then (after a reprotect) the
+replication back until protected. What it has to say goes to an `OperationReply`: the CLI prints it, the
+wizard's dialog shows it.
 
-A second start is impossible by construction: the flow is busy from the first start to the end of
-following, and checks.azure.operations.start_reprotect follows a job already running on the item (a
-resumed session, another operator) instead of sending another request.
+A second start is impossible by construction: `OperationFlow` is busy from the first start to the end of
+following, and checks.azure.operations.start_reprotect follows a job of the same operation already
+running on the item (a resumed session, another operator) instead of sending another request.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from checks.model import Status
 from checks.texts import Texts
 
+FOLLOW_LIMIT_S = 6 * 3600  # how long the replication back is followed before handing over to a resume
 
-class ReprotectReply(Protocol):
-    def planned(self, requests: Sequence[Any]) -> None: ...
 
-    def refused(self, reason: str) -> None: ...
+class OperationReply(Protocol):
+    def started(self, vm: str, job: str, kind: str) -> None: ...
+
+    def start_failed(self, vm: str, reason: str) -> None: ...
 
     def job(self, vm: str, job: str, state: str, tasks: Sequence[Any]) -> None: ...
 
+    def job_ended(self, vm: str, job: str, state: str, errors: Sequence[str]) -> None: ...
+
     def replicating(self, vm: str, state: Mapping[str, Any]) -> None: ...
 
-    def finished(self, protected: Sequence[str], failed: Sequence[str]) -> None: ...
+
+@dataclass
+class RunOutcome:
+    done: list[str] = field(default_factory=list)  # protected back / failed back / committed
+    failed: list[str] = field(default_factory=list)  # not started, or its job failed
+    still_running: list[str] = field(default_factory=list)  # following stopped before the end
+
+
+def run_operations(azure: Any, requests: Sequence[Any], record: Callable[..., Any], reply: OperationReply,
+                   stop: threading.Event, operator: str, texts: Texts, forced_over: Sequence[str] = (),
+                   jobs: Mapping[str, str] | None = None) -> RunOutcome:
+    """Start each request (or, with `jobs`, follow those already started: nothing is sent), follow each
+    job to its end, then a reprotect's replication back until protected (or `stop`, or the limit)."""
+    from checks.azure.operations import follow_job, job_tasks, protected_back, replication, start_reprotect
+    from checks.runner import failure_reason
+    from checks.sources import KNOWN_SECRETS
+
+    outcome = RunOutcome()
+    followed: dict[str, str] = dict(jobs or {})
+    for request in requests:
+        if request.vm in followed:
+            record("operation.started", operation=request.kind, vm=request.vm, job=followed[request.vm],
+                   operator=operator, request=request.to_json(), resumed=True)
+            continue
+        record("operation.requested", operation=request.kind, vm=request.vm, operator=operator,
+               request=request.to_json())
+        try:
+            job = start_reprotect(azure, request)
+        except Exception as exc:
+            reason = KNOWN_SECRETS.redact(failure_reason(exc, texts))
+            record("operation.failed", operation=request.kind, vm=request.vm, reason=reason)
+            reply.start_failed(request.vm, reason)
+            outcome.failed.append(request.vm)
+            continue
+        followed[request.vm] = job
+        record("operation.started", operation=request.kind, vm=request.vm, job=job, operator=operator,
+               request=request.to_json(), forced_over=list(forced_over))
+        reply.started(request.vm, job, request.kind)
+    succeeded = []
+    for request in [r for r in requests if r.vm in followed]:
+        job = followed[request.vm]
+
+        def changed(data: Mapping[str, Any], tasks: Sequence[Any], vm: str = request.vm, job: str = job,
+                    kind: str = request.kind) -> None:
+            state = str(data.get("properties", {}).get("state") or "?")
+            record("operation.task", operation=kind, vm=vm, job=job, state=state,
+                   tasks=[{"task": t.name, "state": t.state, "errors": t.errors} for t in tasks])
+            reply.job(vm, job, state, tasks)
+
+        try:
+            data = follow_job(azure, job, changed, stop)
+        except Exception:  # stopped, or the service never answered again: the job goes on in Azure
+            outcome.still_running.append(request.vm)
+            continue
+        state = str(data.get("properties", {}).get("state") or "?")
+        errors = [e for t in job_tasks(data) for e in t.errors]
+        record("operation.ended", operation=request.kind, vm=request.vm, job=job, state=state, errors=errors)
+        reply.job_ended(request.vm, job, state, errors)
+        if state.lower() == "succeeded":
+            succeeded.append(request)
+        else:
+            outcome.failed.append(request.vm)
+    waiting = [r for r in succeeded if r.kind == "reprotect"]  # the replication back follows a reprotect
+    outcome.done += [r.vm for r in succeeded if r.kind != "reprotect"]
+    deadline = time.monotonic() + FOLLOW_LIMIT_S
+    last: dict[str, Any] = {}
+    while waiting:
+        for request in list(waiting):
+            try:
+                now = replication(azure, request, stop, deadline)
+            except Exception:
+                break
+            if now != last.get(request.vm):
+                last[request.vm] = now
+                record("operation.state", operation=request.kind, vm=request.vm, protected=protected_back(now), **now)
+                reply.replicating(request.vm, now)
+            if protected_back(now):
+                waiting.remove(request)
+                outcome.done.append(request.vm)
+        if waiting and (stop.wait(1.0) or time.monotonic() > deadline):
+            break
+    outcome.still_running += [r.vm for r in waiting]
+    return outcome
 
 
 def failing(results: Mapping[str, Any]) -> list[str]:
@@ -34,12 +124,22 @@ def failing(results: Mapping[str, Any]) -> list[str]:
     return [check_id for check_id, result in results.items() if result.status == Status.FAIL]
 
 
-class ReprotectFlow:
+class WizardReply(OperationReply, Protocol):
+    def planned(self, requests: Sequence[Any]) -> None: ...
+
+    def refused(self, reason: str) -> None: ...
+
+    def finished(self, outcome: RunOutcome) -> None: ...
+
+
+class OperationFlow:
+    """The wizard's next step home: planned from the vault as it is now, started once, followed."""
+
     def __init__(self, session: Any, texts: Texts, executor: Any, runs: Any, engine: Any) -> None:
         self.session = session
-        self.runs = runs
         self.texts = texts
         self.executor = executor
+        self.runs = runs
         self._engine = engine
         self.busy = False
         self._stop = threading.Event()
@@ -48,7 +148,7 @@ class ReprotectFlow:
         engine = self._engine()
         return tuple(engine.settings.site.failback_vms) if engine is not None else ()
 
-    def plan(self, reply: ReprotectReply, point: str = "latest") -> None:
+    def plan(self, reply: WizardReply, point: str = "latest") -> None:
         """The next step home the vault offers for the failback VMs, as exact requests: the reprotect
         (only when no check fails), else the failback's failover (at `point`), else its commit; or why
         none is offered now (failing checks, a missing setting, the vault's state)."""
@@ -59,110 +159,57 @@ class ReprotectFlow:
         def work() -> None:
             from checks.azure.operations import commit_requests, failover_requests, reprotect_requests
             from checks.model import FixError
-            from control.fixall import settled
 
-            settled(self.runs)  # the pre-flight judged from every check's answer
+            self.runs.wait_idle()  # the pre-flight judged from every check's answer
             sources, vms = engine.sources, list(self.vms())
-            sources.new_run()  # the vault as it is now: a stage may have moved on since the checks read it
+            sources.invalidate(["azure.vault", "azure.appliance"])  # the vault as it is now: a stage may have moved on
             try:
                 requests = reprotect_requests(sources, vms)
             except FixError as not_reprotect:
-                try:
-                    reply.planned(failover_requests(sources, vms, point))
-                    return
-                except FixError:
-                    pass
-                try:
-                    reply.planned(commit_requests(sources, vms))
-                    return
-                except FixError:
-                    raise not_reprotect from None
+                for later in (failover_requests, commit_requests):
+                    try:
+                        reply.planned(later(sources, vms, point) if later is failover_requests
+                                      else later(sources, vms))
+                        return
+                    except FixError:
+                        continue
+                raise not_reprotect from None
             red = failing(dict(self.session.state.results))
             if red:
                 reply.refused(self.texts.ui("wizard.reprotect.refused", checks=", ".join(red)))
                 return
             reply.planned(requests)
 
-        def done(error: BaseException | None) -> None:
-            if error is not None:
-                from checks.runner import failure_reason
+        self.executor.run_work("fix.operation-plan", work, lambda error: self._failed(error, reply))
 
-                reply.refused(self.texts.ui("wizard.reprotect.cannot", reason=failure_reason(error, self.texts)))
-
-        self.executor.run_work("reprotect.plan", work, done)
-
-    def start(self, requests: Sequence[Any], typed: str, reply: ReprotectReply) -> bool:
+    def start(self, requests: Sequence[Any], typed: str, reply: WizardReply) -> bool:
         """Start once, with every VM's name typed; False (nothing sent) otherwise or while one runs."""
         engine = self._engine()
-        names = {word for word in typed.replace(",", " ").split()}
+        names = set(typed.replace(",", " ").split())
         if engine is None or self.busy or not requests or not {r.vm for r in requests} <= names:
             return False
         self.busy = True
         self._stop = threading.Event()
-        record = self.session.record
 
         def work() -> None:
-            from checks.azure.operations import follow_job, job_tasks, protected_back, replication, start_reprotect
-
             azure = engine.sources.source("azure.client")
-            kind = requests[0].kind
-            jobs: dict[str, str] = {}
-            failed: list[Any] = []
-            for request in requests:
-                try:
-                    job = start_reprotect(azure, request)
-                except Exception as exc:
-                    from checks.runner import failure_reason
-
-                    reason = failure_reason(exc, self.texts)
-                    record("operation.failed", operation=request.kind, vm=request.vm, reason=reason)
-                    reply.job(request.vm, "-", reason, [])
-                    failed.append(request.vm)
-                    continue
-                jobs[request.vm] = job
-                record("operation.started", operation=request.kind, vm=request.vm, job=job,
-                       operator=self.session.operator, request=request.to_json(), forced_over=[])
-            succeeded: list[Any] = []
-            for request in [r for r in requests if r.vm in jobs]:
-                job = jobs[request.vm]
-
-                def changed(data: Mapping[str, Any], tasks: Sequence[Any], vm: str = request.vm, job: str = job) -> None:
-                    state = str(data.get("properties", {}).get("state") or "?")
-                    record("operation.task", operation=kind, vm=vm, job=job, state=state,
-                           tasks=[{"task": t.name, "state": t.state, "errors": t.errors} for t in tasks])
-                    reply.job(vm, job, state, tasks)
-
-                data = follow_job(azure, job, changed, self._stop)
-                state = str(data.get("properties", {}).get("state") or "?")
-                record("operation.ended", operation=kind, vm=request.vm, job=job, state=state,
-                       errors=[e for t in job_tasks(data) for e in t.errors])
-                (succeeded if state.lower() == "succeeded" else failed).append(request)
-            waiting = list(succeeded) if kind == "reprotect" else []  # the replication back follows a reprotect
-            last: dict[str, Any] = {}
-            while waiting and not self._stop.is_set():
-                for request in list(waiting):
-                    now = replication(azure, request)
-                    if now != last.get(request.vm):
-                        last[request.vm] = now
-                        record("operation.state", operation=kind, vm=request.vm, **now)
-                        reply.replicating(request.vm, now)
-                    if protected_back(now):
-                        waiting.remove(request)
-                if waiting:
-                    self._stop.wait(1.0)
-            reply.finished([r.vm for r in succeeded if r not in waiting],
-                           [f if isinstance(f, str) else f.vm for f in failed])
+            outcome = run_operations(azure, requests, self.session.record, reply, self._stop, self.session.operator,
+                                     self.texts)
+            reply.finished(outcome)
 
         def done(error: BaseException | None) -> None:
             self.busy = False
-            if error is not None:
-                from checks.runner import failure_reason
+            self._failed(error, reply)
 
-                reply.refused(self.texts.ui("wizard.reprotect.cannot", reason=failure_reason(error, self.texts)))
-
-        self.executor.run_work("reprotect.start", work, done)
+        self.executor.run_work("fix.operation-start", work, done)
         return True
 
+    def _failed(self, error: BaseException | None, reply: WizardReply) -> None:
+        if error is not None:
+            from checks.runner import failure_reason
+
+            reply.refused(self.texts.ui("wizard.reprotect.cannot", reason=failure_reason(error, self.texts)))
+
     def stop(self) -> None:
-        """Stop following (the jobs go on in Azure; pressing R again follows them, never restarts them)."""
+        """Stop following (the jobs go on in Azure; R follows a running job of the same step, never restarts it)."""
         self._stop.set()

@@ -109,6 +109,14 @@ class Runs:
         with self._lock:
             return frozenset(self._running)
 
+    def wait_idle(self, limit_s: float = 600.0) -> None:
+        """In a worker: wait until no check runs or waits to run (what is judged next needs every answer)."""
+        import time
+
+        deadline = time.monotonic() + limit_s
+        while (self.running or self.busy) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
     @property
     def busy(self) -> bool:
         with self._lock:

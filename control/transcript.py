@@ -27,6 +27,7 @@ EVENT_TYPES = (
     "fix.progress",  # a step of a fix-it being applied, with its values (an operation to follow again)
     # Operations on the protected items (reprotect): who started which, when, with which request and job;
     # each change of the job and its tasks; its end; the replication back; a start that was refused.
+    "operation.requested",  # written before the request is sent: a run killed before the answer is followed too
     "operation.started",
     "operation.task",
     "operation.ended",

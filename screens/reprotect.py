@@ -21,6 +21,7 @@ from screens.base import WizardDialog
 
 if TYPE_CHECKING:
     from control.controller import Controller
+    from control.operations import RunOutcome
 
 STATE_STYLE = {"succeeded": "green", "failed": "bold red", "inprogress": "yellow", "notstarted": "dim"}
 
@@ -55,9 +56,11 @@ class ReprotectScreen(WizardDialog):
             self.vm, self.state = vm, state
 
     class Finished(Message):
-        def __init__(self, protected: Sequence[str], failed: Sequence[str]) -> None:
+        def __init__(self, outcome: RunOutcome) -> None:
             super().__init__()
-            self.protected, self.failed = protected, failed
+            self.outcome = outcome
+
+    # control.operations.WizardReply, from the worker's thread
 
     def planned(self, requests: Sequence[Any]) -> None:
         self.post_message(self.Planned(requests))
@@ -65,14 +68,23 @@ class ReprotectScreen(WizardDialog):
     def refused(self, reason: str) -> None:
         self.post_message(self.Refused(reason))
 
+    def started(self, vm: str, job: str, kind: str) -> None:
+        self.post_message(self.Job(vm, job, "InProgress", ()))
+
+    def start_failed(self, vm: str, reason: str) -> None:
+        self.post_message(self.Job(vm, "-", reason, ()))
+
     def job(self, vm: str, job: str, state: str, tasks: Sequence[Any]) -> None:
         self.post_message(self.Job(vm, job, state, tasks))
+
+    def job_ended(self, vm: str, job: str, state: str, errors: Sequence[str]) -> None:
+        pass  # the last task list said it
 
     def replicating(self, vm: str, state: Mapping[str, Any]) -> None:
         self.post_message(self.Replicating(vm, state))
 
-    def finished(self, protected: Sequence[str], failed: Sequence[str]) -> None:
-        self.post_message(self.Finished(protected, failed))
+    def finished(self, outcome: RunOutcome) -> None:
+        self.post_message(self.Finished(outcome))
 
     def __init__(self, control: Controller) -> None:
         super().__init__(control)
@@ -181,11 +193,14 @@ class ReprotectScreen(WizardDialog):
     def on_reprotect_screen_finished(self, message: ReprotectScreen.Finished) -> None:
         self.stage = "done"
         self.show_progress()
+        outcome = message.outcome
         text = Text()
-        if message.protected:
-            text.append(self.t(f"stage.{self.kind}.done", vms=", ".join(message.protected)) + "\n", style="bold green")
-        if message.failed:
-            text.append(self.t("reprotect.failed", vms=", ".join(message.failed)) + "\n", style="bold red")
+        if outcome.done:
+            text.append(self.t(f"stage.{self.kind}.done", vms=", ".join(outcome.done)) + "\n", style="bold green")
+        if outcome.failed:
+            text.append(self.t("reprotect.failed", vms=", ".join(outcome.failed)) + "\n", style="bold red")
+        if outcome.still_running:
+            text.append(self.t("reprotect.still-running", vms=", ".join(outcome.still_running)) + "\n", style="bold")
         self.query_one("#fix-warning", Static).update(text)
         self.query_one("#close", Button).focus()
 

@@ -187,14 +187,14 @@ def _run(args: argparse.Namespace) -> int:
             args.transcript_dir, _texts(args),
         )
     if args.command == "reprotect":
-        from tui import reprotect
+        from tui import operations
 
-        return reprotect.reprotect_command(_settings(args), args.vms, args.yes, args.dry_run, args.force, args.format,
+        return operations.operation_command(_settings(args), args.vms, args.yes, args.dry_run, args.force, args.format,
                                            args.reprotect_resume, args.transcript_dir, _texts(args))
     if args.command in ("failback", "commit"):
-        from tui import reprotect
+        from tui import operations
 
-        return reprotect.reprotect_command(_settings(args), args.vms, args.yes, args.dry_run, False, args.format,
+        return operations.operation_command(_settings(args), args.vms, args.yes, args.dry_run, False, args.format,
                                            args.stage_resume, args.transcript_dir, _texts(args),
                                            kind="failover" if args.command == "failback" else "commit",
                                            point=getattr(args, "point", "latest"))

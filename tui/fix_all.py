@@ -15,7 +15,8 @@ from checks.texts import Texts
 from control.fixall import FixAllPlan, apply_all, applicable, plan_all
 from control.records import run_checks
 from tui.errors import UsageError
-from tui.headless import open_sources, open_transcript, operator, print_report
+from control.transcript import operator
+from tui.headless import open_sources, open_transcript, print_report
 
 
 def parse_all_params(raw: Sequence[str]) -> dict[str, dict[str, str]]:

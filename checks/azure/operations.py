@@ -54,6 +54,14 @@ class Request:
                 "failover": "InMageRcmFailbackPlannedFailoverProviderInput" if modernized else "InMageUnplannedFailoverInput",
                 "commit": "(no input)"}[self.kind]
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Request:
+        """A request as a transcript recorded it (operation.started), to follow its job again."""
+        return cls(vm=str(data["vm"]), item=str(data["item"]), fabric=str(data["fabric"]),
+                   container=str(data["container"]), architecture=str(data["architecture"]),
+                   body=dict(data.get("body") or {}), choices=list(data.get("choices") or []),
+                   kind=str(data.get("kind") or "reprotect"))
+
     def to_json(self) -> dict[str, Any]:
         return {"vm": self.vm, "item": self.item, "fabric": self.fabric, "container": self.container,
                 "architecture": self.architecture, "model": self.model, "body": self.body, "choices": self.choices,
@@ -160,6 +168,14 @@ def reprotect_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
     out = []
     for vm, item in found.items():
         allowed = [text(a) for a in props(item).get("allowedOperations") or []]
+        details = child(props(item), "providerSpecificDetails")
+        forward = text(details.get("instanceType")).lower() in ("inmageazurev2", "inmagercm")
+        if not forward or text(props(item).get("activeLocation")).lower() != "recovery":
+            # Home already, or replicating back: protecting it to Azure again takes another input
+            # (InMageAzureV2 / InMageRcmFailback reprotect), which this tool does not send.
+            raise FixError(said_op("not-in-azure", vm=vm, provider=text(details.get("instanceType")) or "?",
+                                   state=text(props(item).get("protectionStateDescription")
+                                              or props(item).get("protectionState")) or "?"))
         if "ReverseReplicate" not in allowed and "SwitchProtection" not in allowed:
             raise FixError(said_op("not-allowed", vm=vm, state=text(props(item).get("protectionStateDescription")
                                                                       or props(item).get("protectionState")) or "?",
@@ -179,7 +195,7 @@ def reprotect_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
 # time or by the latest application-consistent tag; modernized (InMageRcmFailback, a planned failover)
 # crash- or application-consistent.
 POINTS = {"latest": ("LatestTime", "CrashConsistent"), "latest-app-consistent": ("LatestTag", "ApplicationConsistent")}
-STAGE_OPERATION = {"failover": ("UnplannedFailover", "PlannedFailover"), "commit": ("FailoverCommit", "FailoverCommit")}
+STAGE_OPERATION = {"failover": ("UnplannedFailover", "PlannedFailover"), "commit": ("Commit", "Commit")}
 
 
 def _stage_requests(ctx: Any, vms: Sequence[str], kind: str, point: str = "latest") -> list[Request]:
@@ -200,11 +216,25 @@ def _stage_requests(ctx: Any, vms: Sequence[str], kind: str, point: str = "lates
         choices: list[dict[str, str]] = []
         body: dict[str, Any] = {}
         if kind == "failover":
+            state = item_replication(item)
+            if not protected_back(state):  # offered or not, a failback before the replication back is done loses data
+                raise FixError(said_op("not-protected-back", vm=vm, state=state["protection_state"] or "?",
+                                       stage=state.get("stage") or "-", health=state["health"] or "-",
+                                       progress="-" if state["progress"] is None else f"{state['progress']}%"))
+            group = text(child(p, "providerSpecificDetails").get("multiVmGroupName"))
+            members = [text(props(i).get("friendlyName")) for i in vault.items
+                       if text(child(props(i), "providerSpecificDetails").get("multiVmGroupName")) == group]
+            left_out = [m for m in members if group and m not in vms and m != vm]
+            if group and left_out:  # multi-VM consistency: the whole group at one point, or not at all
+                raise FixError(said_op("group-split", vm=vm, group=group, others=", ".join(left_out)))
             point_type = POINTS[point][1 if modernized else 0]
             details = {"instanceType": "InMageRcmFailback" if modernized else "InMage", "recoveryPointType": point_type}
-            body = {"properties": {"failoverDirection": "PrimaryToRecovery", "providerSpecificDetails": details}}
+            # Classic: the item replicating back fails over from its primary (Azure) to its recovery side
+            # (on-premises). Modernized: a planned failover of the InMageRcmFailback item, sent without a
+            # direction (the service takes it as RecoveryToPrimary).
+            body = {"properties": {"providerSpecificDetails": details}}
             if not modernized:
-                body["properties"]["sourceSiteOperations"] = "NotRequired"
+                body["properties"].update(failoverDirection="PrimaryToRecovery", sourceSiteOperations="NotRequired")
             choices = [{"field": "recoveryPointType", "value": point_type, "from": f"--point {point}"}]
         item_id = text(item.get("id"))
         out.append(Request(vm, text(item.get("name")), segment(item_id, "replicationFabrics"),
@@ -240,20 +270,31 @@ def _job_of(poller: Any) -> str:
     return ""
 
 
-def running_job(azure: AzureClient, item: str, since: dt.datetime | None = None) -> str:
-    """A job on this item that is still running (or, with `since`, that started since then): a second
-    reprotect must follow it, never start another."""
+# The words a job's scenario name carries for each operation (the service's names vary by provider and
+# version: "Reprotect", "ReprotectProtectedItem", "SwitchProtection"...; "UnplannedFailover"...; "Commit").
+SCENARIO_WORDS = {"reprotect": ("reprotect", "switchprotection", "reversereplicat"),
+                  "failover": ("plannedfailover", "unplannedfailover"), "commit": ("commit",)}
+
+
+def running_job(azure: AzureClient, item: str, kind: str, since: dt.datetime | None = None) -> str:
+    """The newest job of this operation on this item that is still running (or, with `since`, that
+    started since then, in any state): a second start must follow it, never send another."""
+    words = SCENARIO_WORDS[kind]
+    found = []
     for job in azure.client.replication_jobs.list(azure.rg, azure.vault):
         p = job.properties
         if p is None or text(p.target_object_id).lower() != item.lower():
             continue
+        scenario = text(p.scenario_name).lower()
+        if not any(word in scenario for word in words) or (kind == "failover" and "commit" in scenario):
+            continue
         start = getattr(p, "start_time", None)
-        if since is not None:
-            if start is not None and start >= since:
-                return str(job.name or "")
-        elif text(p.state).lower() not in JOB_DONE:
-            return str(job.name or "")
-    return ""
+        if since is not None and (start is None or start < since):
+            continue
+        if since is None and text(p.state).lower() in JOB_DONE:
+            continue
+        found.append((start or dt.datetime.min.replace(tzinfo=dt.UTC), str(job.name or "")))
+    return max(found)[1] if found else ""
 
 
 def start_reprotect(azure: AzureClient, request: Request) -> str:
@@ -262,7 +303,7 @@ def start_reprotect(azure: AzureClient, request: Request) -> str:
     the job it started is looked for; not found, the outcome is unknown (FixError)."""
     from azure.core.exceptions import HttpResponseError, ServiceResponseError
 
-    running = running_job(azure, request.item)
+    running = running_job(azure, request.item, request.kind)
     if running:
         return running
     asked = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=2)  # the service's clock may differ a little
@@ -278,7 +319,7 @@ def start_reprotect(azure: AzureClient, request: Request) -> str:
         else:
             poller = items.begin_reprotect(*where, request.body, polling_interval=POLL_S)
     except ServiceResponseError:
-        job = running_job(azure, request.item, since=asked)
+        job = running_job(azure, request.item, request.kind, since=asked)
         if not job:
             raise FixError(said_op("outcome-unknown", vm=request.vm, kind=said_op(f"kind-{request.kind}"))) from None
         return job
@@ -286,7 +327,10 @@ def start_reprotect(azure: AzureClient, request: Request) -> str:
         raise FixError(said_op("refused", vm=request.vm, kind=said_op(f"kind-{request.kind}"), status=exc.status_code or "?",
                              reason=text(getattr(exc.error, "message", "") or exc.message).splitlines()[0]
                              if (getattr(exc, "error", None) or exc.message) else "-")) from None
-    return _job_of(poller) or running_job(azure, request.item, since=asked)
+    job = _job_of(poller) or running_job(azure, request.item, request.kind, since=asked)
+    if not job:  # sent and accepted, but no job to follow: never report it started or done
+        raise FixError(said_op("outcome-unknown", vm=request.vm, kind=said_op(f"kind-{request.kind}")))
+    return job
 
 
 @dataclass
@@ -312,7 +356,8 @@ def follow_job(azure: AzureClient, job: str, on_change: Callable[[Mapping[str, A
     deadline = time.monotonic() + limit_s
     last: tuple[Any, ...] = ()
     while True:
-        data: dict[str, Any] = azure.client.replication_jobs.get(azure.rg, azure.vault, job).as_dict()
+        data: dict[str, Any] = _read(lambda: azure.client.replication_jobs.get(azure.rg, azure.vault, job).as_dict(),
+                                     cancel, deadline, job)
         tasks = job_tasks(data)
         now = (text(props(data).get("state")), tuple((t.name, t.state) for t in tasks))
         if now != last:
@@ -324,20 +369,57 @@ def follow_job(azure: AzureClient, job: str, on_change: Callable[[Mapping[str, A
             raise FixError(said_op("stopped-following", job=job))
 
 
-def replication(azure: AzureClient, request: Request) -> dict[str, Any]:
-    """The item replicating back: its protection state, initial replication progress and RPO."""
-    data = azure.client.replication_protected_items.get(azure.rg, azure.vault, request.fabric, request.container,
-                                                        request.item).as_dict()
+def _read(call: Callable[[], Any], cancel: Any, deadline: float, job: str) -> Any:
+    """One reading while following: a dropped connection or a passing service error is waited out (the
+    SDK has retried already) until the deadline; then, or when stopped, FixError."""
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+
+    wait = POLL_S
+    while True:
+        try:
+            return call()
+        except (ServiceRequestError, ServiceResponseError):
+            pass
+        except HttpResponseError as exc:
+            if exc.status_code is not None and exc.status_code < 500 and exc.status_code != 429:
+                raise
+        if cancel.wait(wait) or time.monotonic() > deadline:
+            raise FixError(said_op("stopped-following", job=job))
+        wait = min(wait * 2, 30.0)
+
+
+def item_replication(data: Mapping[str, Any]) -> dict[str, Any]:
+    """An item replicating back, as read: protection state, stage (classic), health, initial replication
+    progress (modernized; classic items report it too, but recorded ones leave it at 0 once in
+    differential sync), RPO (classic; the SDK's InMageRcmFailback details carry none)."""
     p = props(data)
     details = child(p, "providerSpecificDetails")
     progress = details.get("initialReplicationProgressPercentage")
     if progress is None:
         progress = child(details, "resyncDetails").get("initialReplicationProgressPercentage")
-    rpo = details.get("lastRpoInSeconds", details.get("rpoInSeconds"))
     return {"protection_state": text(p.get("protectionState")), "health": text(p.get("replicationHealth")) or None,
-            "provider": text(details.get("instanceType")), "progress": None if progress in (None, "") else int(float(progress)),
-            "rpo_s": rpo, "allowed": [text(a) for a in p.get("allowedOperations") or []]}
+            "provider": text(details.get("instanceType")), "stage": text(details.get("protectionStage")) or None,
+            "progress": None if progress in (None, "") else int(float(progress)),
+            "rpo_s": details.get("rpoInSeconds"), "allowed": [text(a) for a in p.get("allowedOperations") or []]}
+
+
+def replication(azure: AzureClient, request: Request, cancel: Any = None, deadline: float = 0.0) -> dict[str, Any]:
+    import threading
+
+    cancel = cancel or threading.Event()
+    data = _read(lambda: azure.client.replication_protected_items.get(
+        azure.rg, azure.vault, request.fabric, request.container, request.item).as_dict(),
+        cancel, deadline or time.monotonic() + 600, request.item)
+    return item_replication(data)
 
 
 def protected_back(state: Mapping[str, Any]) -> bool:
-    return state.get("protection_state", "").lower() == "protected" and (state.get("progress") in (None, 100))
+    """Replicating back and done with the initial replication, healthy: classic items in differential
+    sync; modernized ones at 100%. A field not stated is never taken as done."""
+    if str(state.get("protection_state") or "").lower() != "protected":
+        return False
+    if str(state.get("health") or "normal").lower() not in ("normal", ""):
+        return False
+    if str(state.get("provider") or "").lower() == "inmage":
+        return str(state.get("stage") or "").lower() == "differentialsync"
+    return state.get("progress") == 100

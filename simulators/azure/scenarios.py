@@ -1102,7 +1102,7 @@ REPROTECT_FAULTS = {
         "causes": "The datastore chosen for reprotect is not mounted on the master target's ESXi host.",
         "action": "Choose a datastore the master target's host mounts, or mount it there, and retry."}),
     "reprotect-mt-cannot-reach-ps": (False, {
-        "task": 1, "code": "78052", "message": "The master target could not connect to the process server.",
+        "task": 1, "code": "78999", "message": "The master target could not connect to the process server.",
         "causes": "The master target cannot reach the process server's data port (9443) over the VPN.",
         "action": "Open the route and port from the master target to the process server, then retry."}),
     "reprotect-vm-deleted": (False, {
@@ -1146,7 +1146,7 @@ def build(name: str, ids: Ids) -> dict:
         s["run_command"]["never"] = ["db01"]
     elif name in REPROTECT_FAULTS:
         # A reprotect that fails at one task with the service's error. No public recording shows these
-        # jobs; the codes and words follow Site Recovery's documented errors of the same cause.
+        # jobs: the causes are documented ones, the codes are placeholders, not Site Recovery's.
         modernized, fault = REPROTECT_FAULTS[name]
         s = _modernized(ids) if modernized else _classic(ids)
         s["operation_fault"] = dict(fault)

@@ -848,7 +848,7 @@ class AzureEmulator:
         if f is not None:
             self._fabric(f)
             self._one(self.state["containers"], c, "ProtectionContainer", fabric=f)
-        items = [_sc.lite(i) for i in self._filter(self.state["items"], fabric=f, container=c)]
+        items = [_sc.lite(self._replicating(i)) for i in self._filter(self.state["items"], fabric=f, container=c)]
         return self._page(items, "items", path, query)
 
     def _r_item(self, path, query, body, f, c, i):
@@ -1148,8 +1148,9 @@ class AzureEmulator:
         elif op.kind == "failover":
             item.pop("_replication_started", None)
             kind = "Planned" if text_of(p["providerSpecificDetails"].get("instanceType")) == "inmagercmfailback" else "Unplanned"
+            # (Not recorded: the states after a failback's failover and commit follow the SDK's enums.)
             p.update(protectionState=f"{kind}FailoverCompleted", protectionStateDescription="Failover completed",
-                     activeLocation="Recovery", allowedOperations=["FailoverCommit", "DisableProtection"])
+                     activeLocation="Recovery", allowedOperations=["Commit", "DisableProtection"])
         elif op.kind == "commit":
             kind = "Planned" if text_of(p["providerSpecificDetails"].get("instanceType")) == "inmagercmfailback" else "Unplanned"
             # Home: the next step is protecting the VM to Azure again (recorded: SwitchProtection, classic).
@@ -1170,11 +1171,10 @@ class AzureEmulator:
         if details.get("instanceType") == "InMageRcmFailback":
             details.update(initialReplicationProgressPercentage=percent,
                            initialReplicationProgressHealth="Normal" if percent < 100 else "None")
-            if percent >= 100:
+            if percent >= 100:  # (not recorded: the SDK's InMageRcmFailback details carry no RPO)
                 item["properties"].update(protectionState="Protected", protectionStateDescription="Protected",
                                           replicationHealth="Normal",
                                           allowedOperations=["PlannedFailover", "DisableProtection"])
-                details["lastRpoInSeconds"] = 45
         else:
             details["resyncDetails"] = {"initialReplicationType": "InitialReplication",
                                         "initialReplicationProgressPercentage": str(percent)}
@@ -1265,7 +1265,7 @@ class AzureEmulator:
         return self._stage("failover", "PlannedFailover", f, c, i, body, ("InMageRcmFailback",))
 
     def _r_commit(self, path, query, body, f, c, i):
-        return self._stage("commit", "FailoverCommit", f, c, i, body, ())
+        return self._stage("commit", "Commit", f, c, i, body, ())
 
     def _r_reprotect(self, path, query, body, f, c, i):
         self._fabric(f)
@@ -1286,7 +1286,9 @@ class AzureEmulator:
                 f"The operation is not allowed on '{item['properties']['friendlyName']}' in its current state "
                 f"'{item['properties'].get('protectionStateDescription')}'.")
         name = item["properties"]["friendlyName"]
-        for op in self._ops.values():  # Site Recovery refuses a second operation on an item with one running
+        # Site Recovery refuses a second operation on an item with one running. Not recorded: the 409's
+        # code and words are ours; the tool never relies on them (it looks for the running job first).
+        for op in self._ops.values():
             if not op.done and op.target is item:
                 raise _arm_error(409, "OperationInProgress",
                                  f"An operation is already in progress on '{name}' (job {op.job}); wait for it.")

@@ -29,51 +29,56 @@ def _stage_events(tmp_path, command: str) -> list[dict]:
 
 def test_classic_failback_then_commit_each_when_the_vault_offers_it(tmp_path, vcsim) -> None:
     with _vault() as emu:
-        early = _stage(tmp_path, vcsim, emu, "failback", "--vm", "app01", "--yes")
+        both = ("--vm", "app01", "--vm", "db01")  # one replication group: they fail back together
+        early = _stage(tmp_path, vcsim, emu, "failback", *both, "--yes")
         assert early.returncode == 2 and "does not offer the failback of app01 now (UnplannedFailover" in early.stdout
-        assert _stage(tmp_path, vcsim, emu, "commit", "--vm", "app01", "--yes").returncode == 2
-        assert _reprotect(tmp_path, vcsim, emu, "--vm", "app01", "--yes", "--force").returncode == 0
-        done = _stage(tmp_path, vcsim, emu, "failback", "--vm", "app01", "--yes", "--point", "latest-app-consistent")
+        assert _stage(tmp_path, vcsim, emu, "commit", *both, "--yes").returncode == 2
+        assert _reprotect(tmp_path, vcsim, emu, *both, "--yes", "--force").returncode == 0
+        alone = _stage(tmp_path, vcsim, emu, "failback", "--vm", "app01", "--yes")
+        assert alone.returncode == 2 and "in replication group grp-win with db01" in alone.stdout
+        done = _stage(tmp_path, vcsim, emu, "failback", *both, "--yes", "--point", "latest-app-consistent")
         assert done.returncode == 0, done.stdout + done.stderr
         assert "InMageUnplannedFailoverInput" in done.stdout and '"recoveryPointType": "LatestTag"' in done.stdout
-        assert "Failed back, running on-premises: app01." in done.stdout
+        assert "Failed back, running on-premises: app01, db01." in done.stdout
         events = _stage_events(tmp_path, "failback")
-        [started] = [e for e in events if e["type"] == "operation.started"]
+        started = next(e for e in events if e["type"] == "operation.started")
         assert started["operation"] == "failover" and started["operator"] and started["job"]
         assert started["request"]["body"]["properties"]["failoverDirection"] == "PrimaryToRecovery"
         tasks = [e for e in events if e["type"] == "operation.task"]
         assert tasks[-1]["state"] == "Succeeded" and [t["task"] for t in tasks[-1]["tasks"]][0].startswith("Prerequisites")
-        done = _stage(tmp_path, vcsim, emu, "commit", "--vm", "app01", "--yes")
+        done = _stage(tmp_path, vcsim, emu, "commit", *both, "--yes")
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "Committed, home on-premises: app01." in done.stdout
-        again = _stage(tmp_path, vcsim, emu, "commit", "--vm", "app01", "--yes")
+        assert "Committed, home on-premises: app01, db01." in done.stdout
+        again = _stage(tmp_path, vcsim, emu, "commit", *both, "--yes")
         assert again.returncode == 2 and "does not offer the commit of app01 now" in again.stdout
-        assert (_posts(emu, "/unplannedFailover"), _posts(emu, "/failoverCommit")) == (1, 1)
+        assert (_posts(emu, "/unplannedFailover"), _posts(emu, "/failoverCommit")) == (2, 2)
 
 
 def test_modernized_failback_is_a_planned_failover_at_an_application_consistent_point(tmp_path, vcsim) -> None:
     with _vault("modernized") as emu:
-        assert _reprotect(tmp_path, vcsim, emu, "--vm", "db01", "--yes", "--force",
+        both = ("--vm", "app01", "--vm", "db01")
+        assert _reprotect(tmp_path, vcsim, emu, *both, "--yes", "--force",
                           log_storage_account="stfailbacklogs").returncode == 0
-        dry = _stage(tmp_path, vcsim, emu, "failback", "--vm", "db01", "--dry-run", "--point", "latest-app-consistent",
+        dry = _stage(tmp_path, vcsim, emu, "failback", *both, "--dry-run", "--point", "latest-app-consistent",
                      "--format", "json")
         assert dry.returncode == 0, dry.stdout + dry.stderr
         assert '"recoveryPointType": "ApplicationConsistent"' in dry.stdout and '"instanceType": "InMageRcmFailback"' in dry.stdout
+        assert '"failoverDirection"' not in dry.stdout  # modernized planned failover: the service takes the direction
         assert _posts(emu, "/plannedFailover") == 0
-        done = _stage(tmp_path, vcsim, emu, "failback", "--vm", "db01", "--yes", "--point", "latest-app-consistent")
+        done = _stage(tmp_path, vcsim, emu, "failback", *both, "--yes", "--point", "latest-app-consistent")
         assert done.returncode == 0, done.stdout + done.stderr
-        assert _posts(emu, "/plannedFailover") == 1
-        assert _stage(tmp_path, vcsim, emu, "commit", "--vm", "db01", "--yes").returncode == 0
+        assert _posts(emu, "/plannedFailover") == 2
+        assert _stage(tmp_path, vcsim, emu, "commit", *both, "--yes").returncode == 0
 
 
 def test_a_failback_that_fails_at_a_task_says_which_and_why(tmp_path, vcsim) -> None:
     with _vault() as emu:
-        assert _reprotect(tmp_path, vcsim, emu, "--vm", "app01", "--yes", "--force").returncode == 0
+        assert _reprotect(tmp_path, vcsim, emu, "--vm", "app01", "--vm", "db01", "--yes", "--force").returncode == 0
         emu.state["operation_fault"] = {"operation": "failover", "task": 2, "code": "78108",
                                         "message": "The latest changes could not be synchronized."}
-        done = _stage(tmp_path, vcsim, emu, "failback", "--vm", "app01", "--yes")
+        done = _stage(tmp_path, vcsim, emu, "failback", "--vm", "app01", "--vm", "db01", "--yes")
         assert done.returncode == 1, done.stdout + done.stderr
         assert "ended Failed: 78108: The latest changes could not be synchronized." in done.stdout
-        [ended] = [e for e in _stage_events(tmp_path, "failback") if e["type"] == "operation.ended"]
-        assert ended["state"] == "Failed" and ended["operation"] == "failover"
+        ended = [e for e in _stage_events(tmp_path, "failback") if e["type"] == "operation.ended"]
+        assert {e["state"] for e in ended} == {"Failed"} and {e["operation"] for e in ended} == {"failover"}
         assert "Failed back" not in done.stdout

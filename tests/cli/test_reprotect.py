@@ -95,17 +95,19 @@ def test_forced_started_once_followed_task_by_task_and_until_protected_back(tmp_
         assert states[-1]["protection_state"] == "Protected" and states[-1]["progress"] == 100
         assert any(e["progress"] is not None and e["progress"] < 100 for e in states), "the progress was followed"
         assert [e["state"] for e in events if e["type"] == "operation.ended"] == ["Succeeded"]
-        text = (tmp_path / "t").glob("*.jsonl")
-        assert not any(emu.client_secret in p.read_text() for p in text)  # no secret in the record
+        for path in (tmp_path / "t").glob("*.jsonl"):  # no secret in the record, nor on the screen
+            record = path.read_text()
+            assert emu.client_secret not in record and vcsim.password not in record
+        assert emu.client_secret not in done.stdout + done.stderr and vcsim.password not in done.stdout + done.stderr
         # Again: Site Recovery no longer offers it; nothing is sent twice.
         again = _reprotect(tmp_path, vcsim, emu, "--vm", "app01", "--yes", "--force")
-        assert again.returncode == 2 and "does not offer reprotect for app01 now" in again.stdout
+        assert again.returncode == 2 and "there is nothing to reprotect home" in again.stdout
         assert _posts(emu) == 1
 
 
 @pytest.mark.parametrize(("scenario", "task", "code"), [
     ("reprotect-wrong-datastore", "Attaching the disks to the master target", "78006"),
-    ("reprotect-mt-cannot-reach-ps", "Preparing the master target", "78052"),
+    ("reprotect-mt-cannot-reach-ps", "Preparing the master target", "78999"),
     ("reprotect-vm-deleted", "Attaching the disks to the master target", "78143"),
 ])
 def test_a_job_that_fails_at_a_task_says_which_and_why(tmp_path, vcsim, scenario, task, code) -> None:
@@ -127,9 +129,9 @@ def test_modernized_sends_the_appliance_request_and_needs_a_log_storage_account(
         done = _reprotect(tmp_path, vcsim, emu, "--vm", "db01", "--dry-run", "--force", "--format", "json",
                           log_storage_account="stfailbacklogs")
         assert done.returncode == 0, done.stdout + done.stderr
-        data = json.loads(done.stdout[done.stdout.index("{"):])
-        details = data["reprotect"][0]["body"]["properties"]["providerSpecificDetails"]
-        assert details["instanceType"] == "InMageRcm" and data["reprotect"][0]["model"] == "InMageRcmReprotectInput"
+        data = json.loads(done.stdout)  # JSON alone on stdout
+        details = data["requests"][0]["body"]["properties"]["providerSpecificDetails"]
+        assert details["instanceType"] == "InMageRcm" and data["requests"][0]["model"] == "InMageRcmReprotectInput"
         assert details["datastoreName"] == "vmfs-prod01"
         assert details["logStorageAccountId"].endswith("/providers/Microsoft.Storage/storageAccounts/stfailbacklogs")
         assert details["reprotectAgentId"] and details["policyId"].endswith("/replicationPolicies/failback-policy")
@@ -160,7 +162,7 @@ def test_a_killed_run_is_resumed_on_the_same_job_and_nothing_is_sent_again(tmp_p
         done = run_cli("reprotect", "--resume", "latest", "--config", config, "--transcript-dir", str(tmp_path / "t"),
                        env=_env(vcsim, emu))
         assert done.returncode == 0, done.stdout + done.stderr
-        assert f"Following the reprotects already started (nothing new is sent): app01: {started[0]['job']}" in done.stdout
+        assert f"Following what was already started (nothing new is sent): app01: {started[0]['job']}" in done.stdout
         assert "Protected back, replicating to on-premises: app01." in done.stdout
         assert _posts(emu) == 1
 
@@ -179,3 +181,39 @@ def test_a_reprotect_already_running_on_the_item_is_followed_not_started_again(v
         finally:
             sources.close()
         assert first and second == first and _posts(emu) == 1
+
+
+def test_one_vm_refused_by_the_service_is_said_and_the_others_go_on(tmp_path, vcsim) -> None:
+    with _vault() as emu:
+        db01 = next(i for i in emu.state["items"] if i["properties"]["friendlyName"] == "db01")["name"]
+        emu.add_fault(rf"/replicationProtectedItems/{db01}/reProtect$", status=400, times=None)
+        done = _reprotect(tmp_path, vcsim, emu, "--vm", "app01", "--vm", "db01", "--yes", "--force")
+        assert done.returncode == 1, done.stdout + done.stderr  # not everything was done
+        assert "db01: not started:" in done.stdout and "Protected back, replicating to on-premises: app01." in done.stdout
+        [failed] = [e for e in _events(tmp_path) if e["type"] == "operation.failed"]
+        assert failed["vm"] == "db01"
+
+
+def test_a_failback_killed_right_after_it_was_sent_is_resumed_on_the_same_job(tmp_path, vcsim) -> None:
+    with _vault() as emu:
+        assert _reprotect(tmp_path, vcsim, emu, "--vm", "app01", "--vm", "db01", "--yes", "--force").returncode == 0
+        emu.task_s = 1.5
+        config = _config(tmp_path, vcsim, emu)
+        args = [sys.executable, "-m", "tui", "failback", "--vm", "app01", "--vm", "db01", "--yes", "--config", config,
+                "--transcript-dir", str(tmp_path / "t")]
+        proc = subprocess.Popen(args, env={**os.environ, **_env(vcsim, emu)}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not any(
+                r.method == "POST" and r.path.endswith("/unplannedFailover") for r in emu.requests.snapshot()):
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)  # sent, perhaps not yet recorded as started: the job is looked for
+        proc.wait(timeout=10)
+        done = run_cli("failback", "--resume", "latest", "--config", config, "--transcript-dir", str(tmp_path / "t"),
+                       env=_env(vcsim, emu))
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Failed back, running on-premises: app01" in done.stdout
+        assert sum(1 for r in emu.requests.snapshot() if r.method == "POST" and r.path.endswith("/unplannedFailover")) >= 1
+        # Every VM's failover sent once at most: the resumed run sent nothing new.
+        sent = [r.path for r in emu.requests.snapshot() if r.method == "POST" and r.path.endswith("/unplannedFailover")]
+        assert len(sent) == len(set(sent))

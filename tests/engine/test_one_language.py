@@ -15,7 +15,11 @@ CHECKS = Path(__file__).resolve().parents[2] / "checks"
 
 # Keys the fix-its build at run time, beside the ones written out in the sources.
 DYNAMIC = ("vcenter-fixes:when-sent", "vcenter-fixes:when-sent-no-task", "vcenter-fixes:when-following",
-           "vcenter-fixes:op-add", "vcenter-fixes:op-edit")
+           "vcenter-fixes:op-add", "vcenter-fixes:op-edit", "vcenter-fixes:architecture-classic",
+           "vcenter-fixes:architecture-unknown",
+           # checks/azure/operations.py words these by the operation: f"{kind}-not-allowed", f"kind-{kind}"
+           "operations:failover-not-allowed", "operations:commit-not-allowed", "operations:kind-reprotect",
+           "operations:kind-failover", "operations:kind-commit")
 PATTERNS = (
     (re.compile(r'\bsaid_op\("([a-z-]+)"'), "operations:{}"),  # checks/azure/operations.py
     (re.compile(r'\bsay\("([a-z-]+)"'), "vcenter-fixes:{}"),  # checks/vcenter/fixes.py

@@ -291,8 +291,13 @@ def test_from_launch_to_reprotect_started_in_40_keystrokes_at_most(terminals: Te
     tmux.wait_for_words("type the name here", timeout=60)
     type_("web01 web02")
     press("Enter")
-    tmux.wait_for_words("web01: job", timeout=60)
     assert len(pressed) <= 40, pressed
+
+    def started() -> list[dict]:
+        [entry] = [e for e in entries(transcripts) if e.command == "demo"]
+        return [e for e in read(entry.path) if e["type"] == "operation.started"]
+
+    _poll(lambda: len(started()) == 2, "both reprotects recorded as started", timeout=60)
     [entry] = [e for e in entries(transcripts) if e.command == "demo"]
     events = list(read(entry.path))
     assert [e["fix"] for e in events if e["type"] == "fix.applied"] == ["mt.remove-snapshots", "mt.set-disk-enableuuid"]
