@@ -82,3 +82,19 @@ def test_a_failback_that_fails_at_a_task_says_which_and_why(tmp_path, vcsim) -> 
         ended = [e for e in _stage_events(tmp_path, "failback") if e["type"] == "operation.ended"]
         assert {e["state"] for e in ended} == {"Failed"} and {e["operation"] for e in ended} == {"failover"}
         assert "Failed back" not in done.stdout
+
+
+def test_a_commit_that_fails_at_a_task_says_so_and_can_be_followed_again(tmp_path, vcsim) -> None:
+    with _vault() as emu:
+        both = ("--vm", "app01", "--vm", "db01")
+        assert _reprotect(tmp_path, vcsim, emu, *both, "--yes", "--force").returncode == 0
+        assert _stage(tmp_path, vcsim, emu, "failback", *both, "--yes").returncode == 0
+        emu.state["operation_fault"] = {"operation": "commit", "task": 1, "code": "78120",
+                                        "message": "The failover could not be committed."}
+        done = _stage(tmp_path, vcsim, emu, "commit", *both, "--yes")
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "ended Failed: 78120: The failover could not be committed." in done.stdout
+        assert "Committed, home" not in done.stdout
+        # Nothing left to follow: the failed jobs ended; the vault still offers the commit to try again.
+        again = _stage(tmp_path, vcsim, emu, "commit", "--resume", "latest")
+        assert again.returncode == 0 and "left nothing to follow" in again.stdout
