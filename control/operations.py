@@ -127,6 +127,8 @@ def failing(results: Mapping[str, Any]) -> list[str]:
 class WizardReply(OperationReply, Protocol):
     def planned(self, requests: Sequence[Any]) -> None: ...
 
+    def following(self, requests: Sequence[Any], jobs: Mapping[str, str]) -> None: ...
+
     def refused(self, reason: str) -> None: ...
 
     def finished(self, outcome: RunOutcome) -> None: ...
@@ -160,9 +162,24 @@ class OperationFlow:
             from checks.azure.operations import commit_requests, failover_requests, reprotect_requests
             from checks.model import FixError
 
+            from checks.azure.operations import running_operations
+
             self.runs.wait_idle()  # the pre-flight judged from every check's answer
             sources, vms = engine.sources, list(self.vms())
             sources.invalidate(["azure.vault", "azure.appliance"])  # the vault as it is now: a stage may have moved on
+            # A step already under way (this session restarted, another operator): follow it, send nothing.
+            running, jobs = running_operations(sources, sources.source("azure.client"), vms)
+            if running and not self.busy:
+                self.busy = True
+                self._stop = threading.Event()
+                reply.following(running, jobs)
+                try:
+                    outcome = run_operations(sources.source("azure.client"), running, self.session.record, reply,
+                                             self._stop, self.session.operator, self.texts, jobs=jobs)
+                finally:
+                    self.busy = False
+                reply.finished(outcome)
+                return
             try:
                 requests = reprotect_requests(sources, vms)
             except FixError as not_reprotect:

@@ -60,7 +60,15 @@ class ReprotectScreen(WizardDialog):
             super().__init__()
             self.outcome = outcome
 
+    class Following(Message):
+        def __init__(self, requests: Sequence[Any]) -> None:
+            super().__init__()
+            self.requests = requests
+
     # control.operations.WizardReply, from the worker's thread
+
+    def following(self, requests: Sequence[Any], jobs: Mapping[str, str]) -> None:
+        self.post_message(self.Following(requests))
 
     def planned(self, requests: Sequence[Any]) -> None:
         self.post_message(self.Planned(requests))
@@ -152,6 +160,15 @@ class ReprotectScreen(WizardDialog):
         field = self.query_one("#confirm-name", Input)
         field.display = True
         field.focus()
+
+    def on_reprotect_screen_following(self, message: ReprotectScreen.Following) -> None:
+        """A step already under way: followed, nothing sent, no names asked."""
+        self.requests = message.requests
+        self.stage = "following"
+        self.query_one("#fix-title", Label).update(Text(self.t(f"stage.{self.kind}.title"), style="bold"))
+        self.query_one("#fix-warning", Static).update(Text(self.t("reprotect.already-running"), style="bold yellow"))
+        self.query_one("#fix-plan", Static).update("")
+        self.show_progress()
 
     def typed_all(self, typed: str) -> bool:
         return bool(self.requests) and {r.vm for r in self.requests} <= set(typed.replace(",", " ").split())

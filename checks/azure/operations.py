@@ -105,10 +105,14 @@ def _classic(ctx: Any, vm: str, item: Resource) -> tuple[dict[str, Any], list[di
     if not policies:
         raise FixError(said_op("no-failback-policy"))
     policy = policies[0][0]
-    # The wire's discriminator of InMageReprotectInput is "InMage" (the SDK's model sends the same).
+    # The wire's discriminator of InMageReprotectInput is "InMage" (the SDK's model sends the same). As
+    # Azure PowerShell sends it (Update-AzRecoveryServicesAsrProtectionDirection, AzureToVMware): the Azure
+    # VM's temporary storage volume is excluded, so it is not replicated home.
     body = {"instanceType": "InMage", "masterTargetId": text(mt.get("id")),
             "processServerId": text(ps.get("id")), "retentionDrive": retention, "datastoreName": datastore,
-            "profileId": text(policy.get("id"))}
+            "profileId": text(policy.get("id")),
+            "diskExclusionInput": {"volumeOptions": [{"volumeLabel": "Temporary Storage",
+                                                      "onlyExcludeIfSingleVolume": "Yes"}]}}
     choices = [
         {"field": "masterTargetId", "value": text(mt.get("name")), "from": "site.master_target"},
         {"field": "processServerId", "value": text(ps.get("friendlyName")),
@@ -295,6 +299,26 @@ def running_job(azure: AzureClient, item: str, kind: str, since: dt.datetime | N
             continue
         found.append((start or dt.datetime.min.replace(tzinfo=dt.UTC), str(job.name or "")))
     return max(found)[1] if found else ""
+
+
+def running_operations(ctx: Any, azure: AzureClient, vms: Sequence[str]) -> tuple[list[Request], dict[str, str]]:
+    """The operations home already running on the failback VMs' items (started by a session that is gone,
+    or by someone else): to follow them, never to send another. Their requests carry no body (nothing is sent)."""
+    vault = vault_of(ctx)
+    found, _ = failback_items(vm_site(ctx), vms)
+    requests: list[Request] = []
+    jobs: dict[str, str] = {}
+    for vm, item in found.items():
+        for kind in SCENARIO_WORDS:
+            job = running_job(azure, text(item.get("name")), kind)
+            if job:
+                item_id = text(item.get("id"))
+                requests.append(Request(vm, text(item.get("name")), segment(item_id, "replicationFabrics"),
+                                        segment(item_id, "replicationProtectionContainers"), vault.architecture, {},
+                                        [], kind=kind))
+                jobs[vm] = job
+                break
+    return requests, jobs
 
 
 def start_reprotect(azure: AzureClient, request: Request) -> str:

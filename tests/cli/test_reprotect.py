@@ -87,7 +87,10 @@ def test_forced_started_once_followed_task_by_task_and_until_protected_back(tmp_
         body = started["request"]["body"]["properties"]
         assert body["failoverDirection"] == "RecoveryToPrimary"
         assert set(body["providerSpecificDetails"]) == {"instanceType", "masterTargetId", "processServerId",
-                                                        "retentionDrive", "datastoreName", "profileId"}
+                                                        "retentionDrive", "datastoreName", "profileId",
+                                                        "diskExclusionInput"}
+        assert body["providerSpecificDetails"]["diskExclusionInput"]["volumeOptions"][0]["volumeLabel"] == \
+            "Temporary Storage"  # the Azure VM's temporary disk does not come home
         assert started["forced_over"] and "mt.no-snapshots" in started["forced_over"]
         tasks = [e for e in events if e["type"] == "operation.task"]
         assert tasks[-1]["state"] == "Succeeded" and len(tasks[-1]["tasks"]) == 4

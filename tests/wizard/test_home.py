@@ -71,3 +71,41 @@ async def test_from_red_to_home_in_the_wizard(linux_site: SimulatedSite, transcr
     failover = next(e for e in events if e["type"] == "operation.started" and e["operation"] == "failover")
     assert failover["request"]["body"]["properties"]["providerSpecificDetails"]["recoveryPointType"] == "LatestTag"
     assert [e["protection_state"] for e in events if e["type"] == "operation.state"][-1] == "Protected"
+
+
+async def test_a_step_already_under_way_is_followed_after_a_restart_and_never_sent_again(
+        linux_site: SimulatedSite, transcripts: Path) -> None:
+    """A session that started the reprotect is gone (a restart, another operator): R follows the job."""
+    from checks import catalog
+    from checks.azure.operations import reprotect_requests, start_reprotect
+    from checks.sources import Sources
+    from control import config
+
+    site = linux_site
+    site.azure.task_s, site.azure.initial_replication_s = 1.5, 1.0
+    settings = config.load(site.config_path)
+    sources = Sources(catalog.all_sources(), settings, secrets=site.secrets.get)
+    try:
+        for request in reprotect_requests(sources, ["web01", "web02"]):
+            start_reprotect(sources.source("azure.client"), request)
+    finally:
+        sources.close()
+    app = app_for(site, transcripts)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: status(app, "vc.connect") == Status.PASS)
+        await pilot.press("f9")
+        await wait_for(pilot, lambda: app.control.engine is not None and status(app, "mt.no-snapshots") is not None,
+                       timeout=90)
+        await pilot.press("g")
+        await pilot.press("R")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReprotectScreen) and app.screen.stage == "following",
+                       timeout=60)
+        dialog = app.screen
+        assert "Already under way" in str(dialog.query_one("#fix-warning").render())
+        await wait_for(pilot, lambda: dialog.stage == "done", timeout=120)
+    assert _posts(site, "/reProtect") == 2  # one per VM, by the session that is gone
+    from control.transcript import read, resolve
+
+    events = list(read(resolve(transcripts, "latest").path))
+    assert [(e["vm"], e.get("resumed")) for e in events if e["type"] == "operation.started"] == [
+        ("web01", True), ("web02", True)]
