@@ -96,6 +96,9 @@ class SiteSettings:
     appliance_vm: str = ""
     # Modernized reprotect: the storage account for its logs (an ARM id, or a name in the vault's group).
     log_storage_account: str = ""
+    # Protecting the VMs to Azure again after the failback: the run-as account (classic: its name as the
+    # configuration server lists it; modernized: its ARM id).
+    run_as_account: str = ""
 
 
 @dataclass(frozen=True)

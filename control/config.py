@@ -237,6 +237,7 @@ def _site(r: _Reader) -> SiteSettings:
         target_datastore=r.text_value("target_datastore"),
         appliance_vm=r.text_value("appliance_vm"),
         log_storage_account=r.text_value("log_storage_account"),
+        run_as_account=r.text_value("run_as_account"),
     )
 
 

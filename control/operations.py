@@ -159,7 +159,7 @@ class OperationFlow:
             return
 
         def work() -> None:
-            from checks.azure.operations import commit_requests, failover_requests, reprotect_requests
+            from checks.azure.operations import commit_requests, failover_requests, protect_requests, reprotect_requests
             from checks.model import FixError
 
             from checks.azure.operations import running_operations
@@ -183,7 +183,7 @@ class OperationFlow:
             try:
                 requests = reprotect_requests(sources, vms)
             except FixError as not_reprotect:
-                for later in (failover_requests, commit_requests):
+                for later in (failover_requests, commit_requests, protect_requests):
                     try:
                         reply.planned(later(sources, vms, point) if later is failover_requests
                                       else later(sources, vms))

@@ -105,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     failback = sub.add_parser("failback", parents=[common],
                               help="the failback itself: fail the reprotected VMs over from Azure to on-premises")
     commit = sub.add_parser("commit", parents=[common], help="commit the failback of VMs back on-premises")
-    for stage in (failback, commit):
+    protect = sub.add_parser("protect", parents=[common],
+                             help="protect VMs home again to Azure once their failback is committed")
+    for stage in (failback, commit, protect):
         stage.add_argument("--vm", action="append", default=[], metavar="NAME", dest="vms",
                            help="a VM of [site] failback_vms (repeat for several)")
         stage.add_argument("--yes", action="store_true", help="do not ask for the VMs' names before starting")
@@ -191,12 +193,12 @@ def _run(args: argparse.Namespace) -> int:
 
         return operations.operation_command(_settings(args), args.vms, args.yes, args.dry_run, args.force, args.format,
                                            args.reprotect_resume, args.transcript_dir, _texts(args))
-    if args.command in ("failback", "commit"):
+    if args.command in ("failback", "commit", "protect"):
         from tui import operations
 
         return operations.operation_command(_settings(args), args.vms, args.yes, args.dry_run, False, args.format,
                                            args.stage_resume, args.transcript_dir, _texts(args),
-                                           kind="failover" if args.command == "failback" else "commit",
+                                           kind={"failback": "failover"}.get(args.command, args.command),
                                            point=getattr(args, "point", "latest"))
     if args.command == "probe":
         from tui import headless

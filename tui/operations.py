@@ -22,7 +22,7 @@ from control.transcript import default_dir, operator, read, resolve
 from tui.errors import UsageError
 from tui.headless import open_sources, open_transcript
 
-COMMANDS = {"reprotect": "reprotect", "failover": "failback", "commit": "commit"}
+COMMANDS = {"reprotect": "reprotect", "failover": "failback", "commit": "commit", "protect": "protect"}
 
 
 def unfinished(directory: Path, ident: str, command: str) -> list[dict[str, Any]]:
@@ -90,7 +90,13 @@ class Printer:
 def operation_command(settings: Settings, vms: Sequence[str], yes: bool, dry_run: bool, force: bool, fmt: str,
                       resume: str | None, transcript_dir: str | None, texts: Texts, kind: str = "reprotect",
                       point: str = "latest") -> int:
-    from checks.azure.operations import Request, commit_requests, failover_requests, reprotect_requests
+    from checks.azure.operations import (
+        Request,
+        commit_requests,
+        failover_requests,
+        protect_requests,
+        reprotect_requests,
+    )
     from control.operations import run_operations
 
     command = COMMANDS[kind]
@@ -141,6 +147,7 @@ def operation_command(settings: Settings, vms: Sequence[str], yes: bool, dry_run
             try:
                 requests = (failover_requests(sources, list(vms), point) if kind == "failover" else
                             commit_requests(sources, list(vms)) if kind == "commit" else
+                            protect_requests(sources, list(vms)) if kind == "protect" else
                             reprotect_requests(sources, list(vms)))
             except (FixError, SourceUnavailable) as exc:
                 from checks.runner import failure_reason

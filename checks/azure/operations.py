@@ -20,7 +20,15 @@ from checks.azure.appliance import appliance_of
 from checks.azure.client import AzureClient
 from checks.azure.fields import child, mappings, same_name, text
 from checks.azure.policy import failback_policies
-from checks.azure.site import failback_items, find_master_target, find_process_server, site_of, vault_of, vm_site
+from checks.azure.site import (
+    failback_items,
+    find_master_target,
+    find_process_server,
+    is_configuration_server,
+    site_of,
+    vault_of,
+    vm_site,
+)
 from checks.azure.vault import Resource, props, segment
 from checks.model import FixError, Said, SourceUnavailable
 
@@ -44,7 +52,7 @@ class Request:
     architecture: str
     body: dict[str, Any]
     choices: list[dict[str, str]] = field(default_factory=list)  # field, value, from
-    kind: str = "reprotect"  # reprotect | failover (the failback itself) | commit
+    kind: str = "reprotect"  # reprotect | failover (the failback itself) | commit | protect (to Azure again)
 
     @property
     def model(self) -> str:
@@ -52,7 +60,8 @@ class Request:
         modernized = self.architecture == "modernized"
         return {"reprotect": "InMageRcmReprotectInput" if modernized else "InMageReprotectInput",
                 "failover": "InMageRcmFailbackPlannedFailoverProviderInput" if modernized else "InMageUnplannedFailoverInput",
-                "commit": "(no input)"}[self.kind]
+                "commit": "(no input)",
+                "protect": "InMageRcmFailbackReprotectInput" if modernized else "InMageAzureV2ReprotectInput"}[self.kind]
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Request:
@@ -76,6 +85,19 @@ def _vm_datastore(ctx: Any, vm: str) -> str:
         return ""
     found = inv.vm(vm)
     return str(found.disk_datastores[0]) if found is not None and found.disk_datastores else ""
+
+
+def _vm_family(ctx: Any, vm: str) -> str:
+    """windows or linux, as vCenter knows the VM (home again), or "" when it cannot say."""
+    try:
+        found = ctx.source("vcenter.inventory").vm(vm)
+    except (SourceUnavailable, KeyError):
+        return ""
+    if found is None:
+        return ""
+    said = f"{found.guest_family} {found.guest_id} {found.guest_full_name}".lower()
+    return "windows" if "windows" in said else "linux" if any(w in said for w in ("linux", "rhel", "centos", "ubuntu",
+                                                                                   "sles", "debian")) else ""
 
 
 def _classic(ctx: Any, vm: str, item: Resource) -> tuple[dict[str, Any], list[dict[str, str]]]:
@@ -258,6 +280,83 @@ def commit_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
     return _stage_requests(ctx, vms, "commit")
 
 
+def protect_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
+    """Protecting the VMs that came home to Azure again, once their failback is committed: a reprotect of
+    the item replicating back, the other way. As Azure PowerShell sends it
+    (Update-AzRecoveryServicesAsrProtectionDirection): classic, InMageAzureV2ReprotectInput, direction
+    RecoveryToPrimary, through the configuration server's own process server (also its master target), a
+    run-as account of the configuration server, and the replication policy to Azure; modernized,
+    InMageRcmFailbackReprotectInput, direction PrimaryToRecovery, through the appliance's process server,
+    with a run-as account and the replication policy to Azure."""
+    vault = vault_of(ctx)
+    settings = ctx.settings.site
+    found, missing = failback_items(vm_site(ctx), vms)
+    if missing:
+        raise FixError(said_op("not-in-vault", vms=", ".join(missing)))
+    out = []
+    for vm, item in found.items():
+        p = props(item)
+        details = child(p, "providerSpecificDetails")
+        provider = text(details.get("instanceType")).lower()
+        allowed = [text(a) for a in p.get("allowedOperations") or []]
+        home = provider in ("inmage", "inmagercmfailback") and "committed" in text(p.get("protectionState")).lower()
+        if not home or not any(op in allowed for op in ("ReverseReplicate", "SwitchProtection")):
+            raise FixError(said_op("protect-not-allowed", vm=vm,
+                                   state=text(p.get("protectionStateDescription") or p.get("protectionState")) or "?",
+                                   allowed=", ".join(allowed) or "-"))
+        if provider == "inmagercmfailback":
+            appliance = appliance_of(ctx)
+            servers = appliance.components.get("process-server", [])
+            account = settings.run_as_account or text(details.get("runAsAccountId"))
+            policy = next((q for q in vault.policies if same_name(
+                child(props(q), "providerSpecificDetails").get("instanceType"), "InMageRcm")), None)
+            if not servers or policy is None:
+                raise FixError(said_op("no-reprotect-agent", appliance=appliance.name))
+            if not account:
+                raise FixError(said_op("no-run-as-account", vm=vm, known="-"))
+            body = {"failoverDirection": "PrimaryToRecovery", "providerSpecificDetails": {
+                "instanceType": "InMageRcmFailback", "processServerId": text(servers[0].get("id")),
+                "runAsAccountId": account, "policyId": text(policy.get("id"))}}
+            choices = [{"field": "processServerId", "value": appliance.name, "from": "site-recovery: the appliance"},
+                       {"field": "runAsAccountId", "value": account.rsplit("/", 1)[-1],
+                        "from": "site.run_as_account" if settings.run_as_account else "site-recovery: the item's"},
+                       {"field": "policyId", "value": text(props(policy).get("friendlyName")),
+                        "from": "site-recovery: the replication policy to Azure"}]
+        else:
+            site = site_of(ctx)
+            ps = next((q for q in site.process_servers() if is_configuration_server(site, q)), None)
+            accounts = mappings(site.details.get("runAsAccounts"))
+            family = _vm_family(ctx, vm) or text(details.get("osType") or child(details, "osDetails").get("osType")).lower()
+            wanted = settings.run_as_account
+            matching = [a for a in accounts if (same_name(a.get("accountName"), wanted) if wanted else
+                                                family and family[:3] in text(a.get("accountName")).lower())]
+            policy = next((q for q in vault.policies if same_name(
+                child(props(q), "providerSpecificDetails").get("instanceType"), "InMageAzureV2")), None)
+            if ps is None or policy is None:
+                raise FixError(said_op("no-process-server", name=site.name, known="-"))
+            if len(matching) != 1:
+                raise FixError(said_op("no-run-as-account", vm=vm,
+                                       known=", ".join(text(a.get("accountName")) for a in accounts) or "-"))
+            details_out: dict[str, Any] = {
+                "instanceType": "InMageAzureV2", "processServerId": text(ps.get("id")),
+                "masterTargetId": text(ps.get("id")), "runAsAccountId": text(matching[0].get("accountId")),
+                "policyId": text(policy.get("id"))}
+            if settings.log_storage_account:
+                details_out["logStorageAccountId"] = settings.log_storage_account
+            body = {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": details_out}
+            choices = [{"field": "processServerId", "value": text(ps.get("friendlyName")),
+                        "from": "site-recovery: the configuration server's own process server"},
+                       {"field": "runAsAccountId", "value": text(matching[0].get("accountName")),
+                        "from": "site.run_as_account" if wanted else "site-recovery: the account for the VM's OS"},
+                       {"field": "policyId", "value": text(props(policy).get("friendlyName")),
+                        "from": "site-recovery: the replication policy to Azure"}]
+        item_id = text(item.get("id"))
+        out.append(Request(vm, text(item.get("name")), segment(item_id, "replicationFabrics"),
+                           segment(item_id, "replicationProtectionContainers"), vault.architecture,
+                           {"properties": body}, choices, kind="protect"))
+    return out
+
+
 # --- sending and following --------------------------------------------------------------------------
 
 
@@ -277,6 +376,7 @@ def _job_of(poller: Any) -> str:
 # The words a job's scenario name carries for each operation (the service's names vary by provider and
 # version: "Reprotect", "ReprotectProtectedItem", "SwitchProtection"...; "UnplannedFailover"...; "Commit").
 SCENARIO_WORDS = {"reprotect": ("reprotect", "switchprotection", "reversereplicat"),
+                  "protect": ("reprotect", "switchprotection", "reversereplicat"),
                   "failover": ("plannedfailover", "unplannedfailover"), "commit": ("commit",)}
 
 
@@ -340,7 +440,7 @@ def start_reprotect(azure: AzureClient, request: Request) -> str:
             poller = items.begin_planned_failover(*where, request.body, polling_interval=POLL_S)
         elif request.kind == "failover":
             poller = items.begin_unplanned_failover(*where, request.body, polling_interval=POLL_S)
-        else:
+        else:  # a reprotect, either way
             poller = items.begin_reprotect(*where, request.body, polling_interval=POLL_S)
     except ServiceResponseError:
         job = running_job(azure, request.item, request.kind, since=asked)

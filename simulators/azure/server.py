@@ -1137,10 +1137,19 @@ class AzureEmulator:
         """What a finished operation leaves on its item, as the portal then shows it."""
         item = op.target
         p = item["properties"]
-        if op.kind == "reprotect":
+        provider = text_of(p.get("providerSpecificDetails", {}).get("instanceType"))
+        if op.kind == "reprotect" and provider in ("inmage", "inmagercmfailback"):
+            # Home, and protected to Azure again: replicating forward. (Not recorded: the fields the service
+            # sets then; the forward provider, state and operations follow the SDK's enums.)
+            p["providerSpecificDetails"] = {**p["providerSpecificDetails"],
+                                            "instanceType": "InMageAzureV2" if provider == "inmage" else "InMageRcm"}
+            p.update(protectionState="Protected", protectionStateDescription="Protected", activeLocation="Primary",
+                     replicationHealth="Normal",
+                     allowedOperations=["PlannedFailover", "UnplannedFailover", "TestFailover", "DisableProtection"])
+        elif op.kind == "reprotect":
             from .shapes import reprotected, reprotected_modernized
 
-            if text_of(p.get("providerSpecificDetails", {}).get("instanceType")) == "inmagercm":
+            if provider == "inmagercm":
                 reprotected_modernized(p, self._ids, op.request)
             else:
                 reprotected(p, self._ids)
@@ -1292,20 +1301,35 @@ class AzureEmulator:
             if not op.done and op.target is item:
                 raise _arm_error(409, "OperationInProgress",
                                  f"An operation is already in progress on '{name}' (job {op.job}); wait for it.")
-        modernized = text_of(item["properties"].get("providerSpecificDetails", {}).get("instanceType")) == "inmagercm"
-        # The discriminators on the wire: InMageRcmReprotectInput is "InMageRcm", InMageReprotectInput "InMage".
-        expected = "InMageRcm" if modernized else "InMage"
+        provider = text_of(item["properties"].get("providerSpecificDetails", {}).get("instanceType"))
+        modernized = provider in ("inmagercm", "inmagercmfailback")
+        # The discriminators on the wire, and the direction Azure PowerShell sends for each provider
+        # (Update-AzRecoveryServicesAsrProtectionDirection): home from Azure (InMageAzureV2 / InMageRcm
+        # items) RecoveryToPrimary; to Azure again after a failback, InMage RecoveryToPrimary and
+        # InMageRcmFailback PrimaryToRecovery.
+        expected, direction, needed = {
+            "inmageazurev2": ("InMage", "RecoveryToPrimary",
+                              ("masterTargetId", "processServerId", "retentionDrive", "datastoreName", "profileId")),
+            "inmagercm": ("InMageRcm", "RecoveryToPrimary",
+                          ("reprotectAgentId", "datastoreName", "logStorageAccountId", "policyId")),
+            "inmage": ("InMageAzureV2", "RecoveryToPrimary", ("processServerId", "runAsAccountId", "policyId")),
+            "inmagercmfailback": ("InMageRcmFailback", "PrimaryToRecovery", ("processServerId", "policyId")),
+        }.get(provider, ("?", "?", ()))
         if psd.get("instanceType") != expected:
             raise _arm_error(400, "InvalidProviderInput",
                              f"The provider input for '{name}' must be of type {expected}, not {psd.get('instanceType')}.")
-        needed = (("reprotectAgentId", "datastoreName", "logStorageAccountId", "policyId") if modernized else
-                  ("masterTargetId", "processServerId", "retentionDrive", "datastoreName", "profileId"))
+        if props.get("failoverDirection") not in (direction, None):
+            raise _arm_error(400, "InvalidFailoverDirection",
+                             f"The direction {props.get('failoverDirection')} is not valid for '{name}'.")
         missing = [k for k in needed if not psd.get(k)]
         if missing:
             raise _arm_error(400, "InvalidProviderInput", f"Missing {', '.join(missing)} for '{name}'.")
         # The tasks of a reprotect job as the portal lists them. No public recording shows a reprotect
         # job's task list; these names follow the portal's job view and the SDK's TaskTypeDetails.
         tasks = ([("PrereqCheck", "Prerequisites check for reprotect"),
+                  ("EnableReplication", "Enabling replication to Azure"),
+                  ("StartReplication", "Starting initial replication")] if provider in ("inmage", "inmagercmfailback")
+                 else [("PrereqCheck", "Prerequisites check for reprotect"),
                   ("PrepareAppliance", "Preparing the replication appliance"),
                   ("CreateReplica", "Creating the on-premises virtual machine"),
                   ("StartReplication", "Starting replication")] if modernized else

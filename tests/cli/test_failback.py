@@ -4,6 +4,7 @@ followed task by task, a failure at a task said. Both simulators, the real comma
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -98,3 +99,41 @@ def test_a_commit_that_fails_at_a_task_says_so_and_can_be_followed_again(tmp_pat
         # Nothing left to follow: the failed jobs ended; the vault still offers the commit to try again.
         again = _stage(tmp_path, vcsim, emu, "commit", "--resume", "latest")
         assert again.returncode == 0 and "left nothing to follow" in again.stdout
+
+
+def test_home_then_protected_to_azure_again_as_powershell_sends_it(tmp_path, vcsim) -> None:
+    with _vault() as emu:
+        both = ("--vm", "app01", "--vm", "db01")
+        early = _stage(tmp_path, vcsim, emu, "protect", *both, "--yes")
+        assert early.returncode == 2 and "cannot be protected to Azure again now" in early.stdout
+        assert _reprotect(tmp_path, vcsim, emu, *both, "--yes", "--force").returncode == 0
+        assert _stage(tmp_path, vcsim, emu, "failback", *both, "--yes").returncode == 0
+        assert _stage(tmp_path, vcsim, emu, "commit", *both, "--yes").returncode == 0
+        done = _stage(tmp_path, vcsim, emu, "protect", *both, "--yes")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "InMageAzureV2ReprotectInput" in done.stdout
+        assert "runAsAccountId       windows-admin  (site-recovery: the account for the VM's OS)" in done.stdout
+        [first] = [e for e in _stage_events(tmp_path, "protect") if e["type"] == "operation.started"][:1]
+        sent = first["request"]["body"]["properties"]
+        assert sent["failoverDirection"] == "RecoveryToPrimary"
+        assert sent["providerSpecificDetails"]["instanceType"] == "InMageAzureV2"
+        assert sent["providerSpecificDetails"]["masterTargetId"] == sent["providerSpecificDetails"]["processServerId"]
+        assert "Protected to Azure again: app01, db01. The failback is complete." in done.stdout
+
+
+def test_modernized_protected_to_azure_again_through_the_appliance(tmp_path, vcsim) -> None:
+    with _vault("modernized") as emu:
+        both = ("--vm", "app01", "--vm", "db01")
+        assert _reprotect(tmp_path, vcsim, emu, *both, "--yes", "--force",
+                          log_storage_account="stfailbacklogs").returncode == 0
+        assert _stage(tmp_path, vcsim, emu, "failback", *both, "--yes").returncode == 0
+        assert _stage(tmp_path, vcsim, emu, "commit", *both, "--yes").returncode == 0
+        done = _stage(tmp_path, vcsim, emu, "protect", *both, "--yes", "--dry-run", "--format", "json")
+        assert done.returncode == 0, done.stdout + done.stderr
+        sent = json.loads(done.stdout)["requests"][0]["body"]["properties"]
+        assert sent["failoverDirection"] == "PrimaryToRecovery"
+        assert sent["providerSpecificDetails"]["instanceType"] == "InMageRcmFailback"
+        assert sent["providerSpecificDetails"]["runAsAccountId"] and sent["providerSpecificDetails"]["policyId"].endswith(
+            "/replicationPolicies/replication-policy")
+        done = _stage(tmp_path, vcsim, emu, "protect", *both, "--yes")
+        assert done.returncode == 0, done.stdout + done.stderr

@@ -19,7 +19,7 @@ DYNAMIC = ("vcenter-fixes:when-sent", "vcenter-fixes:when-sent-no-task", "vcente
            "vcenter-fixes:architecture-unknown",
            # checks/azure/operations.py words these by the operation: f"{kind}-not-allowed", f"kind-{kind}"
            "operations:failover-not-allowed", "operations:commit-not-allowed", "operations:kind-reprotect",
-           "operations:kind-failover", "operations:kind-commit")
+           "operations:kind-failover", "operations:kind-commit", "operations:kind-protect")
 PATTERNS = (
     (re.compile(r'\bsaid_op\("([a-z-]+)"'), "operations:{}"),  # checks/azure/operations.py
     (re.compile(r'\bsay\("([a-z-]+)"'), "vcenter-fixes:{}"),  # checks/vcenter/fixes.py

@@ -1,6 +1,7 @@
-"""From red to home in the wizard, through Pilot, against the simulated Linux site: fix all, then R three
+"""From red to home in the wizard, through Pilot, against the simulated Linux site: fix all, then R four
 times: the reprotect (followed until protected back), the failback at the latest application-consistent
-point, its commit; each refused while the vault does not offer it, none sent twice."""
+point, its commit, the protection to Azure again; each refused while the vault does not offer it, none
+sent twice."""
 
 from __future__ import annotations
 
@@ -62,12 +63,13 @@ async def test_from_red_to_home_in_the_wizard(linux_site: SimulatedSite, transcr
         await _stage(pilot, app, "web01 web02", "reprotect")
         await _stage(pilot, app, "web01 web02", "failover", point=True)
         await _stage(pilot, app, "web01 web02", "commit")
-    assert (_posts(site, "/reProtect"), _posts(site, "/unplannedFailover"), _posts(site, "/failoverCommit")) == (2, 2, 2)
+        await _stage(pilot, app, "web01 web02", "protect")  # and to Azure again
+    assert (_posts(site, "/reProtect"), _posts(site, "/unplannedFailover"), _posts(site, "/failoverCommit")) == (4, 2, 2)
     from control.transcript import read, resolve
 
     events = list(read(resolve(transcripts, "latest").path))
     started = [(e["operation"], e["vm"]) for e in events if e["type"] == "operation.started"]
-    assert started == [(k, vm) for k in ("reprotect", "failover", "commit") for vm in ("web01", "web02")]
+    assert started == [(k, vm) for k in ("reprotect", "failover", "commit", "protect") for vm in ("web01", "web02")]
     failover = next(e for e in events if e["type"] == "operation.started" and e["operation"] == "failover")
     assert failover["request"]["body"]["properties"]["providerSpecificDetails"]["recoveryPointType"] == "LatestTag"
     assert [e["protection_state"] for e in events if e["type"] == "operation.state"][-1] == "Protected"
