@@ -137,3 +137,94 @@ def test_modernized_protected_to_azure_again_through_the_appliance(tmp_path, vcs
             "/replicationPolicies/replication-policy")
         done = _stage(tmp_path, vcsim, emu, "protect", *both, "--yes")
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _kill_after_sending_then_resume(tmp_path, vcsim, emu, command: str, suffix: str, *args: str) -> Any:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    config = _config(tmp_path, vcsim, emu)
+    before = _posts(emu, suffix)
+    proc = subprocess.Popen([sys.executable, "-m", "tui", command, *args, "--yes", "--config", config,
+                             "--transcript-dir", str(tmp_path / "t")], env={**os.environ, **_env(vcsim, emu)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and _posts(emu, suffix) == before:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)  # right after the first request went out
+    proc.wait(timeout=10)
+    return run_cli(command, "--resume", "latest", "--config", config, "--transcript-dir", str(tmp_path / "t"),
+                   env=_env(vcsim, emu))
+
+
+def test_a_killed_commit_and_a_killed_protection_are_resumed_and_nothing_is_sent_twice(tmp_path, vcsim) -> None:
+    with _vault() as emu:
+        both = ("--vm", "app01", "--vm", "db01")
+        assert _reprotect(tmp_path, vcsim, emu, *both, "--yes", "--force").returncode == 0
+        assert _stage(tmp_path, vcsim, emu, "failback", *both, "--yes").returncode == 0
+        emu.task_s = 1.0
+        done = _kill_after_sending_then_resume(tmp_path, vcsim, emu, "commit", "/failoverCommit", *both)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Committed, home on-premises: app01" in done.stdout  # the job the killed run had started
+        sent = [r.path for r in emu.requests.snapshot() if r.method == "POST" and r.path.endswith("/failoverCommit")]
+        assert len(sent) == len(set(sent)), "no item's commit sent twice"
+        if len(sent) < 2:  # killed before the second was sent: the second is sent by a fresh run, once
+            assert _stage(tmp_path, vcsim, emu, "commit", "--vm", "db01", "--yes").returncode in (0, 2)
+        before = _posts(emu, "/reProtect")
+        done = _kill_after_sending_then_resume(tmp_path, vcsim, emu, "protect", "/reProtect", *both)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Protected to Azure again: app01" in done.stdout
+        protect_posts = [r.path for r in emu.requests.snapshot() if r.method == "POST" and r.path.endswith("/reProtect")]
+        assert len(protect_posts[before:]) == len(set(protect_posts[before:])), "no item's protection sent twice"
+
+
+def test_a_protection_that_fails_at_a_task_says_so(tmp_path, vcsim) -> None:
+    with _vault() as emu:
+        both = ("--vm", "app01", "--vm", "db01")
+        assert _reprotect(tmp_path, vcsim, emu, *both, "--yes", "--force").returncode == 0
+        assert _stage(tmp_path, vcsim, emu, "failback", *both, "--yes").returncode == 0
+        assert _stage(tmp_path, vcsim, emu, "commit", *both, "--yes").returncode == 0
+        emu.state["operation_fault"] = {"operation": "reprotect", "task": 1, "code": "78130",
+                                        "message": "Replication to Azure could not be enabled."}
+        done = _stage(tmp_path, vcsim, emu, "protect", *both, "--yes")
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert "ended Failed: 78130: Replication to Azure could not be enabled." in done.stdout
+        assert "Protected to Azure again" not in done.stdout
+
+
+def test_following_waits_out_a_dropped_connection_until_its_deadline() -> None:
+    """checks.azure.operations._read: the SDK's own retries spent, a lost connection or a 503 is waited
+    out, a 4xx is not, and the deadline ends it as stopped following (the job goes on in Azure)."""
+    import threading
+    import time
+
+    from azure.core.exceptions import HttpResponseError, ServiceRequestError
+
+    from checks.azure import operations
+    from checks.model import FixError
+
+    calls = iter([ServiceRequestError("connection reset"), HttpResponseError("busy", response=None), {"ok": 1}])
+
+    def flaky() -> Any:
+        value = next(calls)
+        if isinstance(value, Exception):
+            if isinstance(value, HttpResponseError):
+                value.status_code = 503
+            raise value
+        return value
+
+    operations.POLL_S, before = 0.01, operations.POLL_S
+    try:
+        assert operations._read(flaky, threading.Event(), time.monotonic() + 5, "job-1") == {"ok": 1}
+        refused = HttpResponseError("not found", response=None)
+        refused.status_code = 404
+        with pytest.raises(HttpResponseError):
+            operations._read(lambda: (_ for _ in ()).throw(refused), threading.Event(), time.monotonic() + 5, "job-1")
+        with pytest.raises(FixError):
+            operations._read(lambda: (_ for _ in ()).throw(ServiceRequestError("down")), threading.Event(),
+                             time.monotonic() + 0.05, "job-1")
+    finally:
+        operations.POLL_S = before
