@@ -87,6 +87,15 @@ def _vm_datastore(ctx: Any, vm: str) -> str:
     return str(found.disk_datastores[0]) if found is not None and found.disk_datastores else ""
 
 
+def _storage_account_id(ctx: Any, account: str) -> str:
+    """A storage account's ARM id: as given, or a name taken in the vault's resource group."""
+    if account.startswith("/subscriptions/"):
+        return account
+    azure = ctx.settings.azure
+    return (f"/subscriptions/{azure.subscription_id}/resourceGroups/{azure.resource_group}"
+            f"/providers/Microsoft.Storage/storageAccounts/{account}")
+
+
 def _vm_family(ctx: Any, vm: str) -> str:
     """windows or linux, as vCenter knows the VM (home again), or "" when it cannot say."""
     try:
@@ -158,13 +167,9 @@ def _modernized(ctx: Any, vm: str, item: Resource) -> tuple[dict[str, Any], list
     datastore = own if settings.site.recovery == "original" and own else settings.site.target_datastore
     if not datastore:
         raise FixError(said_op("no-datastore", vm=vm))
-    account = settings.site.log_storage_account
-    if not account:
+    if not settings.site.log_storage_account:
         raise FixError(said_op("no-log-storage"))
-    if not account.startswith("/subscriptions/"):
-        azure = settings.azure
-        account = (f"/subscriptions/{azure.subscription_id}/resourceGroups/{azure.resource_group}"
-                   f"/providers/Microsoft.Storage/storageAccounts/{account}")
+    account = _storage_account_id(ctx, settings.site.log_storage_account)
     vault = vault_of(ctx)
     policies = [p for p in vault.policies
                 if same_name(child(props(p), "providerSpecificDetails").get("instanceType"), "InMageRcmFailback")]
@@ -235,7 +240,12 @@ def _stage_requests(ctx: Any, vms: Sequence[str], kind: str, point: str = "lates
     for vm, item in found.items():
         p = props(item)
         allowed = [text(a) for a in p.get("allowedOperations") or []]
-        if needed not in allowed:
+        provider = text(child(p, "providerSpecificDetails").get("instanceType")).lower()
+        # Only the item replicating back: failed over from Azure (still Primary), or failed back to commit
+        # (Recovery). A VM just failed over to Azure, or home and protected to Azure again, is not it.
+        where = text(p.get("activeLocation")).lower()
+        back = provider in ("inmage", "inmagercmfailback") and where == ("primary" if kind == "failover" else "recovery")
+        if not back or needed not in allowed:
             raise FixError(said_op(f"{kind}-not-allowed", vm=vm, operation=needed,
                                    state=text(p.get("protectionStateDescription") or p.get("protectionState")) or "?",
                                    allowed=", ".join(allowed) or "-"))
@@ -307,21 +317,21 @@ def protect_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
         if provider == "inmagercmfailback":
             appliance = appliance_of(ctx)
             servers = appliance.components.get("process-server", [])
-            account = settings.run_as_account or text(details.get("runAsAccountId"))
+            account = settings.run_as_account  # optional in the SDK's input; Azure PowerShell names one
             policy = next((q for q in vault.policies if same_name(
                 child(props(q), "providerSpecificDetails").get("instanceType"), "InMageRcm")), None)
             if not servers or policy is None:
                 raise FixError(said_op("no-reprotect-agent", appliance=appliance.name))
-            if not account:
-                raise FixError(said_op("no-run-as-account", vm=vm, known="-"))
-            body = {"failoverDirection": "PrimaryToRecovery", "providerSpecificDetails": {
-                "instanceType": "InMageRcmFailback", "processServerId": text(servers[0].get("id")),
-                "runAsAccountId": account, "policyId": text(policy.get("id"))}}
+            rcm: dict[str, Any] = {"instanceType": "InMageRcmFailback", "processServerId": text(servers[0].get("id")),
+                                   "policyId": text(policy.get("id"))}
             choices = [{"field": "processServerId", "value": appliance.name, "from": "site-recovery: the appliance"},
-                       {"field": "runAsAccountId", "value": account.rsplit("/", 1)[-1],
-                        "from": "site.run_as_account" if settings.run_as_account else "site-recovery: the item's"},
                        {"field": "policyId", "value": text(props(policy).get("friendlyName")),
                         "from": "site-recovery: the replication policy to Azure"}]
+            if account:
+                rcm["runAsAccountId"] = account
+                choices.append({"field": "runAsAccountId", "value": account.rsplit("/", 1)[-1],
+                                "from": "site.run_as_account"})
+            body = {"failoverDirection": "PrimaryToRecovery", "providerSpecificDetails": rcm}
         else:
             site = site_of(ctx)
             ps = next((q for q in site.process_servers() if is_configuration_server(site, q)), None)
@@ -342,7 +352,7 @@ def protect_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
                 "masterTargetId": text(ps.get("id")), "runAsAccountId": text(matching[0].get("accountId")),
                 "policyId": text(policy.get("id"))}
             if settings.log_storage_account:
-                details_out["logStorageAccountId"] = settings.log_storage_account
+                details_out["logStorageAccountId"] = _storage_account_id(ctx, settings.log_storage_account)
             body = {"failoverDirection": "RecoveryToPrimary", "providerSpecificDetails": details_out}
             choices = [{"field": "processServerId", "value": text(ps.get("friendlyName")),
                         "from": "site-recovery: the configuration server's own process server"},
@@ -409,7 +419,11 @@ def running_operations(ctx: Any, azure: AzureClient, vms: Sequence[str]) -> tupl
     requests: list[Request] = []
     jobs: dict[str, str] = {}
     for vm, item in found.items():
-        for kind in SCENARIO_WORDS:
+        p = props(item)
+        home = (text(child(p, "providerSpecificDetails").get("instanceType")).lower() in ("inmage", "inmagercmfailback")
+                and text(p.get("activeLocation")).lower() == "recovery")
+        # A reprotect job on an item that is home protects it to Azure again; otherwise it brings it home.
+        for kind in ("protect" if home else "reprotect", "failover", "commit"):
             job = running_job(azure, text(item.get("name")), kind)
             if job:
                 item_id = text(item.get("id"))
@@ -542,7 +556,7 @@ def protected_back(state: Mapping[str, Any]) -> bool:
     sync; modernized ones at 100%. A field not stated is never taken as done."""
     if str(state.get("protection_state") or "").lower() != "protected":
         return False
-    if str(state.get("health") or "normal").lower() not in ("normal", ""):
+    if str(state.get("health") or "").lower() != "normal":  # not stated is not healthy
         return False
     if str(state.get("provider") or "").lower() == "inmage":
         return str(state.get("stage") or "").lower() == "differentialsync"

@@ -1239,6 +1239,9 @@ class AzureEmulator:
         self._fabric(f)
         item = self._one(self.state["items"], i, "ReplicationProtectedItem", fabric=f, container=c)
         name = item["properties"]["friendlyName"]
+        provider = text_of(item["properties"].get("providerSpecificDetails", {}).get("instanceType"))
+        if provider not in ("inmage", "inmagercmfailback"):  # only the item replicating back fails back
+            raise _arm_error(400, "28051", f"The operation is not allowed on '{name}': it does not replicate back.")
         if operation not in (item["properties"].get("allowedOperations") or []):
             raise _arm_error(400, "28051",
                              f"The operation is not allowed on '{name}' in its current state "

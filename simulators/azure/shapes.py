@@ -170,7 +170,6 @@ def reprotected_modernized(item: dict, ids: sc.Ids, request: dict) -> None:
         "resyncProgressPercentage": None, "resyncRequired": "false", "resyncState": "None",
         "lastPlannedFailoverStatus": None, "lastUsedPolicyId": request.get("policyId"),
         "lastUsedPolicyFriendlyName": "failback-policy",
-        "runAsAccountId": details.get("runAsAccountId"),
         "isAgentRegistrationSuccessfulAfterFailover": True,
         "mobilityAgentDetails": details.get("mobilityAgentDetails"),
         "protectedDisks": details.get("protectedDisks", []), "vmNics": details.get("vmNics", []),

@@ -119,6 +119,10 @@ def test_home_then_protected_to_azure_again_as_powershell_sends_it(tmp_path, vcs
         assert sent["providerSpecificDetails"]["instanceType"] == "InMageAzureV2"
         assert sent["providerSpecificDetails"]["masterTargetId"] == sent["providerSpecificDetails"]["processServerId"]
         assert "Protected to Azure again: app01, db01. The failback is complete." in done.stdout
+        # Home and protected to Azure again: no stage of the failback is offered any more.
+        for command in ("failback", "commit", "protect"):
+            after = _stage(tmp_path, vcsim, emu, command, *both, "--yes", "--dry-run")
+            assert after.returncode == 2, (command, after.stdout)
 
 
 def test_modernized_protected_to_azure_again_through_the_appliance(tmp_path, vcsim) -> None:
@@ -133,8 +137,12 @@ def test_modernized_protected_to_azure_again_through_the_appliance(tmp_path, vcs
         sent = json.loads(done.stdout)["requests"][0]["body"]["properties"]
         assert sent["failoverDirection"] == "PrimaryToRecovery"
         assert sent["providerSpecificDetails"]["instanceType"] == "InMageRcmFailback"
-        assert sent["providerSpecificDetails"]["runAsAccountId"] and sent["providerSpecificDetails"]["policyId"].endswith(
-            "/replicationPolicies/replication-policy")
+        assert "runAsAccountId" not in sent["providerSpecificDetails"]  # optional; sent only when configured
+        assert sent["providerSpecificDetails"]["policyId"].endswith("/replicationPolicies/replication-policy")
+        named = _stage(tmp_path, vcsim, emu, "protect", *both, "--dry-run", "--format", "json",
+                       log_storage_account="stfailbacklogs", run_as_account="/subscriptions/x/runasaccounts/vmware-root")
+        assert json.loads(named.stdout)["requests"][0]["body"]["properties"]["providerSpecificDetails"][
+            "runAsAccountId"] == "/subscriptions/x/runasaccounts/vmware-root"
         done = _stage(tmp_path, vcsim, emu, "protect", *both, "--yes")
         assert done.returncode == 0, done.stdout + done.stderr
 

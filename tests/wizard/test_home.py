@@ -64,6 +64,10 @@ async def test_from_red_to_home_in_the_wizard(linux_site: SimulatedSite, transcr
         await _stage(pilot, app, "web01 web02", "failover", point=True)
         await _stage(pilot, app, "web01 web02", "commit")
         await _stage(pilot, app, "web01 web02", "protect")  # and to Azure again
+        await pilot.press("R")  # home and protected to Azure: nothing more is offered
+        await wait_for(pilot, lambda: isinstance(app.screen, ReprotectScreen) and app.screen.stage == "refused",
+                       timeout=60)
+        await pilot.press("escape")
     assert (_posts(site, "/reProtect"), _posts(site, "/unplannedFailover"), _posts(site, "/failoverCommit")) == (4, 2, 2)
     from control.transcript import read, resolve
 
