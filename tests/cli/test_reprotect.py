@@ -220,3 +220,16 @@ def test_a_failback_killed_right_after_it_was_sent_is_resumed_on_the_same_job(tm
         # Every VM's failover sent once at most: the resumed run sent nothing new.
         sent = [r.path for r in emu.requests.snapshot() if r.method == "POST" and r.path.endswith("/unplannedFailover")]
         assert len(sent) == len(set(sent))
+
+
+def test_following_outlasts_the_service_refusing_to_answer_for_a_while(tmp_path, vcsim) -> None:
+    """The job's readings fail more times than the SDK retries (503): following waits it out, then goes on."""
+    from checks.azure.client import RETRIES
+
+    with _vault() as emu:
+        emu.add_fault(r"/replicationJobs/[^/]+$", status=503, retry_after=0, times=RETRIES + 3)
+        done = _reprotect(tmp_path, vcsim, emu, "--vm", "app01", "--yes", "--force")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "Protected back, replicating to on-premises: app01." in done.stdout
+        gets = [r for r in emu.requests.snapshot() if r.method == "GET" and "/replicationJobs/" in r.path]
+        assert sum(1 for r in gets if r.status == 503) == RETRIES + 3  # every refusal was met, and outlasted
