@@ -8,6 +8,8 @@ It knows no terminal: the app gives it an `Executor` (to work off the UI's threa
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
@@ -17,8 +19,6 @@ from checks.texts import Texts
 from control.access import Access
 from control.answers import Answers
 from control.credentials import Lookup
-from control.fixall import FixAllFlow
-from control.operations import OperationFlow
 from control.fixits import FixFlow
 from control.runs import Executor, Runs
 from control.session import Place, Session
@@ -29,6 +29,8 @@ from checks.model import Component
 if TYPE_CHECKING:
     from checks.spec import Check, Result
     from control.engine import Engine
+    from control.fixall import FixAllFlow
+    from control.operations import OperationFlow
 
 EngineFactory = Callable[[Settings, Lookup], "Engine"]
 
@@ -72,8 +74,6 @@ class Controller:
         self.engine: Engine | None = None
         self.runs = Runs(session, texts, executor, on_results=listener.results_changed,
                          on_finished=listener.run_finished, resumed=resumed)
-        self.fix_all = FixAllFlow(session, texts, executor, self.runs, lambda: self.engine)
-        self.reprotect = OperationFlow(session, texts, executor, self.runs, lambda: self.engine)
         self.fixes = FixFlow(session, texts, executor, self.runs, lambda: self.engine.fixes if self.engine else {},
                              lambda: self.engine.sources if self.engine else None)
         self.answers = Answers(session, settings.answers, self.runs)
@@ -104,6 +104,19 @@ class Controller:
         self.settings = settings
         if self.engine is not None:
             self.engine.sources.update_settings(vcenter=settings.vcenter)
+
+    # Fix-all and the operations home, made when first used: the first screen does not wait for them.
+    @functools.cached_property
+    def fix_all(self) -> FixAllFlow:
+        from control.fixall import FixAllFlow
+
+        return FixAllFlow(self.session, self.texts, self.executor, self.runs, lambda: self.engine)
+
+    @functools.cached_property
+    def reprotect(self) -> OperationFlow:
+        from control.operations import OperationFlow
+
+        return OperationFlow(self.session, self.texts, self.executor, self.runs, lambda: self.engine)
 
     # -- what the screens read -------------------------------------------------------------
 
@@ -211,6 +224,7 @@ class Controller:
 
     def close(self) -> None:
         self.fixes.stop()  # a fix-it still followed stops following; what it sent goes on
-        self.reprotect.stop()
+        if "reprotect" in self.__dict__:  # made when first used
+            self.reprotect.stop()
         if self.engine is not None:
             self.engine.sources.close()
