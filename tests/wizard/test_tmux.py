@@ -280,8 +280,10 @@ def test_from_launch_to_reprotect_started_in_40_keystrokes_at_most(terminals: Te
     tmux.wait_for_words("type the name here")
     type_("mt-lnx01")
     press("Enter")
+    tmux.wait_for_words("applied (task", timeout=90)  # the fix-all dialog is done
     tmux.wait_for_words("The checks it fixes are running again.", timeout=60)
     press("Escape")
+    tmux.wait_for("f fix all", timeout=30)  # back on the readiness screen (its keys, not the dialog's)
     try:
         _poll(lambda: "✗" not in tmux.screen(), "the re-checks pass", timeout=60)
     except AssertionError:
