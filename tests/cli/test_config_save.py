@@ -76,11 +76,15 @@ def test_a_kill_while_saving_leaves_the_old_file_or_the_new_never_a_torn_one(tmp
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     shuffle = random.Random(20261130)
     seen = set()
-    for _ in range(25):
+    kills = 0
+    # At least 25 kills, and on until they have landed both before and after a replace (a loaded machine
+    # writes slowly: more kills, never a weaker check).
+    while kills < 25 or (seen != {OLD, NEW} and kills < 100):
+        kills += 1
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), NEW, OLD], env=env,
                                   stdout=subprocess.PIPE, text=True)
         assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
-        time.sleep(shuffle.uniform(0.05, 0.6))  # somewhere in a write, or between two
+        time.sleep(shuffle.uniform(0.05, 0.6) * (1 + kills // 25))  # somewhere in a write, or between two
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         data = tomllib.loads(path.read_text(encoding="utf-8"))
