@@ -20,6 +20,7 @@ from checks.azure.appliance import appliance_of
 from checks.azure.client import AzureClient
 from checks.azure.fields import child, mappings, same_name, text
 from checks.azure.policy import failback_policies
+from checks.azure.refresh import job_of
 from checks.azure.site import (
     failback_items,
     find_master_target,
@@ -370,19 +371,6 @@ def protect_requests(ctx: Any, vms: Sequence[str]) -> list[Request]:
 # --- sending and following --------------------------------------------------------------------------
 
 
-def _job_of(poller: Any) -> str:
-    """The job behind an operation: Site Recovery names it in the 202's Azure-AsyncOperation or Location."""
-    try:
-        response = poller.polling_method()._initial_response.http_response
-    except AttributeError:
-        return ""
-    for header in ("Azure-AsyncOperation", "Location"):
-        name = segment(response.headers.get(header, "").split("?")[0], "replicationJobs")
-        if name:
-            return name
-    return ""
-
-
 # The words a job's scenario name carries for each operation (the service's names vary by provider and
 # version: "Reprotect", "ReprotectProtectedItem", "SwitchProtection"...; "UnplannedFailover"...; "Commit").
 SCENARIO_WORDS = {"reprotect": ("reprotect", "switchprotection", "reversereplicat"),
@@ -465,7 +453,7 @@ def start_reprotect(azure: AzureClient, request: Request) -> str:
         raise FixError(said_op("refused", vm=request.vm, kind=said_op(f"kind-{request.kind}"), status=exc.status_code or "?",
                              reason=text(getattr(exc.error, "message", "") or exc.message).splitlines()[0]
                              if (getattr(exc, "error", None) or exc.message) else "-")) from None
-    job = _job_of(poller) or running_job(azure, request.item, request.kind, since=asked)
+    job = job_of(poller) or running_job(azure, request.item, request.kind, since=asked)
     if not job:  # sent and accepted, but no job to follow: never report it started or done
         raise FixError(said_op("outcome-unknown", vm=request.vm, kind=said_op(f"kind-{request.kind}")))
     return job

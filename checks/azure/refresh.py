@@ -55,8 +55,9 @@ def plan(ctx: FixContext, params: Mapping[str, Any]) -> Plan:
                 target_name=site.name)
 
 
-def _job_name(poller: Any) -> str:
-    """The job behind the operation: Site Recovery names it in the 202's Location header."""
+def job_of(poller: Any) -> str:
+    """The job behind an operation (a refresh, a reprotect, a failover...): Site Recovery names it in the
+    202's Azure-AsyncOperation or Location header."""
     try:
         response = poller.polling_method()._initial_response.http_response
     except AttributeError:
@@ -88,7 +89,7 @@ def _begin(ctx: FixContext, azure: AzureClient, req: Mapping[str, Any], progress
         poller = azure.client.replication_recovery_services_providers.begin_refresh_provider(
             req["resource_group"], req["vault"], req["fabric"], req["provider"], polling_interval=JOB_POLL_S
         )
-        return poller, _job_name(poller)
+        return poller, job_of(poller)
     except ServiceResponseError:
         pass  # the request went out; whether Site Recovery acted on it is unknown until we look
     try:
